@@ -1,0 +1,1 @@
+"""Deterministic natural-language understanding: intents and entities from free text."""

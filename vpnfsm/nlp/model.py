@@ -1,0 +1,65 @@
+"""What an extractor returns: the labels of ``shared/nlp-taxonomy.md`` plus conversation signals.
+
+The model is the contract between any extractor (the rule-based default, or
+an LLM a host plugs in) and the flows. It is frozen so a result can be cached
+and compared.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["ENTITY_FIELDS", "Evidence", "Extraction", "Intent", "Result"]
+
+Intent = Literal["vpn", "email", "password_reset", "general"]
+Result = Literal["worked", "failed"]
+
+#: The four entity slots every extractor fills, in the order the VPN flow asks for them.
+ENTITY_FIELDS: tuple[str, ...] = ("os", "client", "symptom", "error_code")
+
+
+class Evidence(BaseModel):
+    """Why a value was extracted: the rule that fired and the text span it matched."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    value: str
+    rule: str
+    start: int
+    end: int
+
+
+class Extraction(BaseModel):
+    """The meaning of one user message, read in the context of the pending question.
+
+    Attributes:
+        intent: the taxonomy intent (in a running flow, the flow's own intent
+            unless the message clearly changes the subject).
+        os, client, symptom, error_code: taxonomy labels, ``None`` when the text does not say.
+        human: the user asks for a person ("agent please").
+        reset: the user wants to start over or cancel.
+        dont_know: the user says they do not know the answer to the pending
+            question ("no idea", "there is no error code").
+        result: the answer to "did that work?" when the text says.
+        evidence: one entry per extracted value, for audit logs and handoffs.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    intent: Intent = "general"
+    os: str | None = None
+    client: str | None = None
+    symptom: str | None = None
+    error_code: str | None = None
+    human: bool = False
+    reset: bool = False
+    dont_know: bool = False
+    result: Result | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+    def entities(self) -> dict[str, str | None]:
+        """The four entity slots as a dict, in :data:`ENTITY_FIELDS` order."""
+        return {name: getattr(self, name) for name in ENTITY_FIELDS}
