@@ -41,6 +41,7 @@ class InputError(VpnfsmError, ValueError):
     Attributes:
         field: ``"message"`` or ``"session_id"``.
         reason: a short machine-readable reason (``"empty"``, ``"too_long"``, ``"invalid"``).
+
     """
 
     def __init__(self, message: str, *, field: str, reason: str) -> None:
@@ -98,6 +99,7 @@ class TenantError(VpnfsmError):
     Attributes:
         path: the file at fault, when there is one.
         line: the 1-based line at fault, when it is known.
+
     """
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
@@ -115,6 +117,7 @@ class DeliveryError(VpnfsmError):
     Attributes:
         status: the HTTP status, or ``None`` for transport failures.
         retry_after: seconds the server asked us to wait, when it said.
+
     """
 
     def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:

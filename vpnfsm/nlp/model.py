@@ -45,6 +45,7 @@ class Extraction(BaseModel):
             question ("no idea", "there is no error code").
         result: the answer to "did that work?" when the text says.
         evidence: one entry per extracted value, for audit logs and handoffs.
+
     """
 
     model_config = ConfigDict(frozen=True)

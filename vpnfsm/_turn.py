@@ -1,0 +1,330 @@
+"""One turn of a conversation, without I/O: validate, extract, step, build the reply.
+
+:class:`vpnfsm.Assistant` and :class:`vpnfsm.AsyncAssistant` share this code
+and differ only in how they load and save, so their behaviour cannot drift.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from vpnfsm._engine import Engine
+from vpnfsm.errors import InputError
+from vpnfsm.flows.behaviour import FlowModel
+from vpnfsm.flows.knowledge import load_table
+from vpnfsm.flows.spec import FlowSpec
+from vpnfsm.handoff.summary import build_summary, make_reference
+from vpnfsm.nlp.model import Extraction
+from vpnfsm.redact import redact
+from vpnfsm.reply import Reply
+from vpnfsm.responder import respond
+from vpnfsm.session import HistoryEntry, OutboxItem, Session, StepsGiven, TailLine, empty_slots
+from vpnfsm.types import Extractor
+
+__all__ = ["DEFAULT_MAX_MESSAGE_CHARS", "TAIL_CAP", "TurnLogic", "TurnPlan", "check_id"]
+
+DEFAULT_MAX_MESSAGE_CHARS = 2000
+#: User lines kept on the session for the handoff transcript excerpt.
+TAIL_CAP = 20
+
+# Ids end up inside Redis hash tags and URLs: keep them to a safe alphabet.
+_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+Notice = Literal["unknown_session", "corrupt_session"]
+
+_NOTICES: Mapping[str, str] = {
+    "unknown_session": "I couldn't find our earlier conversation (it may have expired), "
+    "so let's start fresh.",
+    "corrupt_session": "Something went wrong with our earlier conversation, so let's start fresh.",
+}
+
+
+def check_id(value: str, *, field_name: str) -> str:
+    """Return ``value`` if it is a valid session or tenant id.
+
+    Raises:
+        InputError: the id is empty, too long or has characters outside ``[A-Za-z0-9_-]``.
+
+    """
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise InputError(
+            f"{field_name} must be 1-128 characters of letters, digits, '-' or '_'",
+            field=field_name,
+            reason="invalid",
+        )
+    return value
+
+
+@dataclass
+class TurnPlan:
+    """What a turn wants written, and the reply to return once it is."""
+
+    session: Session
+    expected_version: int
+    history: list[HistoryEntry]
+    outbox: list[OutboxItem] = field(default_factory=list)
+    reply: Reply | None = None
+
+
+class TurnLogic:
+    """The I/O-free core of the facade.
+
+    Args:
+        extractor: reads each message.
+        flows: flows by name; the intent router picks from these.
+        max_message_chars: longer messages are rejected.
+        clock: seconds since the epoch.
+
+    """
+
+    def __init__(
+        self,
+        *,
+        extractor: Extractor,
+        flows: Mapping[str, FlowSpec],
+        max_message_chars: int,
+        clock: Callable[[], float],
+    ) -> None:
+        if max_message_chars < 1:
+            raise ValueError("max_message_chars must be positive")
+        self.extractor = extractor
+        self.flows = dict(flows)
+        self.engines = {name: Engine(spec) for name, spec in self.flows.items()}
+        for spec in self.flows.values():
+            load_table(spec.knowledge)  # fail at start-up, not mid-conversation
+        self.max_message_chars = max_message_chars
+        self.clock = clock
+
+    # -- input ------------------------------------------------------------------
+
+    def check_message(self, message: str) -> str:
+        """The message, or a typed error when it is empty or too long.
+
+        Raises:
+            InputError: not a string, empty or whitespace only, or longer than
+                ``max_message_chars``.
+
+        """
+        if not isinstance(message, str):
+            raise InputError("message must be a string", field="message", reason="invalid")
+        if not message.strip():
+            raise InputError("message is empty", field="message", reason="empty")
+        if len(message) > self.max_message_chars:
+            raise InputError(
+                f"message is longer than {self.max_message_chars} characters",
+                field="message",
+                reason="too_long",
+            )
+        return message
+
+    @staticmethod
+    def new_session_id() -> str:
+        """A fresh random session id (128 bits, URL-safe)."""
+        return secrets.token_urlsafe(16)
+
+    # -- the turn ---------------------------------------------------------------
+
+    def plan(
+        self,
+        message: str,
+        *,
+        session_id: str,
+        tenant: str,
+        loaded: Session | None,
+        notice: Notice | None,
+    ) -> TurnPlan:
+        """Compute the turn for an already validated message."""
+        now = self.clock()
+        new = loaded is None
+        session = loaded if loaded is not None else Session.start(session_id, tenant=tenant, now=now)
+        expected_version = session.version
+        context = self._context(session)
+        extraction = self.extractor.extract(message, context=context)
+        stored_text = redact(message)
+        state_before = session.state
+
+        if session.outcome == "handoff":
+            text = self._handoff_notice(session)
+        else:
+            if session.flow is not None and session.outcome is None:
+                spec = self.flows.get(session.flow)
+                switching = (
+                    extraction.intent not in ("general", spec.intent if spec else "")
+                    and not extraction.human
+                    and not extraction.reset
+                )
+                if spec is None or switching:
+                    self._clear_flow(session)
+            session.tail.append(TailLine(at=now, text=stored_text, state=state_before))
+            del session.tail[:-TAIL_CAP]
+            if session.flow is not None and session.outcome is None:
+                text = self._step(session, self.flows[session.flow], extraction, now)
+            else:
+                text = self._route(session, extraction, now)
+
+        session.version += 1
+        session.turns += 1
+        session.updated_at = now
+        session.last_intent = extraction.intent
+        plan = TurnPlan(
+            session=session,
+            expected_version=expected_version,
+            history=[
+                HistoryEntry(at=now, role="user", text=stored_text, state=state_before),
+            ],
+        )
+        if notice is not None:
+            text = _NOTICES[notice] + "\n\n" + text
+        plan.history.append(HistoryEntry(at=now, role="bot", text=text, state=session.state))
+        if session.outcome == "handoff" and state_before != session.state:
+            summary = build_summary(session)
+            plan.outbox.append(
+                OutboxItem(
+                    id=f"{session.tenant}:{session.id}:{session.reference}",
+                    session_id=session.id,
+                    tenant=session.tenant,
+                    created_at=now,
+                    payload=summary.model_dump_json(),
+                )
+            )
+        plan.reply = self.reply(session, text, intent=extraction.intent, new_session=new, notice=notice)
+        return plan
+
+    def reply(
+        self,
+        session: Session,
+        text: str,
+        *,
+        intent: str,
+        new_session: bool = False,
+        notice: Notice | None = None,
+    ) -> Reply:
+        """The :class:`Reply` for a session after a turn."""
+        handed_off = session.outcome == "handoff"
+        return Reply(
+            session_id=session.id,
+            reply=text,
+            intent=intent,
+            flow=session.flow,
+            state=session.state,
+            slots=dict(session.slots),
+            handoff=handed_off,
+            outcome=session.outcome,
+            handoff_summary=build_summary(session) if handed_off else None,
+            ticket=session.ticket,
+            new_session=new_session,
+            notice=notice,
+        )
+
+    # -- helpers ----------------------------------------------------------------
+
+    @staticmethod
+    def _context(session: Session) -> str | None:
+        # Only a running flow gives short answers a meaning.
+        if session.flow is None or session.outcome is not None:
+            return None
+        return session.state
+
+    @staticmethod
+    def _handoff_notice(session: Session) -> str:
+        ticket = f", ticket {session.ticket}" if session.ticket else ""
+        return (
+            f"Your case is with the IT support team (reference {session.reference}{ticket}). "
+            "A person will contact you; there is nothing more I can do in this conversation."
+        )
+
+    @staticmethod
+    def _clear_flow(session: Session) -> None:
+        session.flow = None
+        session.flow_version = None
+        session.state = None
+        session.slots = empty_slots()
+        session.skipped = []
+        session.reasks = session.attempts = session.resets = 0
+        session.steps = []
+        session.outcome = None
+        session.handoff_reason = None
+        session.handoff_at = None
+        session.reference = None
+        session.tail = session.tail[-1:]
+
+    def _route(self, session: Session, extraction: Extraction, now: float) -> str:
+        spec = next((s for s in self.flows.values() if s.intent == extraction.intent), None)
+        if spec is None:
+            last = session.tail[-1].text if session.tail else ""
+            return respond(extraction.intent, last, human=extraction.human)
+        if session.flow is not None:  # a finished flow: start the next one afresh
+            tail = session.tail
+            self._clear_flow(session)
+            session.tail = tail[-1:]
+        session.flow = spec.name
+        session.flow_version = spec.version
+        model = self._model(session, spec, extraction)
+        engine = self.engines[spec.name]
+        engine.begin(model)
+        if extraction.human:
+            model.said.clear()
+            engine.fire(model, "human")
+        return self._finish_step(session, spec, model, now)
+
+    def _step(self, session: Session, spec: FlowSpec, extraction: Extraction, now: float) -> str:
+        model = self._model(session, spec, extraction)
+        if spec.state(model.state).checks_result and session.steps:
+            session.steps[-1].result = extraction.result or "unclear"
+        trigger = "human" if extraction.human else "reset" if extraction.reset else "answer"
+        self.engines[spec.name].fire(model, trigger)
+        return self._finish_step(session, spec, model, now)
+
+    @staticmethod
+    def _model(session: Session, spec: FlowSpec, extraction: Extraction) -> FlowModel:
+        slots = {slot: session.slots.get(slot) for slot in spec.slots}
+        for slot, value in extraction.entities().items():
+            if value is not None and slot in slots:
+                slots[slot] = value
+        model = FlowModel(
+            spec,
+            state=session.state or spec.initial,
+            slots=slots,
+            skipped=set(session.skipped),
+            reasks=session.reasks,
+            attempts=session.attempts,
+            resets=session.resets,
+            given=[step.article for step in session.steps if step.round == session.resets],
+        )
+        model.dont_know = extraction.dont_know
+        model.result = extraction.result
+        return model
+
+    def _finish_step(self, session: Session, spec: FlowSpec, model: FlowModel, now: float) -> str:
+        table = load_table(spec.knowledge)
+        known = {step.article for step in session.steps if step.round == model.resets}
+        for article_id in model.given:
+            if article_id not in known:
+                article = table.article(article_id)
+                session.steps.append(
+                    StepsGiven(
+                        article=article.id,
+                        title=article.title,
+                        attempt=model.attempts,
+                        round=model.resets,
+                        at=now,
+                    )
+                )
+        session.state = model.state
+        session.slots = {**session.slots, **model.slots}
+        session.skipped = sorted(model.skipped)
+        session.reasks = model.reasks
+        session.attempts = model.attempts
+        session.resets = model.resets
+        if model.outcome is not None:
+            session.outcome = "handoff" if model.outcome == "handoff" else "resolved"
+        if session.outcome == "handoff":
+            session.handoff_reason = model.reason or "no_progress"
+            session.handoff_at = now
+            session.reference = make_reference(session)
+        text = "\n\n".join(model.said)
+        return text.replace("{reference}", session.reference or "")

@@ -1,0 +1,216 @@
+"""The facade: load the session, read the message, step the flow, save atomically.
+
+``Assistant`` is for synchronous hosts, ``AsyncAssistant`` for asyncio hosts;
+both run the same I/O-free :class:`~vpnfsm._turn.TurnLogic` and differ only
+in the lines that talk to the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+
+from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, Notice, TurnLogic, TurnPlan, check_id
+from vpnfsm.errors import CorruptSession, SessionConflict
+from vpnfsm.flows.registry import FLOWS
+from vpnfsm.flows.spec import FlowSpec
+from vpnfsm.reply import Reply
+from vpnfsm.session import Session
+from vpnfsm.store.memory import AsyncMemoryStore, MemoryStore
+from vpnfsm.types import AsyncSessionStore, Extractor, SessionStore
+
+__all__ = ["DEFAULT_MAX_RETRIES", "AsyncAssistant", "Assistant"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+#: Conflicting concurrent turns are retried this often before SessionConflict.
+DEFAULT_MAX_RETRIES = 64
+
+
+def _default_extractor() -> Extractor:
+    from vpnfsm.nlp import RuleExtractor
+
+    return RuleExtractor()
+
+
+def _backoff(attempt: int) -> float:
+    # Jittered and growing, so racing writers spread out instead of colliding again.
+    return random.uniform(0, min(0.05, 0.0005 * (2 ** min(attempt, 7))))
+
+
+class _Facade:
+    """Arguments and input checks shared by both facades."""
+
+    def __init__(
+        self,
+        *,
+        extractor: Extractor | None,
+        flows: Mapping[str, FlowSpec] | None,
+        max_message_chars: int,
+        max_retries: int,
+        clock: Callable[[], float],
+    ) -> None:
+        self.logic = TurnLogic(
+            extractor=extractor if extractor is not None else _default_extractor(),
+            flows=flows if flows is not None else FLOWS,
+            max_message_chars=max_message_chars,
+            clock=clock,
+        )
+        if max_retries < 1:
+            raise ValueError("max_retries must be at least 1")
+        self.max_retries = max_retries
+
+    def _begin(self, message: str, session_id: str | None, tenant: str) -> tuple[str, str, bool]:
+        message = self.logic.check_message(message)
+        check_id(tenant, field_name="tenant")
+        if session_id is None:
+            return message, TurnLogic.new_session_id(), False
+        return message, check_id(session_id, field_name="session_id"), True
+
+    @staticmethod
+    def _notice(loaded: Session | None, asked: bool, corrupt: bool) -> Notice | None:
+        if corrupt:
+            return "corrupt_session"
+        if loaded is None and asked:
+            return "unknown_session"
+        return None
+
+
+class Assistant(_Facade):
+    """Runs conversations for a synchronous host.
+
+    Args:
+        store: where sessions live; an in-memory store by default.
+        extractor: reads messages; the rule-based extractor by default.
+        flows: the flows to run, by name; every shipped flow by default.
+        max_message_chars: longer messages raise :class:`~vpnfsm.errors.InputError`.
+        max_retries: attempts when concurrent turns on one session conflict.
+        clock: seconds since the epoch (tests inject one).
+
+    Example::
+
+        bot = Assistant()
+        r = bot.handle("VPN is not working")
+        r = bot.handle("Windows", session_id=r.session_id)
+
+    """
+
+    def __init__(
+        self,
+        store: SessionStore | None = None,
+        *,
+        extractor: Extractor | None = None,
+        flows: Mapping[str, FlowSpec] | None = None,
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(
+            extractor=extractor,
+            flows=flows,
+            max_message_chars=max_message_chars,
+            max_retries=max_retries,
+            clock=clock,
+        )
+        self.store: SessionStore = store if store is not None else MemoryStore(clock=clock)
+
+    def handle(self, message: str, session_id: str | None = None, *, tenant: str = "default") -> Reply:
+        """Answer one user message.
+
+        An unknown or expired ``session_id`` starts a new session under that id
+        and says so in the reply (``notice``), so hosts may use their own
+        conversation ids.
+
+        Raises:
+            InputError: the message is empty, whitespace only or too long, or
+                the session id / tenant is malformed. Nothing was changed.
+            StoreUnavailable: the store could not be reached. Nothing was changed.
+            SessionConflict: concurrent turns kept winning past ``max_retries``.
+
+        """
+        message, sid, asked = self._begin(message, session_id, tenant)
+        for attempt in range(self.max_retries):
+            corrupt = False
+            try:
+                loaded = self.store.load(sid, tenant=tenant)
+            except CorruptSession as exc:
+                logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
+                loaded, corrupt = None, True
+            plan = self.logic.plan(
+                message,
+                session_id=sid,
+                tenant=tenant,
+                loaded=loaded,
+                notice=self._notice(loaded, asked, corrupt),
+            )
+            if self._save(plan):
+                assert plan.reply is not None
+                return plan.reply
+            time.sleep(_backoff(attempt))
+        raise SessionConflict(sid, self.max_retries)
+
+    def _save(self, plan: TurnPlan) -> bool:
+        return self.store.save(
+            plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
+        )
+
+
+class AsyncAssistant(_Facade):
+    """The asyncio twin of :class:`Assistant`: same arguments, ``await handle(...)``.
+
+    The extractor and the flows do no I/O and take microseconds, so they run
+    inline; only the store is awaited, and the event loop is never blocked.
+    """
+
+    def __init__(
+        self,
+        store: AsyncSessionStore | None = None,
+        *,
+        extractor: Extractor | None = None,
+        flows: Mapping[str, FlowSpec] | None = None,
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(
+            extractor=extractor,
+            flows=flows,
+            max_message_chars=max_message_chars,
+            max_retries=max_retries,
+            clock=clock,
+        )
+        self.store: AsyncSessionStore = store if store is not None else AsyncMemoryStore(clock=clock)
+
+    async def handle(self, message: str, session_id: str | None = None, *, tenant: str = "default") -> Reply:
+        """Answer one user message; see :meth:`Assistant.handle`.
+
+        Raises:
+            InputError, StoreUnavailable, SessionConflict: as :meth:`Assistant.handle`.
+
+        """
+        message, sid, asked = self._begin(message, session_id, tenant)
+        for attempt in range(self.max_retries):
+            corrupt = False
+            try:
+                loaded = await self.store.load(sid, tenant=tenant)
+            except CorruptSession as exc:
+                logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
+                loaded, corrupt = None, True
+            plan = self.logic.plan(
+                message,
+                session_id=sid,
+                tenant=tenant,
+                loaded=loaded,
+                notice=self._notice(loaded, asked, corrupt),
+            )
+            if await self.store.save(
+                plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
+            ):
+                assert plan.reply is not None
+                return plan.reply
+            await asyncio.sleep(_backoff(attempt))
+        raise SessionConflict(sid, self.max_retries)

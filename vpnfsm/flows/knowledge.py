@@ -1,0 +1,104 @@
+"""Troubleshooting steps as data: load a knowledge table and pick the best article.
+
+An article applies when every fact named in its ``when`` table matches (a
+fact the article does not name matches anything; an unknown fact matches
+nothing the article names). The most specific applicable article wins:
+error code 8, client 4, symptom 2, OS 1 — so a known error code beats
+everything, and a client-specific article beats a symptom-only one. Ties go
+to the earlier article. A retry takes the best article not given yet.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+__all__ = ["WEIGHTS", "Article", "KnowledgeTable", "load_table"]
+
+#: Specificity weight of each fact an article can be keyed on.
+WEIGHTS: Mapping[str, int] = {"error_code": 8, "client": 4, "symptom": 2, "os": 1}
+
+
+@dataclass(frozen=True)
+class Article:
+    """One set of steps, keyed by the facts it is written for."""
+
+    id: str
+    title: str
+    steps: tuple[str, ...]
+    when: Mapping[str, frozenset[str]]
+
+    @property
+    def specificity(self) -> int:
+        """The sum of the weights of the facts this article is keyed on."""
+        return sum(WEIGHTS[key] for key in self.when)
+
+    def applies(self, facts: Mapping[str, str | None]) -> bool:
+        """Whether every fact this article names has one of its listed values."""
+        return all(facts.get(key) in allowed for key, allowed in self.when.items())
+
+
+@dataclass(frozen=True)
+class KnowledgeTable:
+    """All articles of one flow, in file order."""
+
+    articles: tuple[Article, ...]
+
+    def best(self, facts: Mapping[str, str | None], *, exclude: Sequence[str] = ()) -> Article | None:
+        """The most specific applicable article whose id is not in ``exclude``."""
+        chosen: Article | None = None
+        for article in self.articles:
+            if article.id in exclude or not article.applies(facts):
+                continue
+            if chosen is None or article.specificity > chosen.specificity:
+                chosen = article
+        return chosen
+
+    def article(self, article_id: str) -> Article:
+        """The article with this id (``KeyError`` if none)."""
+        for article in self.articles:
+            if article.id == article_id:
+                return article
+        raise KeyError(article_id)
+
+
+def parse_table(text: str, *, source: str) -> KnowledgeTable:
+    """Parse a knowledge table from TOML text.
+
+    Raises:
+        ValueError: the text is not TOML, or an article is malformed.
+
+    """
+    data = tomllib.loads(text)
+    articles: list[Article] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data.get("article", [])):
+        where = f"{source}: article {index + 1}"
+        try:
+            article_id = str(entry["id"])
+            title = str(entry["title"])
+            steps = tuple(str(step) for step in entry["steps"])
+            when_raw = entry.get("when", {})
+        except KeyError as exc:
+            raise ValueError(f"{where}: missing {exc.args[0]!r}") from exc
+        unknown = set(when_raw) - set(WEIGHTS)
+        if unknown:
+            raise ValueError(f"{where}: unknown keys in 'when': {sorted(unknown)}")
+        if article_id in seen:
+            raise ValueError(f"{where}: duplicate id {article_id!r}")
+        if not steps:
+            raise ValueError(f"{where}: no steps")
+        seen.add(article_id)
+        when = {key: frozenset(str(v) for v in values) for key, values in when_raw.items()}
+        articles.append(Article(id=article_id, title=title, steps=steps, when=when))
+    return KnowledgeTable(articles=tuple(articles))
+
+
+@cache
+def load_table(filename: str) -> KnowledgeTable:
+    """Load (once per process) a knowledge table shipped in ``vpnfsm/flows/``."""
+    text = resources.files("vpnfsm.flows").joinpath(filename).read_text(encoding="utf-8")
+    return parse_table(text, source=filename)

@@ -1,0 +1,148 @@
+"""The stored state of one conversation, as a compact pydantic model.
+
+A :class:`Session` holds everything a turn needs and nothing that grows with
+the conversation: the full history lives beside it in the store (append-only,
+capped), and only a short tail of user lines is kept here for the handoff
+summary. ``version`` is the optimistic-concurrency counter: every saved turn
+bumps it, and a store refuses a save whose expected version is stale.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vpnfsm.nlp.model import ENTITY_FIELDS
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "HistoryEntry",
+    "OutboxItem",
+    "Session",
+    "StepsGiven",
+    "TailLine",
+    "empty_slots",
+]
+
+#: Bumped whenever the stored shape changes; stores migrate older numbers on load.
+SCHEMA_VERSION = 1
+
+Outcome = Literal["resolved", "handoff"]
+StepResult = Literal["worked", "failed", "unclear"]
+
+
+def empty_slots() -> dict[str, str | None]:
+    """The four entity slots, all unknown."""
+    return dict.fromkeys(ENTITY_FIELDS)
+
+
+class HistoryEntry(BaseModel):
+    """One line of the full, append-only conversation history (kept by the store)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: float
+    role: Literal["user", "bot"]
+    text: str
+    state: str | None = None
+
+
+class TailLine(BaseModel):
+    """A recent user line kept on the session for the handoff transcript excerpt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: float
+    text: str
+    state: str | None = None
+
+
+class StepsGiven(BaseModel):
+    """One set of troubleshooting steps the bot gave, and what the user said about it.
+
+    ``round`` counts the user's restarts, so a retry after "start over" may
+    give an article again.
+    """
+
+    article: str
+    title: str
+    attempt: int
+    round: int = 0
+    at: float
+    result: StepResult | None = None
+
+
+class OutboxItem(BaseModel):
+    """A handoff waiting to be delivered to the ticket system.
+
+    It is written in the same atomic save as the turn that entered the handoff
+    state, so a handoff can never exist without its delivery job.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    session_id: str
+    tenant: str
+    created_at: float
+    payload: str
+
+
+class Session(BaseModel):
+    """One conversation: the active flow's machine model plus bookkeeping.
+
+    Attributes:
+        schema_: stored format number (serialized as ``schema``).
+        version: optimistic-concurrency counter, bumped on every saved turn.
+        flow, flow_version, state: the running flow, the declaration version it
+            started on, and its machine state; all ``None`` before any flow ran.
+        slots: the four taxonomy entities; ``skipped`` lists slots the user
+            could not answer (asked twice, or "I don't know").
+        reasks, attempts, resets: the counters the flow's guards read.
+        steps: every set of steps given, with its result.
+        tail: the last user lines, for the transcript excerpt of a handoff.
+        ticket: the ticket-system key once the handoff was delivered.
+
+    """
+
+    model_config = ConfigDict(populate_by_name=True, validate_assignment=False)
+
+    # Required (no default) so that compact dumps, which leave defaults out, always carry it.
+    schema_: int = Field(alias="schema")
+    id: str
+    tenant: str = "default"
+    version: int = 0
+    created_at: float
+    updated_at: float
+    turns: int = 0
+    flow: str | None = None
+    flow_version: str | None = None
+    state: str | None = None
+    slots: dict[str, str | None] = Field(default_factory=empty_slots)
+    skipped: list[str] = Field(default_factory=list)
+    reasks: int = 0
+    attempts: int = 0
+    resets: int = 0
+    steps: list[StepsGiven] = Field(default_factory=list)
+    last_intent: str | None = None
+    outcome: Outcome | None = None
+    handoff_reason: str | None = None
+    handoff_at: float | None = None
+    reference: str | None = None
+    ticket: str | None = None
+    tail: list[TailLine] = Field(default_factory=list)
+
+    @classmethod
+    def start(cls, session_id: str, *, tenant: str, now: float) -> Session:
+        """A fresh session at the current schema, with no flow running."""
+        return cls(schema=SCHEMA_VERSION, id=session_id, tenant=tenant, created_at=now, updated_at=now)
+
+    def dump_json(self) -> bytes:
+        """Serialize compactly (defaults left out) for a store."""
+        return self.model_dump_json(by_alias=True, exclude_defaults=True).encode()
+
+    @classmethod
+    def load_json(cls, raw: bytes | str) -> Session:
+        """Parse what :meth:`dump_json` wrote (raises ``pydantic.ValidationError``)."""
+        return cls.model_validate_json(raw)

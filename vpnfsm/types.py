@@ -1,0 +1,125 @@
+"""The public protocols a host can implement to swap a part of vpnfsm.
+
+No ``transitions`` or ``redis`` type appears here, so the engine and the
+stores can change without breaking hosts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from vpnfsm.nlp.model import Extraction
+from vpnfsm.session import HistoryEntry, OutboxItem, Session
+
+__all__ = ["AsyncSessionStore", "Extractor", "SessionStore"]
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    """Reads intent and entities from one message.
+
+    ``context`` is the state the conversation is in (e.g. ``"VPN_ASK_OS"``),
+    or ``None`` for a fresh conversation; it decides how short answers read.
+    Implementations must be deterministic for the flows' guarantees to hold.
+    """
+
+    def extract(self, text: str, *, context: str | None = None) -> Extraction:
+        """Return the meaning of ``text`` read in ``context``."""
+        ...
+
+
+class SessionStore(Protocol):
+    """Where sessions live between turns (synchronous hosts).
+
+    Every method may raise :class:`vpnfsm.errors.StoreUnavailable`.
+    """
+
+    def load(self, session_id: str, *, tenant: str) -> Session | None:
+        """The stored session, or ``None`` when unknown or expired.
+
+        Raises:
+            CorruptSession: the stored value is unreadable; it has been moved
+                to a quarantine key first, so the next load returns ``None``.
+
+        """
+        ...
+
+    def save(
+        self,
+        session: Session,
+        *,
+        expected_version: int,
+        history: Sequence[HistoryEntry] = (),
+        outbox: Sequence[OutboxItem] = (),
+    ) -> bool:
+        """Atomically store ``session``, append ``history`` and enqueue ``outbox``.
+
+        The save happens only if the stored version equals ``expected_version``
+        (0: the session must not exist); all keys of the session get a fresh TTL.
+        Returns ``False``, changing nothing, when another turn won the race.
+        """
+        ...
+
+    def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
+        """The stored history of a session, oldest first (capped by the store)."""
+        ...
+
+    def delete(self, session_id: str, *, tenant: str) -> bool:
+        """Remove a session and its history; ``True`` if it existed."""
+        ...
+
+    def ping(self) -> None:
+        """Return when the store is reachable; raise ``StoreUnavailable`` otherwise."""
+        ...
+
+    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+        """Lease up to ``limit`` undelivered handoffs to ``consumer``.
+
+        An item leased to a consumer that did not finish comes back once the
+        lease has run out, so a crashed worker loses nothing.
+        """
+        ...
+
+    def outbox_done(self, item_id: str) -> None:
+        """Mark a handoff delivered, so it is never handed out again."""
+        ...
+
+
+class AsyncSessionStore(Protocol):
+    """The asyncio twin of :class:`SessionStore`: same methods, awaited."""
+
+    async def load(self, session_id: str, *, tenant: str) -> Session | None:
+        """See :meth:`SessionStore.load`."""
+        ...
+
+    async def save(
+        self,
+        session: Session,
+        *,
+        expected_version: int,
+        history: Sequence[HistoryEntry] = (),
+        outbox: Sequence[OutboxItem] = (),
+    ) -> bool:
+        """See :meth:`SessionStore.save`."""
+        ...
+
+    async def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
+        """See :meth:`SessionStore.history`."""
+        ...
+
+    async def delete(self, session_id: str, *, tenant: str) -> bool:
+        """See :meth:`SessionStore.delete`."""
+        ...
+
+    async def ping(self) -> None:
+        """See :meth:`SessionStore.ping`."""
+        ...
+
+    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+        """See :meth:`SessionStore.outbox_claim`."""
+        ...
+
+    async def outbox_done(self, item_id: str) -> None:
+        """See :meth:`SessionStore.outbox_done`."""
+        ...
