@@ -1,0 +1,7 @@
+"""``python -m vpnfsm``: the same as the ``vpnfsm`` command."""
+
+import sys
+
+from vpnfsm.cli import main
+
+sys.exit(main())

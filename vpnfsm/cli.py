@@ -1,0 +1,51 @@
+"""The ``vpnfsm`` command line: one subcommand per module in :mod:`vpnfsm.commands`.
+
+Each command module exposes ``NAME``, ``HELP``, ``add_arguments(parser)`` and
+``run(args) -> int``; this file only wires them together, so adding a command
+never touches another command's code. Only the CLI prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from vpnfsm.errors import VpnfsmError
+
+__all__ = ["COMMANDS", "main"]
+
+#: Command modules, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = (
+    "vpnfsm.commands.chat",
+    "vpnfsm.commands.extract",
+    "vpnfsm.commands.evaluate",
+    "vpnfsm.commands.bench",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command registered."""
+    parser = argparse.ArgumentParser(prog="vpnfsm", description="State-machine IT-support assistant.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMANDS:
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args._run(args)
+    except VpnfsmError as exc:
+        print(f"vpnfsm: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code

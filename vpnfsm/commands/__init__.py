@@ -1,0 +1,1 @@
+"""One module per ``vpnfsm`` subcommand (see :mod:`vpnfsm.cli`)."""

@@ -1,0 +1,60 @@
+"""``vpnfsm chat``: a conversation in the terminal, showing the state after each reply."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vpnfsm.errors import InputError
+
+NAME = "chat"
+HELP = "talk to the assistant in the terminal (in-memory store unless --redis-url or REDIS_URL)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the arguments of ``chat``."""
+    parser.add_argument("--redis-url", default=None, help="Redis URL (default: $REDIS_URL, else memory)")
+    parser.add_argument("--quiet", action="store_true", help="do not print the state line after replies")
+
+
+def _assistant(url: str | None) -> object:
+    from vpnfsm import Assistant
+
+    if url is None:
+        return Assistant()
+    from vpnfsm.store.redis import RedisStore
+
+    return Assistant(store=RedisStore.from_url(url))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read lines until end of input or ``/quit``."""
+    from vpnfsm import Assistant
+    from vpnfsm.commands._io import redis_url
+
+    bot = _assistant(redis_url(args.redis_url))
+    assert isinstance(bot, Assistant)
+    session_id: str | None = None
+    interactive = sys.stdin.isatty()
+    print("vpnfsm chat - describe your IT problem; /quit to leave.")
+    while True:
+        if interactive:
+            print("you> ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line or line.strip() in ("/quit", "/exit"):
+            return 0
+        if not interactive:
+            print(f"you> {line.rstrip()}")
+        try:
+            reply = bot.handle(line.rstrip("\n"), session_id=session_id)
+        except InputError as exc:
+            print(f"  ({exc})")
+            continue
+        session_id = reply.session_id
+        print("bot> " + reply.reply.replace("\n", "\n     "))
+        if not args.quiet:
+            known = ", ".join(f"{k}={v}" for k, v in reply.slots.items() if v) or "nothing yet"
+            print(f"     [state {reply.state or '-'} | intent {reply.intent} | known: {known}]")
+        if reply.handoff_summary is not None and reply.outcome == "handoff" and not args.quiet:
+            print("     [handoff summary]")
+            print("     " + reply.handoff_summary.model_dump_json(indent=2).replace("\n", "\n     "))
