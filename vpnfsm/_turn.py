@@ -191,7 +191,10 @@ class TurnLogic:
                     payload=summary.model_dump_json(),
                 )
             )
-        plan.reply = self.reply(session, text, intent=extraction.intent, new_session=new, notice=notice)
+        ended_now = session.outcome is not None and state_before != session.state
+        plan.reply = self.reply(
+            session, text, intent=extraction.intent, new_session=new, notice=notice, ended_now=ended_now
+        )
         return plan
 
     def reply(
@@ -202,6 +205,7 @@ class TurnLogic:
         intent: str,
         new_session: bool = False,
         notice: Notice | None = None,
+        ended_now: bool = False,
     ) -> Reply:
         """The :class:`Reply` for a session after a turn."""
         handed_off = session.outcome == "handoff"
@@ -218,6 +222,7 @@ class TurnLogic:
             ticket=session.ticket,
             new_session=new_session,
             notice=notice,
+            ended_now=ended_now,
         )
 
     # -- helpers ----------------------------------------------------------------

@@ -28,6 +28,8 @@ class Reply(BaseModel):
         new_session: this message started a new session.
         notice: why a new session was started when the caller asked for an
             old one (``"unknown_session"``, ``"corrupt_session"``), else ``None``.
+        ended_now: the flow reached its outcome on this very turn (hosts count
+            handoffs and resolutions once with it).
 
     """
 
@@ -45,3 +47,4 @@ class Reply(BaseModel):
     ticket: str | None = None
     new_session: bool = False
     notice: Literal["unknown_session", "corrupt_session"] | None = None
+    ended_now: bool = False

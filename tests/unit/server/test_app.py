@@ -1,0 +1,203 @@
+"""The HTTP service through an in-process ASGI transport (no sockets)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import httpx
+import pytest
+
+from vpnfsm.errors import StoreUnavailable
+from vpnfsm.server import Settings, create_app
+from vpnfsm.session import HistoryEntry, OutboxItem, Session
+
+from conftest import SeedReader
+
+pytestmark = pytest.mark.anyio
+
+SEED = ["VPN is not working", "Windows", "GlobalProtect", "it just won't connect", "error 809",
+        "no, still broken", "nope, same thing"]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def test_seed_first_two_messages_follow_the_flow(client: httpx.AsyncClient) -> None:
+    first = await client.post("/api/chat", json={"message": "VPN is not working"})
+    assert first.status_code == 200
+    body = first.json()
+    assert body["state"] == "VPN_ASK_OS"
+    assert body["handoff"] is False
+    assert body["intent"] == "vpn"
+    assert body["new_session"] is True
+    second = await client.post("/api/chat", json={"session_id": body["session_id"], "message": "Windows"})
+    assert second.json()["state"] == "VPN_ASK_CLIENT"
+    assert second.json()["slots"]["os"] == "windows"
+
+
+async def test_hello_after_handoff_stays_with_the_person(client: httpx.AsyncClient) -> None:
+    sid = None
+    for text in SEED:
+        r = await client.post("/api/chat", json={"message": text, "session_id": sid})
+        sid = r.json()["session_id"]
+    last = r.json()
+    assert last["handoff"] is True and last["outcome"] == "handoff" and last["ended_now"] is True
+    assert last["handoff_summary"]["reason"] == "steps_failed"
+    after = (await client.post("/api/chat", json={"message": "hello", "session_id": sid})).json()
+    assert after["state"] == "VPN_HANDOFF" and after["handoff"] is True and after["ended_now"] is False
+    view = (await client.get(f"/api/sessions/{sid}")).json()
+    assert view["state"] == "VPN_HANDOFF"
+    assert view["handoff_summary"]["reference"] == last["handoff_summary"]["reference"]
+    assert [h["role"] for h in view["history"]] == ["user", "bot"] * (len(SEED) + 1)
+    metrics = (await client.get("/metrics")).text
+    assert 'vpnfsm_handoffs_total{flow="vpn",reason="steps_failed"} 1.0' in metrics
+    assert 'vpnfsm_turns_total{tenant="default"} 8.0' in metrics
+    assert "vpnfsm_turn_duration_seconds_count 8.0" in metrics
+
+
+async def test_unknown_session_id_starts_a_flagged_new_session(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/chat", json={"message": "VPN is not working", "session_id": "made-up-1"})
+    assert r.status_code == 200
+    assert r.json()["session_id"] == "made-up-1"
+    assert r.json()["new_session"] is True and r.json()["notice"] == "unknown_session"
+
+
+async def test_delete_forgets_the_session(client: httpx.AsyncClient) -> None:
+    sid = (await client.post("/api/chat", json={"message": "vpn down"})).json()["session_id"]
+    assert (await client.delete(f"/api/sessions/{sid}")).status_code == 204
+    gone = await client.get(f"/api/sessions/{sid}")
+    assert gone.status_code == 404
+    assert gone.headers["content-type"] == "application/problem+json"
+    assert (await client.delete(f"/api/sessions/{sid}")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "title"),
+    [
+        (b'{"message": ', 422, "Malformed JSON"),
+        (b'{"message": "   "}', 422, "Invalid input"),
+        (json.dumps({"message": "x" * 2001}).encode(), 422, "Invalid input"),
+        (b'{"message": 5}', 422, "Invalid request"),
+        (b'{"message": "hi", "session_id": "../etc"}', 422, "Invalid request"),
+        (b"[]", 422, "Invalid request"),
+    ],
+)
+async def test_bad_bodies_get_problem_documents(
+    client: httpx.AsyncClient, body: bytes, status: int, title: str
+) -> None:
+    r = await client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == status
+    assert r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert problem["status"] == status and problem["title"] == title and problem["type"].startswith("/problems/")
+
+
+async def test_oversized_body_is_refused_before_parsing(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/chat", content=b"{" + b" " * 20_000 + b"}",
+                          headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.json()["title"] == "Request body too large"
+
+
+async def test_malformed_session_id_in_path_is_422(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/sessions/bad%20id")
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/nope")).json()["status"] == 404
+    r = await client.put("/api/chat", json={})
+    assert r.status_code == 405 and r.json()["title"] == "Method not allowed"
+
+
+class DownStore:
+    """A store whose backend is unreachable."""
+
+    async def load(self, session_id: str, *, tenant: str) -> Session | None:
+        raise StoreUnavailable("connection refused")
+
+    async def save(self, session: Session, *, expected_version: int,
+                   history: Sequence[HistoryEntry] = (), outbox: Sequence[OutboxItem] = ()) -> bool:
+        raise StoreUnavailable("connection refused")
+
+    async def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
+        raise StoreUnavailable("connection refused")
+
+    async def delete(self, session_id: str, *, tenant: str) -> bool:
+        raise StoreUnavailable("connection refused")
+
+    async def ping(self) -> None:
+        raise StoreUnavailable("connection refused")
+
+    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+        raise StoreUnavailable("connection refused")
+
+    async def outbox_done(self, item_id: str) -> None:
+        raise StoreUnavailable("connection refused")
+
+
+async def test_store_down_is_503_with_retry_after() -> None:
+    app = create_app(Settings(retry_after_seconds=7), store=DownStore(), extractor=SeedReader())
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        for r in (await c.post("/api/chat", json={"message": "vpn"}), await c.get("/readyz"),
+                  await c.get("/api/sessions/abc"), await c.delete("/api/sessions/abc")):
+            assert r.status_code == 503
+            assert r.headers["retry-after"] == "7"
+            assert r.json()["title"] == "Store unavailable"
+            assert "Traceback" not in r.text
+        assert (await c.get("/healthz")).status_code == 200
+        assert 'vpnfsm_store_errors_total{kind="unavailable"} 3.0' in (await c.get("/metrics")).text
+
+
+async def test_unexpected_error_is_a_bare_500_problem() -> None:
+    class Broken(DownStore):
+        async def load(self, session_id: str, *, tenant: str) -> Session | None:
+            raise RuntimeError("secret internals")
+
+    app = create_app(Settings(), store=Broken(), extractor=SeedReader())
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        r = await c.post("/api/chat", json={"message": "vpn"})
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "secret internals" not in r.text and "Traceback" not in r.text
+
+
+async def test_health_ready_and_page(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json()["status"] == "ok"
+    ready = (await client.get("/readyz")).json()
+    assert ready == {"status": "ready", "version": ready["version"], "store": "memory"}
+    page = await client.get("/")
+    assert page.status_code == 200 and "<script" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    for asset in ("app.js", "app.css"):
+        assert (await client.get(f"/static/{asset}")).status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text  # nothing from a CDN
+
+
+KEYS = {"a" * 16 + "-key-of-tenant-a": "tenant-a", "b" * 16 + "-key-of-tenant-b": "tenant-b"}
+
+
+async def test_tenants_need_keys_and_cannot_see_each_other() -> None:
+    app = create_app(Settings(api_keys=KEYS), extractor=SeedReader())
+    key_a, key_b = list(KEYS)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        assert (await c.post("/api/chat", json={"message": "vpn"})).status_code == 401
+        wrong = await c.post("/api/chat", json={"message": "vpn"}, headers={"X-API-Key": "x" * 20})
+        assert wrong.status_code == 401 and wrong.headers["content-type"] == "application/problem+json"
+        sid = (await c.post("/api/chat", json={"message": "vpn broken"},
+                            headers={"X-API-Key": key_a})).json()["session_id"]
+        assert (await c.get(f"/api/sessions/{sid}", headers={"X-API-Key": key_a})).status_code == 200
+        assert (await c.get(f"/api/sessions/{sid}", headers={"X-API-Key": key_b})).status_code == 404
+        assert (await c.delete(f"/api/sessions/{sid}", headers={"X-API-Key": key_b})).status_code == 404
+        other = (await c.post("/api/chat", json={"message": "Windows", "session_id": sid},
+                              headers={"X-API-Key": key_b})).json()
+        assert other["notice"] == "unknown_session" and other["state"] is None
+        mine = (await c.get(f"/api/sessions/{sid}", headers={"X-API-Key": key_a})).json()
+        assert mine["state"] == "VPN_ASK_OS" and mine["turns"] == 1

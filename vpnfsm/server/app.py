@@ -1,0 +1,313 @@
+"""The FastAPI application: ``POST /api/chat`` and friends, in front of a session store.
+
+The service is stateless: every turn is load -> step -> compare-and-set save
+through :class:`vpnfsm.AsyncAssistant`, so any number of workers can share one
+Redis. Without a Redis URL it runs on the in-memory store (one process).
+"""
+
+import asyncio
+import functools
+import importlib
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Path as PathParam, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.security import APIKeyHeader
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+
+from vpnfsm import __version__
+from vpnfsm.assistant import AsyncAssistant
+from vpnfsm.errors import SessionConflict, StoreUnavailable
+from vpnfsm.flows.registry import FLOWS
+from vpnfsm.handoff.summary import HandoffSummary, build_summary
+from vpnfsm.reply import Reply
+from vpnfsm.server._guard import Guard
+from vpnfsm.server.metrics import CONTENT_TYPE, ServiceMetrics
+from vpnfsm.server.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError, install_problem_handlers
+from vpnfsm.server.settings import DEFAULT_TENANT, Settings
+from vpnfsm.session import HistoryEntry
+from vpnfsm.store.memory import AsyncMemoryStore
+from vpnfsm.types import AsyncSessionStore, Extractor
+
+__all__ = ["ChatRequest", "SessionView", "app_from_env", "create_app"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+_PING_TIMEOUT_SECONDS = 2.0
+
+
+class ChatRequest(BaseModel):
+    """One user message; ``session_id`` continues a conversation."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"message": "VPN is not working"}]})
+
+    message: str = Field(description="what the user typed")
+    session_id: str | None = Field(
+        default=None, pattern=_ID_PATTERN, description="from the previous reply; omit to start"
+    )
+
+
+class SessionView(BaseModel):
+    """A stored conversation as ``GET /api/sessions/{id}`` shows it."""
+
+    session_id: str
+    flow: str | None
+    state: str | None
+    slots: dict[str, str | None]
+    outcome: Literal["resolved", "handoff"] | None
+    handoff: bool
+    handoff_summary: HandoffSummary | None
+    ticket: str | None
+    turns: int
+    created_at: datetime
+    updated_at: datetime
+    history: list[HistoryEntry]
+
+
+class Status(BaseModel):
+    """The body of ``/healthz`` and ``/readyz``."""
+
+    status: Literal["ok", "ready"]
+    version: str
+    store: Literal["memory", "redis", "custom"] | None = None
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    ref = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    return {
+        status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: ref}, "description": "problem details"}
+        for status in statuses
+    }
+
+
+def _store_for(settings: Settings) -> AsyncSessionStore:
+    if settings.redis_url is None:
+        return AsyncMemoryStore()
+    # Imported here: the memory path must work without the Redis module's import cost.
+    redis_module = importlib.import_module("vpnfsm.store.redis")
+    store: AsyncSessionStore = redis_module.AsyncRedisStore.from_url(settings.redis_url)
+    return store
+
+
+async def _close(store: AsyncSessionStore) -> None:
+    closer = getattr(store, "aclose", None) or getattr(store, "close", None)
+    if closer is not None:
+        result = closer()
+        if asyncio.iscoroutine(result):
+            await result
+
+
+@functools.cache
+def _diagram_svg(flow: str) -> str:
+    # Lazy: graphviz is needed only when somebody opens the page.
+    diagram = importlib.import_module("vpnfsm.diagram")
+    svg: str = diagram.to_svg(FLOWS[flow])
+    return svg
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: AsyncSessionStore | None = None,
+    extractor: Extractor | None = None,
+) -> FastAPI:
+    """Build the service.
+
+    Args:
+        settings: store URL, API keys and limits; :meth:`Settings.from_env` by default.
+        store: a ready store (tests, hosts); overrides ``settings.redis_url``.
+        extractor: the message reader; the rule-based extractor by default.
+
+    Raises:
+        TenantError: the configured API keys are invalid.
+
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    store_kind: Literal["memory", "redis", "custom"] = (
+        "custom" if store is not None else "memory" if settings.redis_url is None else "redis"
+    )
+    the_store = store if store is not None else _store_for(settings)
+    bot = AsyncAssistant(the_store, extractor=extractor, max_message_chars=settings.max_message_chars)
+    metrics = ServiceMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if store is None:  # only close what we opened
+            await _close(the_store)
+
+    app = FastAPI(
+        title="vpnfsm",
+        version=__version__,
+        description="State-machine IT-support assistant: chat turns, sessions, health and metrics.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.bot = bot
+    app.state.metrics = metrics
+    install_problem_handlers(app)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+
+    api_key = APIKeyHeader(name=settings.api_key_header, auto_error=False, description="tenant API key")
+    tenant_of = _tenant_resolver(settings)
+
+    async def current_tenant(key: Annotated[str | None, Depends(api_key)]) -> str:
+        return tenant_of(key)
+
+    Tenant = Annotated[str, Depends(current_tenant)]
+    SessionId = Annotated[str, PathParam(pattern=_ID_PATTERN, description="a session id")]
+
+    @app.post(
+        "/api/chat",
+        response_model=Reply,
+        responses=_problems(401, 409, 413, 422, 503),
+        summary="Answer one message",
+    )
+    async def chat(body: ChatRequest, tenant: Tenant) -> Reply:
+        """Answer one user message; an unknown ``session_id`` starts a new session (``notice``)."""
+        started = time.perf_counter()
+        try:
+            reply = await bot.handle(body.message, body.session_id, tenant=tenant)
+        except StoreUnavailable:
+            metrics.store_errors.labels(kind="unavailable").inc()
+            raise
+        except SessionConflict:
+            metrics.store_errors.labels(kind="conflict").inc()
+            raise
+        metrics.observe_turn(
+            reply, tenant=tenant, seconds=time.perf_counter() - started, ended_now=reply.ended_now
+        )
+        return reply
+
+    @app.get(
+        "/api/sessions/{session_id}",
+        response_model=SessionView,
+        responses=_problems(401, 404, 422, 503),
+        summary="Show a conversation",
+    )
+    async def get_session(session_id: SessionId, tenant: Tenant) -> SessionView:
+        """State, slots, history and handoff summary of one of this tenant's sessions."""
+        try:
+            session = await bot.store.load(session_id, tenant=tenant)
+            history = await bot.store.history(session_id, tenant=tenant) if session is not None else []
+        except StoreUnavailable:
+            metrics.store_errors.labels(kind="unavailable").inc()
+            raise
+        if session is None:
+            raise ProblemError(404, "Not found", "no such session")
+        handed_off = session.outcome == "handoff"
+        return SessionView(
+            session_id=session.id,
+            flow=session.flow,
+            state=session.state,
+            slots=dict(session.slots),
+            outcome=session.outcome,
+            handoff=handed_off,
+            handoff_summary=build_summary(session) if handed_off else None,
+            ticket=session.ticket,
+            turns=session.turns,
+            created_at=datetime.fromtimestamp(session.created_at, tz=UTC),
+            updated_at=datetime.fromtimestamp(session.updated_at, tz=UTC),
+            history=history,
+        )
+
+    @app.delete(
+        "/api/sessions/{session_id}",
+        status_code=204,
+        response_class=Response,
+        responses=_problems(401, 404, 422, 503),
+        summary="Forget a conversation",
+    )
+    async def delete_session(session_id: SessionId, tenant: Tenant) -> Response:
+        """Delete one of this tenant's sessions and its history."""
+        try:
+            existed = await bot.store.delete(session_id, tenant=tenant)
+        except StoreUnavailable:
+            metrics.store_errors.labels(kind="unavailable").inc()
+            raise
+        if not existed:
+            raise ProblemError(404, "Not found", "no such session")
+        return Response(status_code=204)
+
+    @app.get(
+        "/api/flows/{name}/diagram.svg",
+        response_class=Response,
+        responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}, **_problems(401, 404)},
+        summary="The flow's state diagram",
+    )
+    async def flow_diagram(name: str, tenant: Tenant) -> Response:
+        """The flow's state machine as SVG; each state is the element ``#state-<STATE>``."""
+        if name not in FLOWS:
+            raise ProblemError(404, "Not found", "no such flow")
+        svg = await run_in_threadpool(_diagram_svg, name)  # runs `dot` once per process
+        return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=300"})
+
+    @app.get("/healthz", response_model=Status, summary="The process is up")
+    async def healthz() -> Status:
+        """Liveness: answers as long as the process serves requests."""
+        return Status(status="ok", version=__version__)
+
+    @app.get("/readyz", response_model=Status, responses=_problems(503), summary="The store is reachable")
+    async def readyz() -> Status:
+        """Readiness: the session store answers a ping within two seconds."""
+        try:
+            await asyncio.wait_for(bot.store.ping(), timeout=_PING_TIMEOUT_SECONDS)
+        except (StoreUnavailable, TimeoutError) as exc:
+            metrics.store_errors.labels(kind="ping").inc()
+            raise StoreUnavailable("store ping failed") from exc
+        return Status(status="ready", version=__version__, store=store_kind)
+
+    @app.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {CONTENT_TYPE: {"schema": {"type": "string"}}}}},
+        summary="Prometheus metrics",
+    )
+    async def prometheus_metrics() -> Response:
+        """Turns, intents, handoffs, resolutions, turn latency and store errors."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _tenant_resolver(settings: Settings) -> Callable[[str | None], str]:
+    keys = dict(settings.api_keys)
+
+    def resolve(key: str | None) -> str:
+        if not keys:
+            return DEFAULT_TENANT
+        tenant = keys.get(key) if key else None
+        if tenant is None:
+            raise ProblemError(
+                401,
+                "Unauthorized",
+                f"a valid API key is required in the {settings.api_key_header} header",
+                headers={"WWW-Authenticate": f'ApiKey header="{settings.api_key_header}"'},
+            )
+        return tenant
+
+    return resolve
+
+
+def app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --factory vpnfsm.server.app:app_from_env`` (settings from the environment).
+
+    Raises:
+        TenantError: the configured API keys are invalid.
+
+    """
+    return create_app(Settings.from_env())
