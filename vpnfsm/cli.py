@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "vpnfsm.commands.extract",
     "vpnfsm.commands.evaluate",
     "vpnfsm.commands.bench",
+    "vpnfsm.commands.serve",
 )
 
 

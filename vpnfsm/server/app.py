@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Path as PathParam, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
@@ -31,7 +32,7 @@ from vpnfsm.reply import Reply
 from vpnfsm.server._guard import Guard
 from vpnfsm.server.metrics import CONTENT_TYPE, ServiceMetrics
 from vpnfsm.server.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError, install_problem_handlers
-from vpnfsm.server.settings import DEFAULT_TENANT, Settings
+from vpnfsm.server.settings import API_KEY_HEADER, DEFAULT_TENANT, Settings
 from vpnfsm.session import HistoryEntry
 from vpnfsm.store.memory import AsyncMemoryStore
 from vpnfsm.types import AsyncSessionStore, Extractor
@@ -41,6 +42,17 @@ __all__ = ["ChatRequest", "SessionView", "app_from_env", "create_app"]
 STATIC_DIR = Path(__file__).parent / "static"
 _ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 _PING_TIMEOUT_SECONDS = 2.0
+
+_api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="the tenant's API key")
+
+
+async def _current_tenant(request: Request, key: Annotated[str | None, Depends(_api_key)]) -> str:
+    resolve: Callable[[str | None], str] = request.app.state.tenant_of
+    return resolve(key)
+
+
+Tenant = Annotated[str, Depends(_current_tenant)]
+SessionId = Annotated[str, PathParam(pattern=_ID_PATTERN, description="a session id")]
 
 
 class ChatRequest(BaseModel):
@@ -157,14 +169,7 @@ def create_app(
     install_problem_handlers(app)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
 
-    api_key = APIKeyHeader(name=settings.api_key_header, auto_error=False, description="tenant API key")
-    tenant_of = _tenant_resolver(settings)
-
-    async def current_tenant(key: Annotated[str | None, Depends(api_key)]) -> str:
-        return tenant_of(key)
-
-    Tenant = Annotated[str, Depends(current_tenant)]
-    SessionId = Annotated[str, PathParam(pattern=_ID_PATTERN, description="a session id")]
+    app.state.tenant_of = _tenant_resolver(settings)
 
     @app.post(
         "/api/chat",
@@ -241,7 +246,10 @@ def create_app(
     @app.get(
         "/api/flows/{name}/diagram.svg",
         response_class=Response,
-        responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}, **_problems(401, 404)},
+        responses={
+            200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+            **_problems(401, 404, 422),
+        },
         summary="The flow's state diagram",
     )
     async def flow_diagram(name: str, tenant: Tenant) -> Response:
@@ -295,8 +303,8 @@ def _tenant_resolver(settings: Settings) -> Callable[[str | None], str]:
             raise ProblemError(
                 401,
                 "Unauthorized",
-                f"a valid API key is required in the {settings.api_key_header} header",
-                headers={"WWW-Authenticate": f'ApiKey header="{settings.api_key_header}"'},
+                f"a valid API key is required in the {API_KEY_HEADER} header",
+                headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'},
             )
         return tenant
 

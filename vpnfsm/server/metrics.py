@@ -28,7 +28,9 @@ class ServiceMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.turns = Counter("vpnfsm_turns", "Turns answered", ["tenant"], registry=self.registry)
-        self.intents = Counter("vpnfsm_intents", "Intents read from messages", ["intent"], registry=self.registry)
+        self.intents = Counter(
+            "vpnfsm_intents", "Intents read from messages", ["intent"], registry=self.registry
+        )
         self.handoffs = Counter(
             "vpnfsm_handoffs", "Conversations handed to a person", ["flow", "reason"], registry=self.registry
         )

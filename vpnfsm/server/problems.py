@@ -101,7 +101,11 @@ def problem_response(
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     # Keep location, message and type; drop the echoed input, which may be large or secret.
     return [
-        {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type")}
+        {
+            "loc": [str(part) for part in err.get("loc", ())],
+            "msg": err.get("msg", ""),
+            "type": err.get("type"),
+        }
         for err in exc.errors()
     ]
 
@@ -125,7 +129,10 @@ async def _on_store_down(request: Request, exc: Exception) -> JSONResponse:
     retry = str(request.app.state.settings.retry_after_seconds)
     logger.warning("session store unavailable: %s", exc)
     return problem_response(
-        503, "Store unavailable", "the session store cannot be reached; retry later", headers={"Retry-After": retry}
+        503,
+        "Store unavailable",
+        "the session store cannot be reached; retry later",
+        headers={"Retry-After": retry},
     )
 
 

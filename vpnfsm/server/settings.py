@@ -27,7 +27,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, check_id
 from vpnfsm.errors import InputError, TenantError
 
-__all__ = ["DEFAULT_TENANT", "Settings", "load_api_keys", "parse_api_keys"]
+__all__ = ["API_KEY_HEADER", "DEFAULT_TENANT", "Settings", "load_api_keys", "parse_api_keys"]
+
+#: The request header that carries a tenant's API key.
+API_KEY_HEADER = "X-API-Key"
 
 #: The tenant every request belongs to when no keys are configured.
 DEFAULT_TENANT = "default"
@@ -43,7 +46,6 @@ class Settings(BaseModel):
     Attributes:
         redis_url: the Redis store's URL; ``None`` selects the in-memory store.
         api_keys: API key -> tenant id; empty means single-tenant without keys.
-        api_key_header: the request header that carries the key.
         max_body_bytes: larger request bodies get 413.
         max_message_chars: longer messages get 422.
         retry_after_seconds: what ``Retry-After`` says when the store is down.
@@ -55,7 +57,6 @@ class Settings(BaseModel):
 
     redis_url: str | None = None
     api_keys: dict[str, str] = Field(default_factory=dict)
-    api_key_header: str = "X-API-Key"
     max_body_bytes: int = Field(default=16 * 1024, ge=256)
     max_message_chars: int = Field(default=DEFAULT_MAX_MESSAGE_CHARS, ge=1)
     retry_after_seconds: int = Field(default=2, ge=1)

@@ -7,17 +7,23 @@ from collections.abc import Sequence
 
 import httpx
 import pytest
+from conftest import SeedReader
 
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.server import Settings, create_app
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
 
-from conftest import SeedReader
-
 pytestmark = pytest.mark.anyio
 
-SEED = ["VPN is not working", "Windows", "GlobalProtect", "it just won't connect", "error 809",
-        "no, still broken", "nope, same thing"]
+SEED = [
+    "VPN is not working",
+    "Windows",
+    "GlobalProtect",
+    "it just won't connect",
+    "error 809",
+    "no, still broken",
+    "nope, same thing",
+]
 
 
 @pytest.fixture
@@ -44,10 +50,14 @@ async def test_hello_after_handoff_stays_with_the_person(client: httpx.AsyncClie
         r = await client.post("/api/chat", json={"message": text, "session_id": sid})
         sid = r.json()["session_id"]
     last = r.json()
-    assert last["handoff"] is True and last["outcome"] == "handoff" and last["ended_now"] is True
+    assert last["handoff"] is True
+    assert last["outcome"] == "handoff"
+    assert last["ended_now"] is True
     assert last["handoff_summary"]["reason"] == "steps_failed"
     after = (await client.post("/api/chat", json={"message": "hello", "session_id": sid})).json()
-    assert after["state"] == "VPN_HANDOFF" and after["handoff"] is True and after["ended_now"] is False
+    assert after["state"] == "VPN_HANDOFF"
+    assert after["handoff"] is True
+    assert after["ended_now"] is False
     view = (await client.get(f"/api/sessions/{sid}")).json()
     assert view["state"] == "VPN_HANDOFF"
     assert view["handoff_summary"]["reference"] == last["handoff_summary"]["reference"]
@@ -62,7 +72,8 @@ async def test_unknown_session_id_starts_a_flagged_new_session(client: httpx.Asy
     r = await client.post("/api/chat", json={"message": "VPN is not working", "session_id": "made-up-1"})
     assert r.status_code == 200
     assert r.json()["session_id"] == "made-up-1"
-    assert r.json()["new_session"] is True and r.json()["notice"] == "unknown_session"
+    assert r.json()["new_session"] is True
+    assert r.json()["notice"] == "unknown_session"
 
 
 async def test_delete_forgets_the_session(client: httpx.AsyncClient) -> None:
@@ -92,12 +103,15 @@ async def test_bad_bodies_get_problem_documents(
     assert r.status_code == status
     assert r.headers["content-type"] == "application/problem+json"
     problem = r.json()
-    assert problem["status"] == status and problem["title"] == title and problem["type"].startswith("/problems/")
+    assert problem["status"] == status
+    assert problem["title"] == title
+    assert problem["type"].startswith("/problems/")
 
 
 async def test_oversized_body_is_refused_before_parsing(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/chat", content=b"{" + b" " * 20_000 + b"}",
-                          headers={"content-type": "application/json"})
+    r = await client.post(
+        "/api/chat", content=b"{" + b" " * 20_000 + b"}", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 413
     assert r.json()["title"] == "Request body too large"
 
@@ -111,7 +125,8 @@ async def test_malformed_session_id_in_path_is_422(client: httpx.AsyncClient) ->
 async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) -> None:
     assert (await client.get("/nope")).json()["status"] == 404
     r = await client.put("/api/chat", json={})
-    assert r.status_code == 405 and r.json()["title"] == "Method not allowed"
+    assert r.status_code == 405
+    assert r.json()["title"] == "Method not allowed"
 
 
 class DownStore:
@@ -120,8 +135,14 @@ class DownStore:
     async def load(self, session_id: str, *, tenant: str) -> Session | None:
         raise StoreUnavailable("connection refused")
 
-    async def save(self, session: Session, *, expected_version: int,
-                   history: Sequence[HistoryEntry] = (), outbox: Sequence[OutboxItem] = ()) -> bool:
+    async def save(
+        self,
+        session: Session,
+        *,
+        expected_version: int,
+        history: Sequence[HistoryEntry] = (),
+        outbox: Sequence[OutboxItem] = (),
+    ) -> bool:
         raise StoreUnavailable("connection refused")
 
     async def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
@@ -144,8 +165,12 @@ async def test_store_down_is_503_with_retry_after() -> None:
     app = create_app(Settings(retry_after_seconds=7), store=DownStore(), extractor=SeedReader())
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-        for r in (await c.post("/api/chat", json={"message": "vpn"}), await c.get("/readyz"),
-                  await c.get("/api/sessions/abc"), await c.delete("/api/sessions/abc")):
+        for r in (
+            await c.post("/api/chat", json={"message": "vpn"}),
+            await c.get("/readyz"),
+            await c.get("/api/sessions/abc"),
+            await c.delete("/api/sessions/abc"),
+        ):
             assert r.status_code == 503
             assert r.headers["retry-after"] == "7"
             assert r.json()["title"] == "Store unavailable"
@@ -165,7 +190,8 @@ async def test_unexpected_error_is_a_bare_500_problem() -> None:
         r = await c.post("/api/chat", json={"message": "vpn"})
     assert r.status_code == 500
     assert r.headers["content-type"] == "application/problem+json"
-    assert "secret internals" not in r.text and "Traceback" not in r.text
+    assert "secret internals" not in r.text
+    assert "Traceback" not in r.text
 
 
 async def test_health_ready_and_page(client: httpx.AsyncClient) -> None:
@@ -173,11 +199,13 @@ async def test_health_ready_and_page(client: httpx.AsyncClient) -> None:
     ready = (await client.get("/readyz")).json()
     assert ready == {"status": "ready", "version": ready["version"], "store": "memory"}
     page = await client.get("/")
-    assert page.status_code == 200 and "<script" in page.text
+    assert page.status_code == 200
+    assert "<script" in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
     for asset in ("app.js", "app.css"):
         assert (await client.get(f"/static/{asset}")).status_code == 200
-    assert "http://" not in page.text and "https://" not in page.text  # nothing from a CDN
+    assert "http://" not in page.text
+    assert "https://" not in page.text
 
 
 KEYS = {"a" * 16 + "-key-of-tenant-a": "tenant-a", "b" * 16 + "-key-of-tenant-b": "tenant-b"}
@@ -190,14 +218,21 @@ async def test_tenants_need_keys_and_cannot_see_each_other() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         assert (await c.post("/api/chat", json={"message": "vpn"})).status_code == 401
         wrong = await c.post("/api/chat", json={"message": "vpn"}, headers={"X-API-Key": "x" * 20})
-        assert wrong.status_code == 401 and wrong.headers["content-type"] == "application/problem+json"
-        sid = (await c.post("/api/chat", json={"message": "vpn broken"},
-                            headers={"X-API-Key": key_a})).json()["session_id"]
+        assert wrong.status_code == 401
+        assert wrong.headers["content-type"] == "application/problem+json"
+        sid = (
+            await c.post("/api/chat", json={"message": "vpn broken"}, headers={"X-API-Key": key_a})
+        ).json()["session_id"]
         assert (await c.get(f"/api/sessions/{sid}", headers={"X-API-Key": key_a})).status_code == 200
         assert (await c.get(f"/api/sessions/{sid}", headers={"X-API-Key": key_b})).status_code == 404
         assert (await c.delete(f"/api/sessions/{sid}", headers={"X-API-Key": key_b})).status_code == 404
-        other = (await c.post("/api/chat", json={"message": "Windows", "session_id": sid},
-                              headers={"X-API-Key": key_b})).json()
-        assert other["notice"] == "unknown_session" and other["state"] is None
+        other = (
+            await c.post(
+                "/api/chat", json={"message": "Windows", "session_id": sid}, headers={"X-API-Key": key_b}
+            )
+        ).json()
+        assert other["notice"] == "unknown_session"
+        assert other["state"] is None
         mine = (await c.get(f"/api/sessions/{sid}", headers={"X-API-Key": key_a})).json()
-        assert mine["state"] == "VPN_ASK_OS" and mine["turns"] == 1
+        assert mine["state"] == "VPN_ASK_OS"
+        assert mine["turns"] == 1
