@@ -174,7 +174,7 @@ def create_app(
     @app.post(
         "/api/chat",
         response_model=Reply,
-        responses=_problems(401, 409, 413, 422, 503),
+        responses=_problems(400, 401, 409, 413, 422, 503),
         summary="Answer one message",
     )
     async def chat(body: ChatRequest, tenant: Tenant) -> Reply:
