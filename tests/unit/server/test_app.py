@@ -236,3 +236,18 @@ async def test_tenants_need_keys_and_cannot_see_each_other() -> None:
         mine = (await c.get(f"/api/sessions/{sid}", headers={"X-API-Key": key_a})).json()
         assert mine["state"] == "VPN_ASK_OS"
         assert mine["turns"] == 1
+
+
+async def test_resolution_is_counted_once(client: httpx.AsyncClient) -> None:
+    first = await client.post(
+        "/api/chat", json={"message": "my GlobalProtect VPN on Windows can't connect, error 809"}
+    )
+    sid = first.json()["session_id"]
+    assert first.json()["state"] == "VPN_CHECK_RESULT"
+    done = (await client.post("/api/chat", json={"message": "yes that fixed it", "session_id": sid})).json()
+    assert done["outcome"] == "resolved"
+    assert done["ended_now"] is True
+    await client.post("/api/chat", json={"message": "thanks", "session_id": sid})
+    metrics = (await client.get("/metrics")).text
+    assert 'vpnfsm_resolutions_total{flow="vpn"} 1.0' in metrics
+    assert "vpnfsm_handoffs_total{" not in metrics
