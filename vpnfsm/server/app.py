@@ -177,7 +177,7 @@ def create_app(
         responses=_problems(400, 401, 409, 413, 422, 503),
         summary="Answer one message",
     )
-    async def chat(body: ChatRequest, tenant: Tenant) -> Reply:
+    async def chat(body: ChatRequest, tenant: Tenant) -> Response:
         """Answer one user message; an unknown ``session_id`` starts a new session (``notice``)."""
         started = time.perf_counter()
         try:
@@ -191,7 +191,9 @@ def create_app(
         metrics.observe_turn(
             reply, tenant=tenant, seconds=time.perf_counter() - started, ended_now=reply.ended_now
         )
-        return reply
+        # Serialized once by pydantic; returning the model would make FastAPI
+        # validate and serialize it a second time on every turn.
+        return Response(reply.model_dump_json(), media_type="application/json")
 
     @app.get(
         "/api/sessions/{session_id}",
