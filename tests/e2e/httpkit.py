@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-import contextlib
 import re
-import shutil
 import socket
 import subprocess
 import threading
 import time
 import types
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -96,47 +92,3 @@ def stand_in_diagram_module() -> types.ModuleType:
     module = types.ModuleType("vpnfsm.diagram")
     module.to_svg = to_svg  # type: ignore[attr-defined]
     return module
-
-
-@contextlib.contextmanager
-def redis_server(tmp_path: Path) -> Iterator[str]:
-    """A private redis-server on a free port in ``tmp_path``; yields its URL."""
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is needed: apt-get install redis-server (tests never use port 6379)"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None, "redis-server exited at start-up"
-            assert time.monotonic() < deadline, "redis-server did not start within 10 s"
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from httpkit import redis_server
+
+from vpnfsm.benchmarks.http_bench import temporary_redis
 
 pytestmark = pytest.mark.e2e
 
@@ -114,9 +115,9 @@ def test_workers_without_redis_are_refused() -> None:
     assert "needs Redis" in done.stderr
 
 
-def test_two_workers_share_one_redis(tmp_path: Path) -> None:
+def test_two_workers_share_one_redis() -> None:
     with (
-        redis_server(tmp_path) as redis_url,
+        temporary_redis() as redis_url,
         serve("--redis-url", redis_url, "--workers", "2") as (url, lines),
     ):
         assert any(f"Redis at {redis_url}" in line for line in lines)

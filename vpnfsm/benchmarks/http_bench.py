@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["SEED_CONVERSATION", "run_http_bench"]
+__all__ = ["SEED_CONVERSATION", "run_http_bench", "temporary_redis"]
 
 #: The seed walk-through: eight turns from the first message to a handoff and past it.
 SEED_CONVERSATION: tuple[str, ...] = (
@@ -77,10 +77,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    if proc.stderr is not None:
+        proc.stderr.close()
 
 
 @contextmanager
-def _temporary_redis() -> Iterator[str]:
+def temporary_redis() -> Iterator[str]:
+    """A private ``redis-server`` on a free loopback port, no persistence; yields its URL.
+
+    Raises:
+        RuntimeError: ``redis-server`` is not installed or did not start.
+
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError(
@@ -299,7 +307,7 @@ def run_http_bench(
     api_key = f"bench-key-{secrets.token_urlsafe(16)}"
     bare_prefix = f"vpnfsm-bench-bare-{run_id}"
     processes = min(client_processes, clients)
-    with _temporary_redis() if redis_url is None else _given(redis_url) as url:
+    with temporary_redis() if redis_url is None else _given(redis_url) as url:
         env = {
             "REDIS_URL": url,
             "VPNFSM_API_KEYS": f"{api_key}={tenant}",
