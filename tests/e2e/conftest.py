@@ -3,12 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from httpkit import LiveServer, SeedReader
-
-
-@pytest.fixture
-def seed_reader() -> SeedReader:
-    return SeedReader()
+from httpkit import LiveServer
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from httpkit import LiveServer, SeedReader, serve_in_thread
+from httpkit import LiveServer, serve_in_thread
 from playwright.sync_api import Page, expect, sync_playwright
 
 from vpnfsm.server import Settings, create_app
@@ -56,9 +56,9 @@ def highlighted(page: Page) -> str | None:
 
 
 def test_chat_page_walks_the_seed_conversation(
-    page: Page, live: list[LiveServer], seed_reader: SeedReader, diagram_module: None
+    page: Page, live: list[LiveServer], diagram_module: None
 ) -> None:
-    server = serve_in_thread(create_app(Settings(), extractor=seed_reader))
+    server = serve_in_thread(create_app(Settings()))
     live.append(server)
     page.goto(server.url + "/")
     expect(page.locator("h1")).to_have_text("vpnfsm")

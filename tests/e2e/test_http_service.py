@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from httpkit import LiveServer, SeedReader, serve_in_thread
+from httpkit import LiveServer, serve_in_thread
 
 from vpnfsm.server import Settings, create_app
 
@@ -14,8 +14,8 @@ KEY_A = "tenant-a-key-0123456789"
 KEY_B = "tenant-b-key-9876543210"
 
 
-def test_seed_messages_over_http(live: list[LiveServer], seed_reader: SeedReader) -> None:
-    server = serve_in_thread(create_app(Settings(), extractor=seed_reader))
+def test_seed_messages_over_http(live: list[LiveServer]) -> None:
+    server = serve_in_thread(create_app(Settings()))
     live.append(server)
     with httpx.Client(base_url=server.url, timeout=10) as http:
         first = http.post("/api/chat", json={"message": "VPN is not working"})
@@ -42,9 +42,9 @@ def test_seed_messages_over_http(live: list[LiveServer], seed_reader: SeedReader
         assert http.get("/readyz").json()["status"] == "ready"
 
 
-def test_tenants_are_isolated_over_http(live: list[LiveServer], seed_reader: SeedReader) -> None:
+def test_tenants_are_isolated_over_http(live: list[LiveServer]) -> None:
     keys = {KEY_A: "acme", KEY_B: "globex"}
-    server = serve_in_thread(create_app(Settings(api_keys=keys), extractor=seed_reader))
+    server = serve_in_thread(create_app(Settings(api_keys=keys)))
     live.append(server)
     with httpx.Client(base_url=server.url, timeout=10) as http:
         assert http.post("/api/chat", json={"message": "vpn"}).status_code == 401

@@ -6,7 +6,7 @@ from contextlib import ExitStack
 
 import httpx
 import pytest
-from httpkit import LiveServer, SeedReader, serve_in_thread
+from httpkit import LiveServer, serve_in_thread
 
 from vpnfsm.benchmarks.http_bench import temporary_redis
 from vpnfsm.server import Settings, create_app
@@ -14,14 +14,12 @@ from vpnfsm.server import Settings, create_app
 pytestmark = pytest.mark.e2e
 
 
-def test_store_down_is_503_with_retry_after_and_recovers_nothing_lost(
-    live: list[LiveServer], seed_reader: SeedReader
-) -> None:
+def test_store_down_is_503_with_retry_after_and_recovers_nothing_lost(live: list[LiveServer]) -> None:
     with ExitStack() as redis:
         url = redis.enter_context(temporary_redis())
         settings = Settings(redis_url=url, retry_after_seconds=3)
-        first = serve_in_thread(create_app(settings, extractor=seed_reader))
-        second = serve_in_thread(create_app(settings, extractor=seed_reader))
+        first = serve_in_thread(create_app(settings))
+        second = serve_in_thread(create_app(settings))
         live.extend([first, second])
         with httpx.Client(timeout=10) as http:
             sid = http.post(first.url + "/api/chat", json={"message": "VPN is not working"}).json()[

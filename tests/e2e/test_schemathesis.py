@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from httpkit import SeedReader
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
@@ -19,7 +18,7 @@ from vpnfsm.server import Settings, create_app
 pytestmark = pytest.mark.e2e
 
 KEY = "fuzz-tenant-key-0123456789"
-app = create_app(Settings(api_keys={KEY: "fuzz"}), extractor=SeedReader())
+app = create_app(Settings(api_keys={KEY: "fuzz"}))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 # Valid and invalid inputs both: the invalid ones must come back as documented problems, never 5xx.
 schema.config.generation.update(modes=list(schemathesis.GenerationMode), max_examples=80)

@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from serverkit import SeedReader
 
 from vpnfsm.server import Settings, create_app
 
@@ -17,7 +16,7 @@ def settings() -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> FastAPI:
-    return create_app(settings, extractor=SeedReader())
+    return create_app(settings)
 
 
 @pytest.fixture

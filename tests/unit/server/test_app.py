@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import httpx
 import pytest
-from conftest import SeedReader
 
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.server import Settings, create_app
@@ -162,7 +161,7 @@ class DownStore:
 
 
 async def test_store_down_is_503_with_retry_after() -> None:
-    app = create_app(Settings(retry_after_seconds=7), store=DownStore(), extractor=SeedReader())
+    app = create_app(Settings(retry_after_seconds=7), store=DownStore())
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         for r in (
@@ -184,7 +183,7 @@ async def test_unexpected_error_is_a_bare_500_problem() -> None:
         async def load(self, session_id: str, *, tenant: str) -> Session | None:
             raise RuntimeError("secret internals")
 
-    app = create_app(Settings(), store=Broken(), extractor=SeedReader())
+    app = create_app(Settings(), store=Broken())
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         r = await c.post("/api/chat", json={"message": "vpn"})
@@ -212,7 +211,7 @@ KEYS = {"a" * 16 + "-key-of-tenant-a": "tenant-a", "b" * 16 + "-key-of-tenant-b"
 
 
 async def test_tenants_need_keys_and_cannot_see_each_other() -> None:
-    app = create_app(Settings(api_keys=KEYS), extractor=SeedReader())
+    app = create_app(Settings(api_keys=KEYS))
     key_a, key_b = list(KEYS)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
