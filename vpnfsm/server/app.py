@@ -160,7 +160,9 @@ def create_app(
         version=__version__,
         description="State-machine IT-support assistant: chat turns, sessions, health and metrics.",
         lifespan=lifespan,
-        docs_url="/docs",
+        # FastAPI's docs pages load their scripts from a CDN; the service makes
+        # no outside requests, so it publishes only /openapi.json.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings

@@ -55,8 +55,14 @@
     const box = $("diagram");
     if (!flow) return;
     if (shownFlow !== flow) {
-      // The SVG comes from this service (generated from the flow declaration).
-      box.innerHTML = await diagramFor(flow);
+      try {
+        // The SVG comes from this service (generated from the flow declaration).
+        box.innerHTML = await diagramFor(flow);
+      } catch (err) {
+        // The chat goes on without the picture (e.g. graphviz missing on the server).
+        box.replaceChildren(Object.assign(document.createElement("p"),
+          { className: "hint", textContent: `Diagram unavailable: ${err.message}` }));
+      }
       shownFlow = flow;
     }
     box.querySelectorAll("g.current").forEach((g) => g.classList.remove("current"));
