@@ -250,3 +250,25 @@ async def test_resolution_is_counted_once(client: httpx.AsyncClient) -> None:
     metrics = (await client.get("/metrics")).text
     assert 'vpnfsm_resolutions_total{flow="vpn"} 1.0' in metrics
     assert "vpnfsm_handoffs_total{" not in metrics
+
+
+async def test_metrics_parse_as_prometheus_text(client: httpx.AsyncClient) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    await client.post("/api/chat", json={"message": "VPN is not working"})
+    r = await client.get("/metrics")
+    assert r.headers["content-type"].startswith("text/plain; version=")
+    families = {f.name: f for f in text_string_to_metric_families(r.text)}
+    assert {
+        "vpnfsm_turns",
+        "vpnfsm_intents",
+        "vpnfsm_handoffs",
+        "vpnfsm_resolutions",
+        "vpnfsm_store_errors",
+        "vpnfsm_turn_duration_seconds",
+    } <= set(families)
+    assert families["vpnfsm_turn_duration_seconds"].type == "histogram"
+    intents = {
+        s.labels["intent"]: s.value for s in families["vpnfsm_intents"].samples if s.name.endswith("_total")
+    }
+    assert intents == {"vpn": 1.0}
