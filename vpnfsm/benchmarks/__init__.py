@@ -1,1 +1,1 @@
-"""Benchmarks that print figures (``vpnfsm bench``); never imported by :mod:`vpnfsm`."""
+"""Benchmarks that print figures (``vpnfsm bench``); never imported by the runtime."""
