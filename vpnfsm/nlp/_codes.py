@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from vpnfsm.nlp._vocab import Vocabulary, load_vocabulary
 from vpnfsm.nlp.context import Turn
-from vpnfsm.nlp.protocols import Hit
+from vpnfsm.nlp.protocols import Hit, Message
 
 __all__ = ["CodeMatcher", "implied_client"]
 
+_DIGIT = re.compile(r"\d")
 _NUMBER = r"(?:0x[0-9a-f]{4,8}|-?\d{1,10})"
 # "error 809", "error code: 691", "code=13801", "err #720", "error number -14".
 _CUED = re.compile(
@@ -89,9 +90,10 @@ class CodeMatcher:
             return ("windows_ras", "")
         return found
 
-    def find(self, text: str, folded: str, turn: Turn) -> Hit | None:
+    def find(self, msg: Message, turn: Turn) -> Hit | None:
         """Return the first error code in the message (value normalized), or ``None``."""
-        if not any(ch.isdigit() for ch in folded):
+        folded = msg.folded
+        if not _DIGIT.search(folded):
             return None
         for match in _CUED.finditer(folded):
             start = match.start("cue")

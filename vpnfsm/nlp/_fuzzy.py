@@ -8,18 +8,18 @@ is pure, so the cache is safe to share between threads.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from vpnfsm.nlp._vocab import load_vocabulary
+from vpnfsm.nlp.protocols import Message
 
 __all__ = ["fuzzy_hits"]
 
-_WORD = re.compile(r"[a-z][a-z0-9]{3,}")
 _MIN_WORD = 5
 _MIN_TARGET = 6
+_MIN_JOIN_PART = 3
 
 
 def _buckets() -> dict[str, tuple[tuple[str, str, str], ...]]:
@@ -50,21 +50,32 @@ def _lookup(word: str) -> tuple[str, str, str] | None:
     return best[1] if best else None
 
 
-def fuzzy_hits(folded: str, field: str) -> list[tuple[str, str, int, int]]:
+def fuzzy_hits(msg: Message, field: str) -> list[tuple[str, str, int, int]]:
     """Typo matches for one field as (label, name, start, end), in text order.
 
     Two neighbouring words are also tried joined, for "global protct" or "any conect".
+    The matches of all fields are computed once per message and kept in ``msg.memo``.
     """
-    hits: list[tuple[str, str, int, int]] = []
-    previous: re.Match[str] | None = None
-    for match in _WORD.finditer(folded):
-        word = match.group()
-        found = _lookup(word)
-        start = match.start()
-        if found is None and previous is not None and previous.end() + 1 == start:
-            found = _lookup(previous.group() + word)
-            start = previous.start() if found else start
-        if found is not None and found[1] == field:
-            hits.append((found[2], found[0], start, match.end()))
-        previous = match
+    cached = msg.memo.get("fuzzy")
+    if cached is None:
+        cached = _all_hits(msg)
+        msg.memo["fuzzy"] = cached
+    assert isinstance(cached, list)
+    return [(label, name, start, end) for hit_field, label, name, start, end in cached if hit_field == field]
+
+
+def _all_hits(msg: Message) -> list[tuple[str, str, str, int, int]]:
+    hits: list[tuple[str, str, str, int, int]] = []
+    if not any(len(word) >= _MIN_JOIN_PART and word[0] in _BUCKETS for word in msg.words):
+        return hits
+    previous: tuple[str, int, int] | None = None
+    for word, start, end in msg.tokens:
+        found = _lookup(word) if len(word) >= _MIN_WORD and word[0] in _BUCKETS else None
+        first = start
+        if found is None and previous is not None and previous[2] + 1 == start and previous[0][0] in _BUCKETS:
+            found = _lookup(previous[0] + word)
+            first = previous[1] if found else start
+        if found is not None:
+            hits.append((found[1], found[2], found[0], first, end))
+        previous = (word, start, end)
     return hits

@@ -7,27 +7,22 @@ own ("also my outlook won't sync" during the VPN flow is e-mail).
 
 from __future__ import annotations
 
-import re
-
-from vpnfsm.nlp._vocab import Vocabulary, load_vocabulary
+from vpnfsm.nlp._rules import GatedRules
+from vpnfsm.nlp._vocab import Vocabulary, WeightedRule, load_vocabulary
 from vpnfsm.nlp.context import Turn
-from vpnfsm.nlp.protocols import Facts, Hit
+from vpnfsm.nlp.protocols import Facts, Hit, Message
 
 __all__ = ["RuleIntentClassifier"]
 
-_Cues = tuple[tuple[str, re.Pattern[str]], ...]
+_Cues = GatedRules[WeightedRule]
 
 
-def _compile(pairs: tuple[tuple[str, str], ...]) -> _Cues:
-    return tuple((rule_id, re.compile(source)) for rule_id, source in pairs)
-
-
-def _first(cues: _Cues, folded: str) -> Hit | None:
-    for rule_id, pattern in cues:
-        found = pattern.search(folded)
-        if found:
-            return Hit("", rule_id, found.start(), found.end())
-    return None
+def _first(cues: _Cues, msg: Message) -> Hit | None:
+    found = cues.first(msg)
+    if found is None:
+        return None
+    rule, match = found
+    return Hit("", rule.id, match.start(), match.end())
 
 
 def _as(hit: Hit, intent: str) -> Hit:
@@ -40,21 +35,21 @@ class RuleIntentClassifier:
     def __init__(self, vocab: Vocabulary | None = None) -> None:
         """Compile the intent cues of ``vocab``."""
         rules = (vocab or load_vocabulary()).intent_rules
-        self._vpn_strong = _compile(rules["vpn_strong"])
-        self._vpn_weak = _compile(rules["vpn_weak"])
-        self._email = _compile(rules["email"])
-        self._pwd_strong = _compile(rules["password_strong"])
-        self._pwd_weak = _compile(rules["password_weak"])
-        self._non_vpn = _compile(rules["non_vpn_objects"])
+        self._vpn_strong: _Cues = GatedRules(rules["vpn_strong"])
+        self._vpn_weak: _Cues = GatedRules(rules["vpn_weak"])
+        self._email: _Cues = GatedRules(rules["email"])
+        self._pwd_strong: _Cues = GatedRules(rules["password_strong"])
+        self._pwd_weak: _Cues = GatedRules(rules["password_weak"])
+        self._non_vpn: _Cues = GatedRules(rules["non_vpn_objects"])
 
-    def classify(self, text: str, folded: str, turn: Turn, facts: Facts) -> Hit:
+    def classify(self, msg: Message, turn: Turn, facts: Facts) -> Hit:
         """Return the intent hit; its span is the cue that decided, empty for a default."""
-        vpn = self._vpn_cue(folded, facts)
-        email = _first(self._email, folded)
-        pwd_strong = _first(self._pwd_strong, folded)
+        vpn = self._vpn_cue(msg, facts)
+        email = _first(self._email, msg)
+        pwd_strong = _first(self._pwd_strong, msg)
         flow = turn.flow_intent
         if flow is not None:
-            return self._in_flow(folded, turn, flow, vpn, email, pwd_strong)
+            return self._in_flow(msg, turn, flow, vpn, email, pwd_strong)
         if pwd_strong and facts.client is None and facts.error_code is None and not email:
             return _as(pwd_strong, "password_reset")
         if vpn is not None:
@@ -63,19 +58,19 @@ class RuleIntentClassifier:
             return _as(email, "email")
         if pwd_strong:
             return _as(pwd_strong, "password_reset")
-        pwd_weak = _first(self._pwd_weak, folded)
+        pwd_weak = _first(self._pwd_weak, msg)
         if pwd_weak:
             return _as(pwd_weak, "password_reset")
-        weak = _first(self._vpn_weak, folded)
+        weak = _first(self._vpn_weak, msg)
         if weak and facts.symptom is not None:
             return _as(weak, "vpn")
         symptom = facts.symptom
-        if symptom is not None and symptom.weight >= 2 and _first(self._non_vpn, folded) is None:
+        if symptom is not None and symptom.weight >= 2 and _first(self._non_vpn, msg) is None:
             return Hit("vpn", f"intent:vpn:from-{symptom.rule}", symptom.start, symptom.end)
         return Hit("general", "intent:general:default", 0, 0)
 
-    def _vpn_cue(self, folded: str, facts: Facts) -> Hit | None:
-        strong = _first(self._vpn_strong, folded)
+    def _vpn_cue(self, msg: Message, facts: Facts) -> Hit | None:
+        strong = _first(self._vpn_strong, msg)
         if strong:
             return _as(strong, "vpn")
         for hit in (facts.client, facts.error_code):
@@ -87,7 +82,7 @@ class RuleIntentClassifier:
         return None
 
     def _in_flow(
-        self, folded: str, turn: Turn, flow: str, vpn: Hit | None, email: Hit | None, pwd: Hit | None
+        self, msg: Message, turn: Turn, flow: str, vpn: Hit | None, email: Hit | None, pwd: Hit | None
     ) -> Hit:
         default = Hit(flow, f"intent:{flow}:flow-context", 0, 0)
         own = {"vpn": vpn, "email": email, "password_reset": pwd}

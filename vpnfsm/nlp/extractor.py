@@ -14,7 +14,6 @@ from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
 from vpnfsm.nlp._intent import RuleIntentClassifier
 from vpnfsm.nlp._signals import RuleSignalDetector
 from vpnfsm.nlp._symptoms import SymptomMatcher
-from vpnfsm.nlp._text import fold
 from vpnfsm.nlp._vocab import load_vocabulary
 from vpnfsm.nlp.context import Turn, read_context
 from vpnfsm.nlp.model import Evidence, Extraction, Intent
@@ -23,6 +22,7 @@ from vpnfsm.nlp.protocols import (
     Facts,
     Hit,
     IntentClassifier,
+    Message,
     SignalDetector,
     SlotMatcher,
     is_intent,
@@ -87,26 +87,25 @@ class RuleExtractor:
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
-        text = text[:MAX_CHARS]
-        folded = fold(text)
+        msg = Message.of(text[:MAX_CHARS])
         turn = read_context(context)
         known: dict[str, str] = {}
-        os_hit = self._os.match(text, folded, turn, known)
+        os_hit = self._os.match(msg, turn, known)
         if os_hit is not None:
             known["os"] = os_hit.value
-        code = self._code.find(text, folded, turn)
-        symptom = self._symptom.match(text, folded, turn, known)
-        client = self._client.match(text, folded, turn, known)
+        code = self._code.find(msg, turn)
+        symptom = self._symptom.match(msg, turn, known)
+        client = self._client.match(msg, turn, known)
         client = client or _client_from_hints(symptom, code)
         symptom = self._resolve_symptom(symptom, code)
         facts = Facts(os=os_hit, client=client, symptom=symptom, error_code=code)
-        intent_hit = self._intent.classify(text, folded, turn, facts)
+        intent_hit = self._intent.classify(msg, turn, facts)
         intent: Intent = intent_hit.value if is_intent(intent_hit.value) else "general"  # type: ignore[assignment]
         if intent != "vpn":
             # Client and symptom describe VPN trouble; elsewhere they would mislead the flow.
             client = symptom = None
         answered = _answered(turn, os_hit, client, symptom, code)
-        signals = self._signals.detect(text, folded, turn, answered)
+        signals = self._signals.detect(msg, turn, answered)
         hits: list[tuple[str, Hit | None]] = [
             ("intent", intent_hit),
             ("os", os_hit),

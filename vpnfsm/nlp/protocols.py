@@ -2,8 +2,8 @@
 
 A host that wants, say, an LLM to classify intents implements :class:`IntentClassifier` and
 passes it to ``RuleExtractor(intent_classifier=...)``; the other parts stay rule-based.
-Every part sees the folded (lower-cased, same length) text and the original text, so spans it
-reports index the user's message.
+Every part gets a :class:`Message` (the text, its folded lower-case twin of the same length,
+and its words), so spans it reports index the user's message.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from vpnfsm.nlp._text import fold, key_of, tokenize, words
 from vpnfsm.nlp.context import Turn
 from vpnfsm.nlp.model import Intent
 
@@ -20,10 +21,46 @@ __all__ = [
     "Facts",
     "Hit",
     "IntentClassifier",
+    "Message",
     "SignalDetector",
     "Signals",
     "SlotMatcher",
 ]
+
+
+class Message:
+    """One user message prepared once for every part (treat it as read-only).
+
+    Attributes:
+        text: the message as typed (spans index this).
+        folded: ``text`` lower-cased with the same length.
+        words: the words of ``folded`` (runs of ASCII letters and digits).
+        keys: the gate keys of the words (see :func:`vpnfsm.nlp._text.key_of`).
+    """
+
+    __slots__ = ("_tokens", "folded", "keys", "memo", "text", "words")
+
+    def __init__(self, text: str) -> None:
+        """Fold ``text``, split it into words and compute the gate keys."""
+        self.text = text
+        self.folded = fold(text)
+        self.words: tuple[str, ...] = tuple(words(self.folded))
+        self.keys = frozenset(key_of(word) for word in self.words)
+        self._tokens: tuple[tuple[str, int, int], ...] | None = None
+        #: Per-message results parts share (e.g. typo matches for both os and client).
+        self.memo: dict[str, object] = {}
+
+    @classmethod
+    def of(cls, text: str) -> Message:
+        """Prepare ``text`` (same as the constructor; reads well at call sites)."""
+        return cls(text)
+
+    @property
+    def tokens(self) -> tuple[tuple[str, int, int], ...]:
+        """The words with their spans as (word, start, end), computed on first use."""
+        if self._tokens is None:
+            self._tokens = tokenize(self.folded)
+        return self._tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +103,7 @@ class Signals:
 class SlotMatcher(Protocol):
     """Finds one entity (os, client or symptom) in a message."""
 
-    def match(self, text: str, folded: str, turn: Turn, known: Mapping[str, str]) -> Hit | None:
+    def match(self, msg: Message, turn: Turn, known: Mapping[str, str]) -> Hit | None:
         """Return the best hit for the slot, or ``None`` when the text does not say.
 
         ``known`` holds the values other slots already got from this message (the client
@@ -78,7 +115,7 @@ class SlotMatcher(Protocol):
 class CodeFinder(Protocol):
     """Finds the error code in a message."""
 
-    def find(self, text: str, folded: str, turn: Turn) -> Hit | None:
+    def find(self, msg: Message, turn: Turn) -> Hit | None:
         """Return the error code hit (value normalized), or ``None``."""
         ...
 
@@ -86,7 +123,7 @@ class CodeFinder(Protocol):
 class IntentClassifier(Protocol):
     """Decides the intent of a message."""
 
-    def classify(self, text: str, folded: str, turn: Turn, facts: Facts) -> Hit:
+    def classify(self, msg: Message, turn: Turn, facts: Facts) -> Hit:
         """Return the intent as a hit whose ``value`` is an :data:`~vpnfsm.nlp.model.Intent`."""
         ...
 
@@ -94,7 +131,7 @@ class IntentClassifier(Protocol):
 class SignalDetector(Protocol):
     """Detects human / reset / don't-know / result signals."""
 
-    def detect(self, text: str, folded: str, turn: Turn, answered: bool) -> Signals:
+    def detect(self, msg: Message, turn: Turn, answered: bool) -> Signals:
         """Return the signals; ``answered`` says whether the pending question got a value."""
         ...
 
