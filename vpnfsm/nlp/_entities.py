@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vpnfsm.nlp._fuzzy import fuzzy_hits
 from vpnfsm.nlp._rules import AliasIndex, GatedRules
@@ -64,8 +64,7 @@ _ORDINAL_INDEX = {
 _BEFORE_WINDOW = 30
 
 
-@dataclass(frozen=True, slots=True)
-class _Mention:
+class _Mention(NamedTuple):
     rule: AliasRule
     start: int
     end: int

@@ -1,7 +1,7 @@
 """Typo-tolerant lookup of product and OS names ("anyconect", "globalprotct", "ubunto").
 
 Only words of five letters or more are tried, only against names of six letters or more,
-the first letter must match and ordinary English words near a name are never taken — so
+the first two letters must match and ordinary English words near a name are never taken — so
 "forth", "grape", "open" or "window" stay words. Results are cached per word: the function
 is pure, so the cache is safe to share between threads.
 """
@@ -31,6 +31,8 @@ def _buckets() -> dict[str, tuple[tuple[str, str, str], ...]]:
 
 
 _BUCKETS = _buckets()
+# Typos keep the first two letters in practice; this set filters words before any distance.
+_PREFIXES = frozenset(name[:2] for items in _BUCKETS.values() for name, _, _ in items)
 _STOP = load_vocabulary().fuzzy_stopwords
 
 
@@ -66,16 +68,20 @@ def fuzzy_hits(msg: Message, field: str) -> list[tuple[str, str, int, int]]:
 
 def _all_hits(msg: Message) -> list[tuple[str, str, str, int, int]]:
     hits: list[tuple[str, str, str, int, int]] = []
-    if not any(len(word) >= _MIN_JOIN_PART and word[0] in _BUCKETS for word in msg.words):
-        return hits
-    previous: tuple[str, int, int] | None = None
-    for word, start, end in msg.tokens:
-        found = _lookup(word) if len(word) >= _MIN_WORD and word[0] in _BUCKETS else None
-        first = start
-        if found is None and previous is not None and previous[2] + 1 == start and previous[0][0] in _BUCKETS:
-            found = _lookup(previous[0] + word)
-            first = previous[1] if found else start
+    words = msg.words
+    prefixes = _PREFIXES
+    for i, word in enumerate(words):
+        found = None
+        joined = False
+        if len(word) >= _MIN_WORD and word[:2] in prefixes and word not in _STOP:
+            found = _lookup(word)
+        if found is None and i and len(word) >= _MIN_JOIN_PART and words[i - 1][:2] in prefixes:
+            found = _lookup(words[i - 1] + word)
+            joined = found is not None
         if found is not None:
-            hits.append((found[1], found[2], found[0], first, end))
-        previous = (word, start, end)
+            tokens = msg.tokens
+            if joined and tokens[i - 1][2] + 1 != tokens[i][1]:
+                continue  # only words separated by one character read as one name
+            first = tokens[i - 1][1] if joined else tokens[i][1]
+            hits.append((found[1], found[2], found[0], first, tokens[i][2]))
     return hits

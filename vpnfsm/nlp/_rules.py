@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from vpnfsm.nlp._text import key_of, tokenize
 from vpnfsm.nlp._vocab import AliasRule, WeightedRule
@@ -57,12 +57,13 @@ class GatedRules(Generic[R]):
         self._by_key = {key: tuple(indexes) for key, indexes in by_key.items()}
         self._gate_keys = frozenset(self._by_key)
         self._always = tuple(always)
+        self._always_gates = tuple(self._gates[i] for i in always if self._also[i] is None)
 
-    def open(self, msg: Message) -> list[Gate[R]]:
+    def open(self, msg: Message) -> Sequence[Gate[R]]:
         """The rules whose gate the message opens, in rule order."""
         present = self._gate_keys.intersection(msg.keys)
         if not present:
-            return [self._gates[i] for i in self._always]
+            return self._always_gates
         chosen: set[int] = set(self._always)
         for key in present:
             chosen.update(self._by_key[key])
@@ -82,8 +83,7 @@ class GatedRules(Generic[R]):
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class AliasMention:
+class AliasMention(NamedTuple):
     """A literal alias found in a message."""
 
     rule: AliasRule
@@ -122,14 +122,17 @@ class AliasIndex:
 
     def find(self, msg: Message) -> list[AliasMention]:
         """Non-overlapping alias mentions, longest phrase first at each word."""
-        if self._firsts.isdisjoint(msg.words):
+        present = self._firsts.intersection(msg.words)
+        if not present:
             return []
+        words = msg.words
         tokens = msg.tokens
         folded = msg.folded
         found: list[AliasMention] = []
-        i = 0
-        count = len(tokens)
-        while i < count:
+        skip_to = 0
+        for i in [i for i, word in enumerate(words) if word in present]:
+            if i < skip_to:
+                continue
             word, start, end = tokens[i]
             hit: tuple[AliasRule, int] | None = None
             if word in self._starts:
@@ -144,9 +147,7 @@ class AliasIndex:
                 after = self._after.get(rule.id)
                 if after is None or not after.match(folded, stop):
                     found.append(AliasMention(rule, start, stop))
-                    i = last + 1
-                    continue
-            i += 1
+                    skip_to = last + 1
         return found
 
     def _longest_phrase(

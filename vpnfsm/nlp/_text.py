@@ -29,9 +29,23 @@ def key_of(word: str) -> str:
     return word[:KEY_LEN]
 
 
-def tokenize(folded: str) -> tuple[tuple[str, int, int], ...]:
-    """Words (runs of ASCII letters and digits) with their spans."""
-    return tuple((m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded))
+def tokenize(folded: str, found: list[str] | tuple[str, ...] | None = None) -> tuple[tuple[str, int, int], ...]:
+    """Words (runs of ASCII letters and digits) with their spans.
+
+    ``found`` may pass the words already split off ``folded``; each is then located with
+    ``str.find`` from the end of the previous one, which is exact because only non-word
+    characters lie between two words.
+    """
+    if found is None:
+        found = _TOKEN.findall(folded)
+    spans: list[tuple[str, int, int]] = []
+    pos = 0
+    find = folded.find
+    for word in found:
+        start = find(word, pos)
+        pos = start + len(word)
+        spans.append((word, start, pos))
+    return tuple(spans)
 
 
 def words(folded: str) -> list[str]:

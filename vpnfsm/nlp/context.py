@@ -7,8 +7,7 @@ flow (and so the intent a message defaults to while that flow runs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from vpnfsm.nlp.model import Intent
 
@@ -32,8 +31,7 @@ _PREFIXES: tuple[tuple[str, Intent], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
+class Turn(NamedTuple):
     """The conversation context of one message.
 
     Attributes:

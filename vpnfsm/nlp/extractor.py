@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from vpnfsm.nlp._build import build
 from vpnfsm.nlp._codes import CodeMatcher
 from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
 from vpnfsm.nlp._intent import RuleIntentClassifier
@@ -118,22 +119,25 @@ class RuleExtractor:
             ("result", signals.result),
         ]
         evidence = tuple(
-            Evidence.model_construct(field=name, value=hit.value, rule=hit.rule, start=hit.start, end=hit.end)
+            build(Evidence, {"field": name, "value": hit.value, "rule": hit.rule, "start": hit.start, "end": hit.end})
             for name, hit in hits
             if hit is not None and (name != "intent" or hit.value == intent)
         )
         result = signals.result.value if signals.result is not None else None
-        return Extraction.model_construct(
-            intent=intent,
-            os=os_hit.value if os_hit else None,
-            client=client.value if client else None,
-            symptom=symptom.value if symptom else None,
-            error_code=code.value if code else None,
-            human=signals.human is not None,
-            reset=signals.reset is not None,
-            dont_know=signals.dont_know is not None,
-            result=result,
-            evidence=evidence,
+        return build(
+            Extraction,
+            {
+                "intent": intent,
+                "os": os_hit.value if os_hit else None,
+                "client": client.value if client else None,
+                "symptom": symptom.value if symptom else None,
+                "error_code": code.value if code else None,
+                "human": signals.human is not None,
+                "reset": signals.reset is not None,
+                "dont_know": signals.dont_know is not None,
+                "result": result,
+                "evidence": evidence,
+            },
         )
 
     def _resolve_symptom(self, symptom: Hit | None, code: Hit | None) -> Hit | None:

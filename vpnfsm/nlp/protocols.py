@@ -2,17 +2,17 @@
 
 A host that wants, say, an LLM to classify intents implements :class:`IntentClassifier` and
 passes it to ``RuleExtractor(intent_classifier=...)``; the other parts stay rule-based.
-Every part gets a :class:`Message` (the text, its folded lower-case twin of the same length,
+Values are named tuples rather than dataclasses: they are built many times per message and a
+frozen dataclass costs several times more to construct. Every part gets a :class:`Message` (the text, its folded lower-case twin of the same length,
 and its words), so spans it reports index the user's message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from vpnfsm.nlp._text import fold, key_of, tokenize, words
+from vpnfsm.nlp._text import KEY_LEN, fold, tokenize, words
 from vpnfsm.nlp.context import Turn
 from vpnfsm.nlp.model import Intent
 
@@ -35,7 +35,7 @@ class Message:
         text: the message as typed (spans index this).
         folded: ``text`` lower-cased with the same length.
         words: the words of ``folded`` (runs of ASCII letters and digits).
-        keys: the gate keys of the words (see :func:`vpnfsm.nlp._text.key_of`).
+        keys: the gate keys of the words: their first ``KEY_LEN`` (4) characters.
     """
 
     __slots__ = ("_tokens", "folded", "keys", "memo", "text", "words")
@@ -45,7 +45,7 @@ class Message:
         self.text = text
         self.folded = fold(text)
         self.words: tuple[str, ...] = tuple(words(self.folded))
-        self.keys = frozenset(key_of(word) for word in self.words)
+        self.keys: set[str] = {word[:KEY_LEN] for word in self.words}
         self._tokens: tuple[tuple[str, int, int], ...] | None = None
         #: Per-message results parts share (e.g. typo matches for both os and client).
         self.memo: dict[str, object] = {}
@@ -59,12 +59,11 @@ class Message:
     def tokens(self) -> tuple[tuple[str, int, int], ...]:
         """The words with their spans as (word, start, end), computed on first use."""
         if self._tokens is None:
-            self._tokens = tokenize(self.folded)
+            self._tokens = tokenize(self.folded, self.words)
         return self._tokens
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One extracted value with the rule and the span that produced it.
 
     Attributes:
@@ -80,8 +79,7 @@ class Hit:
     hint: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """The entity hits found before intent classification (the classifier may use them)."""
 
     os: Hit | None
@@ -90,8 +88,7 @@ class Facts:
     error_code: Hit | None
 
 
-@dataclass(frozen=True, slots=True)
-class Signals:
+class Signals(NamedTuple):
     """Conversation signals: each is a hit when it fired, else ``None``."""
 
     human: Hit | None = None
