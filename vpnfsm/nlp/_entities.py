@@ -50,7 +50,7 @@ _WORKS_ON_BEFORE = re.compile(
 _NEGATION_HINTS = ("no", "n't", "n’t", "never", "instead", "rather", "other", "except", "from", "used to")
 _WORKS_HINTS = frozenset({"works", "work", "working", "worked", "fine", "ok", "okay", "well", "perfectly"})
 _CORRECTION = re.compile(
-    r"\b(?:actually|i\s+mean|sorry|correction|wait|oops|my\s+bad|scratch\s+that|rather)\b"
+    r"\b(?:actually|i\s+mean|sorry|correction|wait|oops|my\s+bad|scratch\s+that|rather)\b|\bno\s*[,!.;:-]"
 )
 _ORDINAL = re.compile(
     r"^\W*(?:it['’]?s\s+|i\s+(?:use|have|picked?|chose)\s+)?(?:the\s+)?(?:(?:option|number|choice|no\.?)\s*#?\s*)?"

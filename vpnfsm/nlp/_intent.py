@@ -52,15 +52,15 @@ class RuleIntentClassifier:
             return self._in_flow(msg, turn, flow, vpn, email, pwd_strong)
         if pwd_strong and facts.client is None and facts.error_code is None and not email:
             return _as(pwd_strong, "password_reset")
-        if vpn is not None:
-            return vpn
+        if vpn is not None and not (email and not vpn.rule.startswith("intent:vpn:")):
+            return vpn  # an error code alone does not beat a mail cue ("Outlook error 0x800CCC0E")
         if email:
             return _as(email, "email")
         if pwd_strong:
             return _as(pwd_strong, "password_reset")
         pwd_weak = _first(self._pwd_weak, msg)
-        if pwd_weak:
-            return _as(pwd_weak, "password_reset")
+        if pwd_weak and _first(self._non_vpn, msg) is None:
+            return _as(pwd_weak, "password_reset")  # "the guest wifi password" is a question, not a reset
         weak = _first(self._vpn_weak, msg)
         if weak and facts.symptom is not None:
             return _as(weak, "vpn")

@@ -24,6 +24,9 @@ _NEGATED_BEFORE = re.compile(
 )
 
 
+_NO_MORE_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?any\s?more\b")
+
+
 def _may_negate(before: str) -> bool:
     return "no" in before or "n't" in before or "n’t" in before or "without" in before
 
@@ -60,6 +63,8 @@ class SymptomMatcher:
                 window = max(0, start - 20)
                 if _may_negate(folded[window:start]) and _NEGATED_BEFORE.search(folded, window, start):
                     continue
+                if "more" in folded and _NO_MORE_AFTER.match(folded, found.end()):
+                    continue  # "it doesn't drop anymore"
                 best = Hit(rule.label, rule.id, start, found.end(), weight=rule.weight)
                 break
         if best is None and turn.pending == "symptom":

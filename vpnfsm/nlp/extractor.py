@@ -98,7 +98,10 @@ class RuleExtractor:
         symptom = self._symptom.match(msg, turn, known)
         client = self._client.match(msg, turn, known)
         client = client or _client_from_hints(symptom, code)
-        symptom = self._resolve_symptom(symptom, code)
+        if turn.pending != "error_code":
+            # At "what is the code?" the symptom is already known; a code's meaning must not
+            # overwrite what the user said about it.
+            symptom = self._resolve_symptom(symptom, code)
         facts = Facts(os=os_hit, client=client, symptom=symptom, error_code=code)
         intent_hit = self._intent.classify(msg, turn, facts)
         intent: Intent = intent_hit.value if is_intent(intent_hit.value) else "general"  # type: ignore[assignment]
