@@ -38,7 +38,7 @@ _NEGATED_BEFORE = re.compile(
     r"(?:\bnot|\bno|n['’]t|\bnever|\binstead\s+of|\brather\s+than|\bother\s+than|\bexcept"
     r"|\bswitched\s+(?:away\s+)?from|\bmoved\s+(?:away\s+)?from|\bmigrated\s+from|\bused\s+to\s+(?:use|be\s+on|have)"
     r"|\bno\s+longer)"
-    r"(?:\s+(?:on|using|use|an?|the|my|with|from|running|it['’]?s|is|a|really|even|any|have|got))*\s*[,:]?\s*$"
+    r"(?:\s+(?:on|using|use|an?|the|my|with|from|running|it['’]?s|is|a|really|even|any|have|got))*\s*$"
 )
 # "works on X but not on Y": the "not" is about working, Y is the device with the problem.
 _BUT_NOT_BEFORE = re.compile(r"\bbut\s+not\s+(?:on\s+|with\s+|from\s+|in\s+)?(?:my\s+|the\s+)?$")

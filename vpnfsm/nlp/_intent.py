@@ -41,6 +41,7 @@ class RuleIntentClassifier:
         self._pwd_strong: _Cues = GatedRules(rules["password_strong"])
         self._pwd_weak: _Cues = GatedRules(rules["password_weak"])
         self._non_vpn: _Cues = GatedRules(rules["non_vpn_objects"])
+        self._network_secret: _Cues = GatedRules(rules["network_secret"])
 
     def classify(self, msg: Message, turn: Turn, facts: Facts) -> Hit:
         """Return the intent hit; its span is the cue that decided, empty for a default."""
@@ -52,14 +53,14 @@ class RuleIntentClassifier:
             return self._in_flow(msg, turn, flow, vpn, email, pwd_strong)
         if pwd_strong and facts.client is None and facts.error_code is None and not email:
             return _as(pwd_strong, "password_reset")
-        if vpn is not None and not (email and not vpn.rule.startswith("intent:vpn:")):
+        if vpn is not None and not (email and ":from-code:" in vpn.rule):
             return vpn  # an error code alone does not beat a mail cue ("Outlook error 0x800CCC0E")
         if email:
             return _as(email, "email")
         if pwd_strong:
             return _as(pwd_strong, "password_reset")
         pwd_weak = _first(self._pwd_weak, msg)
-        if pwd_weak and _first(self._non_vpn, msg) is None:
+        if pwd_weak and _first(self._network_secret, msg) is None:
             return _as(pwd_weak, "password_reset")  # "the guest wifi password" is a question, not a reset
         weak = _first(self._vpn_weak, msg)
         if weak and facts.symptom is not None:

@@ -63,8 +63,8 @@ class SymptomMatcher:
                 window = max(0, start - 20)
                 if _may_negate(folded[window:start]) and _NEGATED_BEFORE.search(folded, window, start):
                     continue
-                if "more" in folded and _NO_MORE_AFTER.match(folded, found.end()):
-                    continue  # "it doesn't drop anymore"
+                if "more" in folded and _may_negate(folded[window:start]) and _NO_MORE_AFTER.match(folded, found.end()):
+                    continue  # "it doesn't drop anymore" (but "won't connect anymore" is the problem)
                 best = Hit(rule.label, rule.id, start, found.end(), weight=rule.weight)
                 break
         if best is None and turn.pending == "symptom":
