@@ -11,6 +11,7 @@ from vpnfsm.nlp.context import read_context
 from vpnfsm.nlp.protocols import Facts, Message
 
 ROOT = Path(__file__).resolve().parents[1]
+NO_FACTS = Facts(None, None, None, None)
 
 
 def _once(x: RuleExtractor, text: str, context: str | None) -> int:
@@ -30,7 +31,7 @@ if __name__ == "__main__":
         "client": lambda a, c: x._client.match(Message.of(a), read_context(c), {}),
         "symptom": lambda a, c: x._symptom.match(Message.of(a), read_context(c), {}),
         "code": lambda a, c: x._code.find(Message.of(a), read_context(c)),
-        "intent": lambda a, c: x._intent.classify(Message.of(a), read_context(c), Facts(None, None, None, None)),
+        "intent": lambda a, c: x._intent.classify(Message.of(a), read_context(c), NO_FACTS),
         "signals": lambda a, c: x._signals.detect(Message.of(a), read_context(c), False),
         "all": lambda a, c: x.extract(a, context=c),
     }

@@ -239,7 +239,8 @@ def test_bare_numbers_are_only_an_os_at_ask_os(ex: RuleExtractor) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["no error code", "there is no error code", "no code", "it doesn't show one", "no", "I don't know"]
+    "text",
+    ["no error code", "there is no error code", "no code", "it doesn't show one", "no", "I don't know"],
 )
 def test_no_code_is_dont_know_at_ask_error_code(ex: RuleExtractor, text: str) -> None:
     result = ex.extract(text, context="VPN_ASK_ERROR_CODE")
@@ -286,7 +287,8 @@ def test_result_only_when_asked(ex: RuleExtractor) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["talk to a human", "agent please", "get me a human", "can I speak to someone", "I want a real person"]
+    "text",
+    ["talk to a human", "agent please", "get me a human", "can I speak to someone", "I want a real person"],
 )
 def test_human(ex: RuleExtractor, text: str) -> None:
     assert ex.extract(text, context="VPN_ASK_OS").human

@@ -31,7 +31,9 @@ def test_corpus_is_large_and_covers_every_context(extractor: RuleExtractor) -> N
     rows = load_labeled(CORPUS)
     assert len(rows) >= 300
     contexts = {row.context for row in rows}
-    for state in ("VPN_ASK_OS", "VPN_ASK_CLIENT", "VPN_ASK_SYMPTOM", "VPN_ASK_ERROR_CODE", "VPN_CHECK_RESULT", None):
+    states = ("VPN_ASK_OS", "VPN_ASK_CLIENT", "VPN_ASK_SYMPTOM", "VPN_ASK_ERROR_CODE", "VPN_CHECK_RESULT")
+    states += (None,)
+    for state in states:
         assert state in contexts
     assert {row.intent for row in rows} == {"vpn", "email", "password_reset", "general"}
 

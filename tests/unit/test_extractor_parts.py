@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from vpnfsm.nlp import Extraction, Facts, Hit, Message, RuleExtractor, Turn, read_context
 from vpnfsm.nlp._build import build
@@ -64,7 +65,7 @@ def test_fast_build_equals_a_validated_model() -> None:
 
 def test_results_are_frozen_and_hashable_evidence() -> None:
     result = RuleExtractor().extract("GlobalProtect error 809")
-    with pytest.raises(Exception):  # noqa: B017 - pydantic raises its ValidationError here
+    with pytest.raises(ValidationError, match="frozen"):
         result.os = "linux"  # type: ignore[misc]
     assert len(set(result.evidence)) == len(result.evidence)
 
@@ -74,7 +75,7 @@ def test_time_extraction_reports_microseconds() -> None:
     assert set(figures) >= {"median_us", "p99_us", "mean_us", "max_us", "calls"}
     assert figures["calls"] == 4
     assert figures["median_us"] > 0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one text"):
         time_extraction([], repeat=1)
 
 

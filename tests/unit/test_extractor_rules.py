@@ -77,7 +77,7 @@ def test_patterns_do_not_match_other_labels_aliases_at_equal_priority(field: str
                 continue
             if compiled.search(alias.literal or ""):
                 conflicts.append((pattern.id, alias.literal, alias.label))
-    assert not conflicts, f"patterns matching another label's alias with no priority between them: {conflicts}"
+    assert not conflicts, f"patterns matching another label's alias at equal priority: {conflicts}"
 
 
 def test_labels_are_taxonomy_labels() -> None:
@@ -115,7 +115,8 @@ def test_every_phrase_rule_has_a_gate() -> None:
 
 
 def test_fuzzy_targets_are_not_stopwords_and_are_aliases() -> None:
-    aliases = {phrase_key(r.literal or "").replace(" ", "") for r in _aliases((*VOCAB.os_rules, *VOCAB.client_rules))}
+    rules = _aliases((*VOCAB.os_rules, *VOCAB.client_rules))
+    aliases = {phrase_key(r.literal or "").replace(" ", "") for r in rules}
     for name in VOCAB.fuzzy_targets:
         assert name in aliases, name
     # A stopword may equal a target (it is then exact-matched first), but no other English
@@ -142,4 +143,5 @@ def test_rules_fire_on_their_own_examples() -> None:
         "slow": "the vpn is slow",
         "client_error": "the vpn client crashes",
     }
-    assert {label: ex.extract(text).symptom for label, text in examples.items()} == {l: l for l in examples}
+    got = {label: ex.extract(text).symptom for label, text in examples.items()}
+    assert got == {label: label for label in examples}

@@ -19,7 +19,7 @@ _set = object.__setattr__
 
 
 def build(cls: type[M], values: dict[str, Any]) -> M:
-    """An instance of ``cls`` holding ``values`` (which must name every field)."""
+    """Return an instance of ``cls`` holding ``values`` (which must name every field)."""
     obj = cls.__new__(cls)
     _set(obj, "__dict__", values)
     _set(obj, "__pydantic_fields_set__", set(values))

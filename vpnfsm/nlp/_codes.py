@@ -10,6 +10,7 @@ asked for the code. Numbers glued to versions ("5.1.4"), addresses ("192.168.1.1
 from __future__ import annotations
 
 import re
+
 from vpnfsm.nlp._vocab import Vocabulary, load_vocabulary
 from vpnfsm.nlp.context import Turn
 from vpnfsm.nlp.protocols import Hit, Message
@@ -56,15 +57,18 @@ _WINDOWS_CONTEXT = re.compile(
 )
 
 
+_SHAPES = ((_HEX, "code:hresult"), (_PARENS, "code:parenthesized"), (_AFTER, "code:before-error"))
+
+
 def _normalize(raw: str) -> str:
-    """A code as products show it: "0x" + upper-case hex digits, or the plain number."""
+    """Normalize a code as products show it: "0x" + upper-case hex digits, or the plain number."""
     if raw.startswith("0x"):
         return "0x" + raw[2:].upper()
     return raw
 
 
 def implied_client(code: str, family: str | None, folded: str) -> str | None:
-    """The client a code points to, conservatively.
+    """Return the client a code points to, conservatively.
 
     Windows RAS/IKE codes mean the built-in client only when the text speaks of Windows or a
     built-in profile; FortiClient's documented negative codes mean FortiClient.
@@ -103,7 +107,7 @@ class CodeMatcher:
             if not num.startswith(("0x", "-")) and len(num) == 4 and num.startswith(("19", "20")):
                 continue  # "error since 2024" style years
             return self._hit(num, "code:cued", match.start("num"), match.end("num"), folded)
-        for pattern, rule in ((_HEX, "code:hresult"), (_PARENS, "code:parenthesized"), (_AFTER, "code:before-error")):
+        for pattern, rule in _SHAPES:
             found = pattern.search(folded)
             if found:
                 return self._hit(found.group("num"), rule, found.start("num"), found.end("num"), folded)
@@ -136,6 +140,6 @@ class CodeMatcher:
         return Hit(code, rule, start, end, weight=2 if symptom else 0, hint=hint)
 
     def implied_symptom(self, code: str) -> str | None:
-        """The symptom a documented code means, if any."""
+        """Return the symptom a documented code means, if any."""
         found = self.family(code)
         return found[1] or None if found else None

@@ -35,10 +35,10 @@ DEFAULT_CHOICES: dict[str, tuple[str, ...]] = {
 
 # "not", "isn't", "don't use", "instead of" ... right before a mention negates it.
 _NEGATED_BEFORE = re.compile(
-    r"(?:\bnot|\bno|n['’]t|\bnever|\binstead\s+of|\brather\s+than|\bother\s+than|\bexcept"
+    r"(?:\bnot|\bno|n['\u2019]t|\bnever|\binstead\s+of|\brather\s+than|\bother\s+than|\bexcept"
     r"|\bswitched\s+(?:away\s+)?from|\bmoved\s+(?:away\s+)?from|\bmigrated\s+from|\bused\s+to\s+(?:use|be\s+on|have)"
     r"|\bno\s+longer)"
-    r"(?:\s+(?:on|using|use|an?|the|my|with|from|running|it['’]?s|is|a|really|even|any|have|got))*\s*$"
+    r"(?:\s+(?:on|using|use|an?|the|my|with|from|running|it['\u2019]?s|is|a|really|even|any|have|got))*\s*$"
 )
 # "works on X but not on Y": the "not" is about working, Y is the device with the problem.
 _BUT_NOT_BEFORE = re.compile(r"\bbut\s+not\s+(?:on\s+|with\s+|from\s+|in\s+)?(?:my\s+|the\s+)?$")
@@ -47,13 +47,15 @@ _WORKS_ON_BEFORE = re.compile(
     r"(?:on|with|from|in)\s+(?:my\s+|the\s+|a\s+)?$"
 )
 # Cheap substring tests that must pass before the negation / "works on" regexes run.
-_NEGATION_HINTS = ("no", "n't", "n’t", "never", "instead", "rather", "other", "except", "from", "used to")
+_NEGATION_HINTS = (
+    "no", "n't", "n\u2019t", "never", "instead", "rather", "other", "except", "from", "used to",
+)
 _WORKS_HINTS = frozenset({"works", "work", "working", "worked", "fine", "ok", "okay", "well", "perfectly"})
 _CORRECTION = re.compile(
     r"\b(?:actually|i\s+mean|sorry|correction|wait|oops|my\s+bad|scratch\s+that|rather)\b|\bno\s*[,!.;:-]"
 )
 _ORDINAL = re.compile(
-    r"^\W*(?:it['’]?s\s+|i\s+(?:use|have|picked?|chose)\s+)?(?:the\s+)?(?:(?:option|number|choice|no\.?)\s*#?\s*)?"
+    r"^\W*(?:it['\u2019]?s\s+|i\s+(?:use|have|picked?|chose)\s+)?(?:the\s+)?(?:(?:option|number|choice|no\.?)\s*#?\s*)?"
     r"(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th|last|#?[1-6])"
     r"(?:\s+(?:one|option|choice))?\W*$"
 )
@@ -122,7 +124,8 @@ def ordinal_choice(folded: str, order: Sequence[str]) -> tuple[str, int, int] | 
     if not match or not order:
         return None
     word = match.group(1).lstrip("#")
-    index = len(order) - 1 if word == "last" else _ORDINAL_INDEX.get(word, int(word) - 1 if word.isdigit() else 0)
+    fallback = int(word) - 1 if word.isdigit() else 0
+    index = len(order) - 1 if word == "last" else _ORDINAL_INDEX.get(word, fallback)
     if index >= len(order):
         return None
     return order[index], match.start(1), match.end(1)
@@ -196,7 +199,10 @@ class ClientMatcher(_AliasMatcher):
         vocab = vocab or load_vocabulary()
         super().__init__(vocab.client_rules, choices or DEFAULT_CHOICES["client"])
         self._builtin = AliasIndex(
-            [AliasRule(f"client:builtin:{alias}", "builtin", "", literal=alias) for alias in vocab.builtin_aliases]
+            [
+                AliasRule(f"client:builtin:{alias}", "builtin", "", literal=alias)
+                for alias in vocab.builtin_aliases
+            ]
         )
         self._by_os = vocab.builtin_by_os
         self._default = vocab.builtin_default

@@ -38,7 +38,7 @@ _STOP = load_vocabulary().fuzzy_stopwords
 
 @lru_cache(maxsize=16384)
 def _lookup(word: str) -> tuple[str, str, str] | None:
-    """The (name, field, label) a word is a typo of, or ``None``."""
+    """Return the (name, field, label) a word is a typo of, or ``None``."""
     if len(word) < _MIN_WORD or word in _STOP:
         return None
     best: tuple[int, tuple[str, str, str]] | None = None

@@ -27,7 +27,7 @@ _JOINER = re.compile(r"[\s\-_./!']{1,3}")
 
 
 def phrase_key(phrase: str) -> str:
-    """The lookup key of a phrase: its words joined by single spaces."""
+    """Return the lookup key of a phrase: its words joined by single spaces."""
     return " ".join(word for word, _, _ in tokenize(phrase.lower()))
 
 
@@ -44,7 +44,7 @@ class GatedRules(Generic[R]):
 
     def __init__(self, rules: Sequence[R]) -> None:
         """Compile ``rules``; their order is kept (earlier rules win ties)."""
-        self._gates = tuple(Gate(rule, re.compile(rule.source)) for rule in rules)
+        self._gates: tuple[Gate[R], ...] = tuple(Gate(rule, re.compile(rule.source)) for rule in rules)
         # Second gate: a rule with an ``also`` list needs one of those words as well.
         self._also = tuple(frozenset(key_of(w) for w in rule.also) if rule.also else None for rule in rules)
         by_key: dict[str, list[int]] = {}
@@ -57,10 +57,12 @@ class GatedRules(Generic[R]):
         self._by_key = {key: tuple(indexes) for key, indexes in by_key.items()}
         self._gate_keys = frozenset(self._by_key)
         self._always = tuple(always)
-        self._always_gates = tuple(self._gates[i] for i in always if self._also[i] is None)
+        self._always_gates: tuple[Gate[R], ...] = tuple(
+            self._gates[i] for i in always if self._also[i] is None
+        )
 
     def open(self, msg: Message) -> Sequence[Gate[R]]:
-        """The rules whose gate the message opens, in rule order."""
+        """Return the rules whose gate the message opens, in rule order."""
         present = self._gate_keys.intersection(msg.keys)
         if not present:
             return self._always_gates
@@ -75,7 +77,7 @@ class GatedRules(Generic[R]):
         ]
 
     def first(self, msg: Message) -> tuple[R, re.Match[str]] | None:
-        """The first rule (in rule order) that matches, with its match."""
+        """Return the first rule (in rule order) that matches, with its match."""
         for gate in self.open(msg):
             found = gate.pattern.search(msg.folded)
             if found:
@@ -117,7 +119,7 @@ class AliasIndex:
         self._firsts = frozenset(self._starts | {k for k in self._phrases if " " not in k})
 
     def lookup(self, phrase: str) -> AliasRule | None:
-        """The rule whose alias is exactly ``phrase`` (after normalization), if any."""
+        """Return the rule whose alias is exactly ``phrase`` (after normalization), if any."""
         return self._phrases.get(phrase_key(phrase))
 
     def find(self, msg: Message) -> list[AliasMention]:
@@ -133,7 +135,7 @@ class AliasIndex:
         for i in [i for i, word in enumerate(words) if word in present]:
             if i < skip_to:
                 continue
-            word, start, end = tokens[i]
+            word, start, _ = tokens[i]
             hit: tuple[AliasRule, int] | None = None
             if word in self._starts:
                 hit = self._longest_phrase(tokens, i, folded)

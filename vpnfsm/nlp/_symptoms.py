@@ -1,7 +1,8 @@
 """Rule-based matcher for the ``symptom`` slot, vendor messages included.
 
 Each phrase runs on its own (behind its word gate), so a weak phrase can never hide a
-stronger one that overlaps it. A vendor message beats every phrase. The strongest weight wins; between equals the user's first phrase wins
+stronger one that overlaps it. A vendor message beats every phrase. The strongest weight
+wins; between equals the user's first phrase wins
 (the taxonomy: "label the one the user leads with").
 """
 
@@ -20,7 +21,7 @@ __all__ = ["SymptomMatcher"]
 
 # "no DNS problem", "not slow": a negated symptom word is not the symptom.
 _NEGATED_BEFORE = re.compile(
-    r"(?:\bnot|\bno|\bnever|\bwithout|\bisn['’]t|\baren['’]t|\bno\s+longer|\bnor)\s+(?:a\s+|any\s+|an\s+|really\s+|the\s+)?$"
+    r"(?:\bnot|\bno|\bnever|\bwithout|\bisn['\u2019]t|\baren['\u2019]t|\bno\s+longer|\bnor)\s+(?:a\s+|any\s+|an\s+|really\s+|the\s+)?$"
 )
 
 
@@ -28,7 +29,7 @@ _NO_MORE_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?any\s?more\b")
 
 
 def _may_negate(before: str) -> bool:
-    return "no" in before or "n't" in before or "n’t" in before or "without" in before
+    return "no" in before or "n't" in before or "n\u2019t" in before or "without" in before
 
 
 class SymptomMatcher:
@@ -63,7 +64,8 @@ class SymptomMatcher:
                 window = max(0, start - 20)
                 if _may_negate(folded[window:start]) and _NEGATED_BEFORE.search(folded, window, start):
                     continue
-                if "more" in folded and _may_negate(folded[window:start]) and _NO_MORE_AFTER.match(folded, found.end()):
+                before = folded[window:start]
+                if "more" in folded and _may_negate(before) and _NO_MORE_AFTER.match(folded, found.end()):
                     continue  # "it doesn't drop anymore" (but "won't connect anymore" is the problem)
                 best = Hit(rule.label, rule.id, start, found.end(), weight=rule.weight)
                 break

@@ -25,11 +25,13 @@ def fold(text: str) -> str:
 
 
 def key_of(word: str) -> str:
-    """The gate key of a word: its first :data:`KEY_LEN` characters."""
+    """Return the gate key of a word: its first :data:`KEY_LEN` characters."""
     return word[:KEY_LEN]
 
 
-def tokenize(folded: str, found: list[str] | tuple[str, ...] | None = None) -> tuple[tuple[str, int, int], ...]:
+def tokenize(
+    folded: str, found: list[str] | tuple[str, ...] | None = None
+) -> tuple[tuple[str, int, int], ...]:
     """Words (runs of ASCII letters and digits) with their spans.
 
     ``found`` may pass the words already split off ``folded``; each is then located with
@@ -49,5 +51,5 @@ def tokenize(folded: str, found: list[str] | tuple[str, ...] | None = None) -> t
 
 
 def words(folded: str) -> list[str]:
-    """The words of ``folded`` without spans (the cheap form most rules need)."""
+    """Return the words of ``folded`` without spans (the cheap form most rules need)."""
     return _TOKEN.findall(folded)

@@ -171,7 +171,9 @@ def load_vocabulary() -> Vocabulary:
         for item in entry.get("short_answers", [])
     ]
     messages = [
-        WeightedRule(m["id"], m["symptom"], _expand(m["re"], macros), 4, m.get("client"), tuple(m.get("any", ())))
+        WeightedRule(
+            m["id"], m["symptom"], _expand(m["re"], macros), 4, m.get("client"), tuple(m.get("any", ()))
+        )
         for m in data["message"]
     ]
     codes: dict[str, tuple[str, str]] = {}

@@ -29,6 +29,7 @@ def time_extraction(
 
     Raises:
         ValueError: ``texts`` is empty or ``repeat`` < 1.
+
     """
     if not texts or repeat < 1:
         raise ValueError("need at least one text and repeat >= 1")
@@ -44,7 +45,7 @@ def time_extraction(
             ex.extract(text, context=context)
             samples.append((clock() - start) / 1000.0)
     samples.sort()
-    p99 = samples[min(len(samples) - 1, int(round(0.99 * (len(samples) - 1))))]
+    p99 = samples[min(len(samples) - 1, round(0.99 * (len(samples) - 1)))]
     return {
         "median_us": statistics.median(samples),
         "p99_us": p99,

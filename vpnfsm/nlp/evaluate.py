@@ -86,10 +86,11 @@ class EvalReport(BaseModel):
     misses: tuple[Miss, ...] = Field(default=())
 
     def score(self, field: str) -> FieldScore:
-        """The score of one field.
+        """Return the score of one field.
 
         Raises:
             KeyError: ``field`` is not one of :data:`EVAL_FIELDS`.
+
         """
         for item in self.scores:
             if item.field == field:
@@ -97,7 +98,7 @@ class EvalReport(BaseModel):
         raise KeyError(field)
 
     def min_accuracy(self) -> float:
-        """The lowest all-rows accuracy over the five fields."""
+        """Return the lowest all-rows accuracy over the five fields."""
         return min((s.accuracy for s in self.scores), default=1.0)
 
     def confusions(self, field: str) -> list[tuple[str | None, str | None, int]]:
@@ -106,7 +107,7 @@ class EvalReport(BaseModel):
         return [(gold, pred, n) for (gold, pred), n in counts.most_common()]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary: rows, min accuracy, per-field scores, confusions and misses."""
+        """Return a JSON-ready summary: rows, min accuracy, per-field scores, confusions and misses."""
         return {
             "rows": self.rows,
             "min_accuracy": self.min_accuracy(),
@@ -128,7 +129,7 @@ class EvalReport(BaseModel):
         }
 
     def to_text(self) -> str:
-        """A plain-text report for terminals and CI logs."""
+        """Render a plain-text report for terminals and CI logs."""
         lines = [f"{self.rows} rows, min accuracy {self.min_accuracy():.3f}", ""]
         lines.append(f"{'field':<12}{'all rows':>18}{'gold is a value':>22}")
         for s in self.scores:
@@ -157,6 +158,7 @@ def load_labeled(path: str | Path) -> list[LabeledRow]:
     Raises:
         OSError: the file cannot be read.
         ValueError: a line is not valid JSON or lacks a required key (the message names the line).
+
     """
     rows: list[LabeledRow] = []
     with Path(path).open(encoding="utf-8") as handle:
@@ -194,11 +196,16 @@ def evaluate(rows: Iterable[LabeledRow], extractor: _Extractor) -> EvalReport:
                 tally[2] += ok
                 tally[3] += 1
             if not ok:
-                misses.append(Miss(field=field, text=row.text, context=row.context, gold=gold, predicted=got[field]))
-    scores = tuple(FieldScore(field=f, correct=t[0], total=t[1], value_correct=t[2], value_total=t[3]) for f, t in totals.items())
+                misses.append(
+                    Miss(field=field, text=row.text, context=row.context, gold=gold, predicted=got[field])
+                )
+    scores = tuple(
+        FieldScore(field=f, correct=t[0], total=t[1], value_correct=t[2], value_total=t[3])
+        for f, t in totals.items()
+    )
     return EvalReport(rows=count, scores=scores, misses=tuple(misses))
 
 
 def row_prediction(extraction: Extraction) -> dict[str, str | None]:
-    """The scored fields of an extraction as a dict."""
+    """Return the scored fields of an extraction as a dict."""
     return {f: getattr(extraction, f) for f in EVAL_FIELDS}

@@ -49,6 +49,7 @@ class RuleExtractor:
         signal_detector: the :class:`~vpnfsm.nlp.protocols.SignalDetector`.
         choices: per slot, the order a prompt lists its options in, so "the first" can be read
             (defaults to the taxonomy order).
+
     """
 
     def __init__(
@@ -85,6 +86,7 @@ class RuleExtractor:
 
         Raises:
             TypeError: ``text`` is not a string.
+
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
@@ -122,7 +124,10 @@ class RuleExtractor:
             ("result", signals.result),
         ]
         evidence = tuple(
-            build(Evidence, {"field": name, "value": hit.value, "rule": hit.rule, "start": hit.start, "end": hit.end})
+            build(
+                Evidence,
+                {"field": name, "value": hit.value, "rule": hit.rule, "start": hit.start, "end": hit.end},
+            )
             for name, hit in hits
             if hit is not None and (name != "intent" or hit.value == intent)
         )
@@ -144,7 +149,7 @@ class RuleExtractor:
         )
 
     def _resolve_symptom(self, symptom: Hit | None, code: Hit | None) -> Hit | None:
-        """A documented code's symptom beats only generic wording ("fails", "error")."""
+        """Apply a documented code's symptom; it beats only generic wording ("fails", "error")."""
         if code is None or (symptom is not None and symptom.weight >= 2):
             return symptom
         implied = self._codes.implied_symptom(code.value)
@@ -154,7 +159,7 @@ class RuleExtractor:
 
 
 def _client_from_hints(symptom: Hit | None, code: Hit | None) -> Hit | None:
-    """A vendor message or a product-specific code names the client when the user did not."""
+    """Take the client a vendor message or a product-specific code names, if the user did not."""
     for hit, kind in ((symptom, "message"), (code, "code")):
         if hit is not None and hit.hint:
             return Hit(hit.hint, f"client:from-{kind}:{hit.rule}", hit.start, hit.end)

@@ -45,6 +45,7 @@ class Extraction(BaseModel):
             question ("no idea", "there is no error code").
         result: the answer to "did that work?" when the text says.
         evidence: one entry per extracted value, for audit logs and handoffs.
+
     """
 
     model_config = ConfigDict(frozen=True)
@@ -61,5 +62,5 @@ class Extraction(BaseModel):
     evidence: tuple[Evidence, ...] = ()
 
     def entities(self) -> dict[str, str | None]:
-        """The four entity slots as a dict, in :data:`ENTITY_FIELDS` order."""
+        """Return the four entity slots as a dict, in :data:`ENTITY_FIELDS` order."""
         return {name: getattr(self, name) for name in ENTITY_FIELDS}

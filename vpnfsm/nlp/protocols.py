@@ -3,8 +3,9 @@
 A host that wants, say, an LLM to classify intents implements :class:`IntentClassifier` and
 passes it to ``RuleExtractor(intent_classifier=...)``; the other parts stay rule-based.
 Values are named tuples rather than dataclasses: they are built many times per message and a
-frozen dataclass costs several times more to construct. Every part gets a :class:`Message` (the text, its folded lower-case twin of the same length,
-and its words), so spans it reports index the user's message.
+frozen dataclass costs several times more to construct. Every part gets a :class:`Message`
+(the text, its folded lower-case twin of the same length, and its words), so spans it
+reports index the user's message.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Message:
         folded: ``text`` lower-cased with the same length.
         words: the words of ``folded`` (runs of ASCII letters and digits).
         keys: the gate keys of the words: their first ``KEY_LEN`` (4) characters.
+
     """
 
     __slots__ = ("_tokens", "folded", "keys", "memo", "text", "words")
@@ -69,6 +71,7 @@ class Hit(NamedTuple):
     Attributes:
         weight: how sure the rule is (symptoms: 1 generic .. 4 vendor message).
         hint: a client the matched text points to (vendor messages, error codes).
+
     """
 
     value: str
@@ -134,6 +137,6 @@ class SignalDetector(Protocol):
 
 
 def is_intent(value: str) -> bool:
-    """True when ``value`` is one of the taxonomy intents (guards plugged-in classifiers)."""
+    """Tell whether ``value`` is a taxonomy intent (guards plugged-in classifiers)."""
     allowed: tuple[Intent, ...] = ("vpn", "email", "password_reset", "general")
     return value in allowed
