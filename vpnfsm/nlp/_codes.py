@@ -21,7 +21,7 @@ _DIGIT = re.compile(r"\d")
 _NUMBER = r"(?:0x[0-9a-f]{4,8}|-?\d{1,10})"
 # "error 809", "error code: 691", "code=13801", "err #720", "error number -14".
 _CUED = re.compile(
-    r"(?<![a-z])(?P<cue>error|err|errno|code|fehler|erreur|status)s?"
+    r"(?<![a-z])(?P<cue>error|err|code|fehler|erreur|status)s?\b"
     r"(?:\s*(?:code|no\.?|number|num|#|id))?\s*(?:is|was|of|=|:|#|-(?=\s)|\()?\s*[:#(\[]?\s*"
     rf"(?P<num>{_NUMBER})(?![\w.,:/]?\d)(?![a-z%°])"
 )
@@ -41,14 +41,14 @@ _NOT_CODE_BEFORE = re.compile(
     r"\s*[:#]?\s*$"
 )
 _NOT_CODE_AFTER = re.compile(
-    r"^\s*(?:%|percent|ms|s\b|sec|secs|seconds?|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|"
+    r"\s*(?:%|percent|ms|s\b|sec|secs|seconds?|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|"
     r"times|x\b|mb|gb|kb|tb|mbps|kbps|gbps|px|users?|people|am\b|pm\b|dpi|hz|ghz|mhz|°|degrees|"
     r"tries|attempts|retries|devices?|laptops?|machines?|pcs?|computers?|sites?|of\b|/\d|lts|"
     r"bit|bits|bytes?|inch|mm|cm|gb|ram|cores?|monitors?)"
 )
 # Cue words that do not introduce an error code ("verification code 123456").
 _OTHER_CODE = re.compile(
-    r"(?:verification|authenticator|auth|otp|one[- ]time|security|sms|mfa|2fa|zip|area|postal|pin|"
+    r"(?:verification|authenticator|auth|otp|one[- ]time|security|sms|mfa|2fa|zip|area|postal|pin|exit|return|"
     r"access|activation|qr|source|country|promo|discount|tracking|bar|status\s+page|country)\s*$"
 )
 _WINDOWS_CONTEXT = re.compile(
@@ -106,6 +106,8 @@ class CodeMatcher:
             num = match.group("num")
             if not num.startswith(("0x", "-")) and len(num) == 4 and num.startswith(("19", "20")):
                 continue  # "error since 2024" style years
+            if num.strip("-0") == "" or _NOT_CODE_AFTER.match(folded, match.end("num")):
+                continue  # "error code 0" is success; "an error 5 minutes after" is a time
             return self._hit(num, "code:cued", match.start("num"), match.end("num"), folded)
         for pattern, rule in _SHAPES:
             found = pattern.search(folded)
