@@ -48,8 +48,8 @@ _NOT_CODE_AFTER = re.compile(
 )
 # Cue words that do not introduce an error code ("verification code 123456").
 _OTHER_CODE = re.compile(
-    r"(?:verification|authenticator|auth|otp|one[- ]time|security|sms|mfa|2fa|zip|area|postal|pin|exit|return|"
-    r"access|activation|qr|source|country|promo|discount|tracking|bar|status\s+page|country)\s*$"
+    r"(?:verification|authenticator|auth|otp|one[- ]time|security|sms|mfa|2fa|zip|area|postal|pin|"
+    r"exit|return|access|activation|qr|source|country|promo|discount|tracking|bar|status\s+page)\s*$"
 )
 _WINDOWS_CONTEXT = re.compile(
     r"\bwindows\b|\bwin\s?1[01]\b|\bw1[01]\b|\bras\b|\brasdial\b|\bbuilt[- ]?in\b|\bnative\b|\bikev2\b|"

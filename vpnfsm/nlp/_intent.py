@@ -17,14 +17,6 @@ __all__ = ["RuleIntentClassifier"]
 _Cues = GatedRules[WeightedRule]
 
 
-def _first(cues: _Cues, msg: Message) -> Hit | None:
-    found = cues.first(msg)
-    if found is None:
-        return None
-    rule, match = found
-    return Hit("", rule.id, match.start(), match.end())
-
-
 def _as(hit: Hit, intent: str) -> Hit:
     return Hit(intent, hit.rule, hit.start, hit.end)
 
@@ -33,24 +25,20 @@ class RuleIntentClassifier:
     """Classifies intents from the cue phrases of ``vocab.toml`` and the entities found."""
 
     def __init__(self, vocab: Vocabulary | None = None) -> None:
-        """Compile the intent cues of ``vocab``."""
+        """Compile the intent cues of ``vocab`` (one gated rule set, labelled by cue group)."""
         rules = (vocab or load_vocabulary()).intent_rules
-        self._vpn_strong: _Cues = GatedRules(rules["vpn_strong"])
-        self._vpn_weak: _Cues = GatedRules(rules["vpn_weak"])
-        self._email: _Cues = GatedRules(rules["email"])
-        self._pwd_strong: _Cues = GatedRules(rules["password_strong"])
-        self._pwd_weak: _Cues = GatedRules(rules["password_weak"])
-        self._non_vpn: _Cues = GatedRules(rules["non_vpn_objects"])
-        self._network_secret: _Cues = GatedRules(rules["network_secret"])
+        self._cues: _Cues = GatedRules([rule for group in rules.values() for rule in group])
 
     def classify(self, msg: Message, turn: Turn, facts: Facts) -> Hit:
         """Return the intent hit; its span is the cue that decided, empty for a default."""
-        vpn = self._vpn_cue(msg, facts)
-        email = _first(self._email, msg)
-        pwd_strong = _first(self._pwd_strong, msg)
+        found = self._cues.first_by_label(msg)
+        cues = {label: Hit("", rule.id, m.start(), m.end()) for label, (rule, m) in found.items()}
+        vpn = self._vpn_cue(cues.get("vpn_strong"), facts)
+        email = cues.get("email")
+        pwd_strong = cues.get("password_strong")
         flow = turn.flow_intent
         if flow is not None:
-            return self._in_flow(msg, turn, flow, vpn, email, pwd_strong)
+            return self._in_flow(flow, vpn, email, pwd_strong, turn)
         if pwd_strong and facts.client is None and facts.error_code is None and not email:
             return _as(pwd_strong, "password_reset")
         if vpn is not None and not (email and ":from-code:" in vpn.rule):
@@ -59,19 +47,18 @@ class RuleIntentClassifier:
             return _as(email, "email")
         if pwd_strong:
             return _as(pwd_strong, "password_reset")
-        pwd_weak = _first(self._pwd_weak, msg)
-        if pwd_weak and _first(self._network_secret, msg) is None:
+        pwd_weak = cues.get("password_weak")
+        if pwd_weak and "network_secret" not in cues:
             return _as(pwd_weak, "password_reset")  # "the guest wifi password" is a question, not a reset
-        weak = _first(self._vpn_weak, msg)
+        weak = cues.get("vpn_weak")
         if weak and facts.symptom is not None:
             return _as(weak, "vpn")
         symptom = facts.symptom
-        if symptom is not None and symptom.weight >= 2 and _first(self._non_vpn, msg) is None:
+        if symptom is not None and symptom.weight >= 2 and "non_vpn_objects" not in cues:
             return Hit("vpn", f"intent:vpn:from-{symptom.rule}", symptom.start, symptom.end)
         return Hit("general", "intent:general:default", 0, 0)
 
-    def _vpn_cue(self, msg: Message, facts: Facts) -> Hit | None:
-        strong = _first(self._vpn_strong, msg)
+    def _vpn_cue(self, strong: Hit | None, facts: Facts) -> Hit | None:
         if strong:
             return _as(strong, "vpn")
         for hit in (facts.client, facts.error_code):
@@ -82,9 +69,7 @@ class RuleIntentClassifier:
             return Hit("vpn", f"intent:vpn:from-{symptom.rule}", symptom.start, symptom.end)
         return None
 
-    def _in_flow(
-        self, msg: Message, turn: Turn, flow: str, vpn: Hit | None, email: Hit | None, pwd: Hit | None
-    ) -> Hit:
+    def _in_flow(self, flow: str, vpn: Hit | None, email: Hit | None, pwd: Hit | None, turn: Turn) -> Hit:
         default = Hit(flow, f"intent:{flow}:flow-context", 0, 0)
         own = {"vpn": vpn, "email": email, "password_reset": pwd}
         if own.get(flow) is not None:

@@ -76,6 +76,22 @@ class GatedRules(Generic[R]):
             gates[i] for i in sorted(chosen) if also[i] is None or not also[i].isdisjoint(keys)  # type: ignore[union-attr]
         ]
 
+    def first_by_label(self, msg: Message) -> dict[str, tuple[R, re.Match[str]]]:
+        """Return, per label, the first rule (in rule order) that matches, with its match.
+
+        One gate pass serves every label, which is cheaper than one :meth:`first` per group.
+        """
+        found: dict[str, tuple[R, re.Match[str]]] = {}
+        folded = msg.folded
+        for gate in self.open(msg):
+            label = gate.rule.label
+            if label in found:
+                continue
+            match = gate.pattern.search(folded)
+            if match:
+                found[label] = (gate.rule, match)
+        return found
+
     def first(self, msg: Message) -> tuple[R, re.Match[str]] | None:
         """Return the first rule (in rule order) that matches, with its match."""
         for gate in self.open(msg):

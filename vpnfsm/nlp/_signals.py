@@ -21,6 +21,13 @@ _Cues = GatedRules[WeightedRule]
 _SHORT = 6
 
 
+def _hit(found: tuple[WeightedRule, re.Match[str]] | None, value: str) -> Hit | None:
+    if found is None:
+        return None
+    rule, match = found
+    return Hit(value, rule.id, match.start(), match.end())
+
+
 def _first(cues: _Cues, msg: Message, value: str) -> Hit | None:
     found = cues.first(msg)
     if found is None:
@@ -35,8 +42,8 @@ class RuleSignalDetector:
     def __init__(self, vocab: Vocabulary | None = None) -> None:
         """Compile the signal phrases of ``vocab``."""
         rules = (vocab or load_vocabulary()).signal_rules
-        self._human: _Cues = GatedRules(rules["human"])
-        self._reset: _Cues = GatedRules(rules["reset"])
+        # Asked of every message: one gate pass for both.
+        self._always: _Cues = GatedRules([*rules["human"], *rules["reset"]])
         self._dont_know: _Cues = GatedRules(rules["dont_know"])
         self._no_code: _Cues = GatedRules(rules["dont_know_code"])
         self._failed: _Cues = GatedRules(rules["failed"])
@@ -45,8 +52,9 @@ class RuleSignalDetector:
     def detect(self, msg: Message, turn: Turn, answered: bool) -> Signals:
         """Return the signals; ``answered`` is true when the pending question got a value."""
         folded = msg.folded
-        human = _first(self._human, msg, "true")
-        reset = _first(self._reset, msg, "true")
+        found = self._always.first_by_label(msg)
+        human = _hit(found.get("human"), "true")
+        reset = _hit(found.get("reset"), "true")
         dont_know = None
         if not answered and (turn.pending is not None or len(msg.tokens) <= _SHORT):
             dont_know = _first(self._dont_know, msg, "true")
