@@ -57,6 +57,8 @@ _WINDOWS_CONTEXT = re.compile(
 )
 
 
+# Gate keys (first four letters) of the cue words: no cue word, no cue scan.
+_CUE_KEYS = frozenset({"erro", "err", "code", "fehl", "erre", "stat", "erro"})
 _SHAPES = ((_HEX, "code:hresult"), (_PARENS, "code:parenthesized"), (_AFTER, "code:before-error"))
 
 
@@ -99,7 +101,8 @@ class CodeMatcher:
         folded = msg.folded
         if not _DIGIT.search(folded):
             return None
-        for match in _CUED.finditer(folded):
+        cued = _CUED.finditer(folded) if not _CUE_KEYS.isdisjoint(msg.keys) else ()
+        for match in cued:
             start = match.start("cue")
             if _OTHER_CODE.search(folded, max(0, start - 25), start):
                 continue
