@@ -58,7 +58,7 @@ _WINDOWS_CONTEXT = re.compile(
 
 
 # Gate keys (first four letters) of the cue words: no cue word, no cue scan.
-_CUE_KEYS = frozenset({"erro", "err", "code", "fehl", "erre", "stat", "erro"})
+_CUE_KEYS = frozenset({"erro", "err", "code", "fehl", "erre", "stat"})
 _SHAPES = ((_HEX, "code:hresult"), (_PARENS, "code:parenthesized"), (_AFTER, "code:before-error"))
 
 

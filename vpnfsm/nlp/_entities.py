@@ -143,7 +143,10 @@ class _AliasMatcher:
 
     def _exact(self, msg: Message) -> Hit | None:
         found = [(m.rule, m.start, m.end) for m in self._index.find(msg)]
-        for gate in self._patterns.open(msg):
+        gates = self._patterns.open(msg)
+        if not found and not gates:
+            return None
+        for gate in gates:
             for match in gate.pattern.finditer(msg.folded):
                 found.append((gate.rule, match.start(), match.end()))
         if len(found) > 1:
