@@ -62,11 +62,13 @@ def test_every_session_key_has_the_ttl_and_expiry_starts_fresh(driver_factory: A
     assert abs(ttls[0] - ttls[1]) < 50
     time.sleep(0.6)
     driver.handle("windows", reply.session_id)  # a turn resets the TTL of every key
-    assert driver.raw.pttl(skey) > 700 and driver.raw.pttl(hkey) > 700
+    assert driver.raw.pttl(skey) > 700
+    assert driver.raw.pttl(hkey) > 700
     time.sleep(1.1)
     assert driver.raw.exists(skey, hkey) == 0
     later = driver.handle("hello again", reply.session_id)
-    assert later.new_session and later.notice == "unknown_session"
+    assert later.new_session
+    assert later.notice == "unknown_session"
     assert "expired" in later.reply
     assert driver.call("load", reply.session_id, tenant="default").version == 1
 
@@ -95,15 +97,18 @@ def test_corrupt_value_is_quarantined_and_conversation_continues(
     driver.raw.set(skey, raw)
     driver.raw.rpush(hkey, b'{"at": 1, "role": "user", "text": "old line"}')
     reply = driver.handle("vpn broken", sid)
-    assert reply.notice == "corrupt_session" and reply.new_session
+    assert reply.notice == "corrupt_session"
+    assert reply.new_session
     quarantined = driver.raw.keys(f"{prefix}:{{default:{sid}}}:quarantine:*")
     values = {key: driver.raw.type(key) for key in quarantined}
     strings = [key for key, kind in values.items() if kind == b"string"]
-    assert len(strings) == 1 and driver.raw.get(strings[0]) == raw
+    assert len(strings) == 1
+    assert driver.raw.get(strings[0]) == raw
     assert driver.raw.ttl(strings[0]) == -1  # kept until an operator looks
     assert driver.raw.lrange(strings[0] + b":h", 0, -1) == [b'{"at": 1, "role": "user", "text": "old line"}']
     following = driver.handle("windows", sid)
-    assert following.notice is None and following.slots["os"] == "windows"
+    assert following.notice is None
+    assert following.slots["os"] == "windows"
     assert driver.call("load", sid, tenant="default").version == 2
     assert [e.text for e in driver.call("history", sid, tenant="default") if e.role == "user"] == [
         "vpn broken",
@@ -128,7 +133,8 @@ def test_older_schema_number_is_accepted(driver: Driver, prefix: str) -> None:
     session.version = 3
     driver.raw.set(_keys(prefix, "old")[0], session.dump_json())
     loaded = driver.call("load", "old", tenant="default")
-    assert loaded.schema_ == SCHEMA_VERSION and loaded.version == 3
+    assert loaded.schema_ == SCHEMA_VERSION
+    assert loaded.version == 3
     assert driver.handle("hello", "old").notice is None
 
 
@@ -189,7 +195,8 @@ def test_outbox_claim_respects_limit_and_order(driver: Driver) -> None:
     first = driver.call("outbox_claim", "w", limit=2, lease_seconds=30)
     second = driver.call("outbox_claim", "w", limit=2, lease_seconds=30)
     assert [i.session_id for i in first + second] == sids
-    assert isinstance(first[0], OutboxItem) and first[0].tenant == "t0"
+    assert isinstance(first[0], OutboxItem)
+    assert first[0].tenant == "t0"
 
 
 def test_unreachable_redis_raises_store_unavailable_quickly(driver_factory: Any) -> None:
