@@ -56,6 +56,10 @@ RETRY_DELAYS: tuple[float, ...] = (0.05, 0.2)
 #: so a server that takes half a second is treated as down.
 SOCKET_TIMEOUT = 0.5
 
+#: Connection pool of clients built from a URL: enough for a busy worker; a
+#: caller waits up to ``timeout`` seconds for a free connection in a burst.
+POOL_OPTIONS: dict[str, Any] = {"max_connections": 64, "timeout": 5.0}
+
 # The compare-and-set save, one round trip for the whole turn.
 # KEYS: session, history, per-session outbox.
 # ARGV: expected version, new session JSON, TTL ms, history cap, n history

@@ -22,6 +22,7 @@ import redis.asyncio
 import redis.asyncio.cluster
 import redis.cluster
 import redis.exceptions as rex
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -66,6 +67,7 @@ class _Settings:
         self.sweep_seconds = sweep_seconds
         self._clock = clock
         self._last_sweep: float | None = None
+        self._pool: Any = None  # set by from_url, which owns the pool it builds
 
     def _save_call(
         self,
@@ -92,18 +94,28 @@ class _Settings:
         return True
 
 
-def _sync_client(url: str, *, cluster: bool | None) -> Any:
+def _sync_client(url: str, *, cluster: bool | None) -> tuple[Any, Any]:
+    """A client and the pool the store owns (``None`` for a cluster client, which owns its own)."""
     config = common.client_config(url, cluster=cluster)
     if config.cluster:
-        return redis.cluster.RedisCluster.from_url(config.url, **config.options)
-    return redis.Redis.from_url(config.url, retry=Retry(NoBackoff(), 0), **config.options)
+        return redis.cluster.RedisCluster.from_url(config.url, **config.options), None
+    # A blocking pool: a burst larger than the pool waits for a connection
+    # instead of failing; the bounded retry in the store is the only retry.
+    pool = redis.BlockingConnectionPool.from_url(
+        config.url, **config.options, **common.POOL_OPTIONS, retry=Retry(NoBackoff(), 0)
+    )
+    return redis.Redis(connection_pool=pool, retry=Retry(NoBackoff(), 0)), pool
 
 
-def _async_client(url: str, *, cluster: bool | None) -> Any:
+def _async_client(url: str, *, cluster: bool | None) -> tuple[Any, Any]:
+    """The asyncio counterpart of :func:`_sync_client`."""
     config = common.client_config(url, cluster=cluster)
     if config.cluster:
-        return redis.asyncio.cluster.RedisCluster.from_url(config.url, **config.options)
-    return redis.asyncio.Redis.from_url(config.url, retry=Retry(NoBackoff(), 0), **config.options)
+        return redis.asyncio.cluster.RedisCluster.from_url(config.url, **config.options), None
+    pool = redis.asyncio.BlockingConnectionPool.from_url(
+        config.url, **config.options, **common.POOL_OPTIONS, retry=AsyncRetry(NoBackoff(), 0)
+    )
+    return redis.asyncio.Redis(connection_pool=pool, retry=AsyncRetry(NoBackoff(), 0)), pool
 
 
 def _is_wrongtype(exc: rex.ResponseError) -> bool:
@@ -175,12 +187,10 @@ class RedisStore(_Settings):
             ValueError: the URL is not a Redis URL.
 
         """
-        return cls(
-            _sync_client(url, cluster=cluster),
-            prefix=prefix,
-            ttl_seconds=ttl_seconds,
-            history_cap=history_cap,
-        )
+        client, pool = _sync_client(url, cluster=cluster)
+        store = cls(client, prefix=prefix, ttl_seconds=ttl_seconds, history_cap=history_cap)
+        store._pool = pool
+        return store
 
     def _call(self, operation: Callable[[], T]) -> T:
         # The short bounded retry: every Redis call of this store goes through here.
@@ -328,8 +338,10 @@ class RedisStore(_Settings):
         return self._call(sweep)
 
     def close(self) -> None:
-        """Close the client's connections."""
+        """Close the client's connections (and the pool :meth:`from_url` made)."""
         self.client.close()
+        if self._pool is not None:
+            self._pool.disconnect()
 
 
 class AsyncRedisStore(_Settings):
@@ -379,12 +391,10 @@ class AsyncRedisStore(_Settings):
             ValueError: the URL is not a Redis URL.
 
         """
-        return cls(
-            _async_client(url, cluster=cluster),
-            prefix=prefix,
-            ttl_seconds=ttl_seconds,
-            history_cap=history_cap,
-        )
+        client, pool = _async_client(url, cluster=cluster)
+        store = cls(client, prefix=prefix, ttl_seconds=ttl_seconds, history_cap=history_cap)
+        store._pool = pool
+        return store
 
     async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
         # The asyncio counterpart of RedisStore._call: same errors, same delays.
@@ -508,5 +518,7 @@ class AsyncRedisStore(_Settings):
         return await self._call(sweep)
 
     async def aclose(self) -> None:
-        """Close the client's connections."""
+        """Close the client's connections (and the pool :meth:`from_url` made)."""
         await self.client.aclose()
+        if self._pool is not None:
+            await self._pool.disconnect()
