@@ -182,8 +182,8 @@ class RedisCluster6:
             client = redis.Redis(port=server.port, socket_timeout=1)
             try:
                 while True:
-                    info = client.execute_command("CLUSTER INFO").decode()
-                    if "cluster_state:ok" in info and "cluster_slots_ok:16384" in info:
+                    info = client.cluster("INFO")
+                    if info.get("cluster_state") == "ok" and int(info.get("cluster_slots_ok", 0)) == 16384:
                         break
                     if time.monotonic() > deadline:
                         raise RuntimeError(f"cluster not ok on port {server.port}:\n{info}")
