@@ -45,9 +45,7 @@ def test_sessions_spread_over_slots_and_masters(cluster: RedisCluster6, prefix: 
     store.close()
 
 
-def test_turns_corruption_and_outbox_on_cluster(
-    cluster: RedisCluster6, driver_factory: Any, prefix: str
-) -> None:
+def test_turns_corruption_and_outbox_on_cluster(cluster: RedisCluster6, driver_factory: Any, prefix: str) -> None:
     driver = driver_factory(cluster.url)
     raw = _raw(cluster)
     try:
@@ -139,9 +137,7 @@ def test_master_killed_replica_takes_over_conversations_continue(own_cluster: Re
     keys = common.RedisKeys("fo")
     sids = [bot.handle("vpn broken").session_id for _ in range(12)]
     victim = own_cluster.master_of(key_slot(keys.session("default", sids[0]).encode()))
-    on_victim = [
-        s for s in sids if own_cluster.master_of(key_slot(keys.session("default", s).encode())) == victim
-    ]
+    on_victim = [s for s in sids if own_cluster.master_of(key_slot(keys.session("default", s).encode())) == victim]
     _wait_replicated(victim.port)
     victim.kill()
 

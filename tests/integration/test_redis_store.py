@@ -10,7 +10,7 @@ from conftest import Driver, StubExtractor
 from redis.cluster import key_slot
 
 from vpnfsm import Assistant, AsyncRedisStore, RedisStore, StoreUnavailable
-from vpnfsm.session import SCHEMA_VERSION, OutboxItem, Session
+from vpnfsm.session import OutboxItem, Session
 from vpnfsm.store import _redis_common as common
 
 pytestmark = pytest.mark.integration
@@ -89,9 +89,7 @@ def test_history_is_capped_newest_kept(driver_factory: Any) -> None:
     [b"\x00\xffnot json", b'{"schema": 99, "id": "x"}', b"[1, 2, 3]", b'{"schema": 1, "id": 5}'],
     ids=["bytes", "future-schema", "not-object", "invalid"],
 )
-def test_corrupt_value_is_quarantined_and_conversation_continues(
-    driver: Driver, prefix: str, raw: bytes
-) -> None:
+def test_corrupt_value_is_quarantined_and_conversation_continues(driver: Driver, prefix: str, raw: bytes) -> None:
     sid = "corrupt-" + prefix
     skey, hkey = _keys(prefix, sid)
     driver.raw.set(skey, raw)
@@ -127,15 +125,26 @@ def test_wrong_type_under_session_key_is_quarantined(driver: Driver, prefix: str
     assert driver.call("load", sid, tenant="default").version == 1
 
 
-def test_older_schema_number_is_accepted(driver: Driver, prefix: str) -> None:
-    # Schema 1 is the oldest today; a stored value at it loads (the migration path is the codec's).
-    session = Session.start("old", tenant="default", now=1.0)
-    session.version = 3
-    driver.raw.set(_keys(prefix, "old")[0], session.dump_json())
+def test_older_schema_is_migrated_on_load(driver: Driver, prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pretend the current format is schema 2, whose step from 1 renames an old field.
+    from vpnfsm.store import _codec
+
+    def one_to_two(data: dict[str, Any]) -> dict[str, Any]:
+        data["last_intent"] = data.pop("intent_v1")
+        return data
+
+    monkeypatch.setattr(_codec, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(_codec._MIGRATIONS, 1, one_to_two)
+    old = b'{"schema":1,"id":"old","version":3,"created_at":1.0,"updated_at":2.0,"intent_v1":"vpn"}'
+    driver.raw.set(_keys(prefix, "old")[0], old)
     loaded = driver.call("load", "old", tenant="default")
-    assert loaded.schema_ == SCHEMA_VERSION
+    assert loaded.schema_ == 2
+    assert loaded.last_intent == "vpn"
     assert loaded.version == 3
     assert driver.handle("hello", "old").notice is None
+    stored = Session.load_json(driver.raw.get(_keys(prefix, "old")[0]))
+    assert stored.schema_ == 2  # the next save writes the current schema
+    assert stored.version == 4
 
 
 def test_delete_removes_session_and_history(driver: Driver, prefix: str) -> None:
