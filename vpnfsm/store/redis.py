@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import redis
@@ -296,7 +297,7 @@ class RedisStore(_Settings):
         for (item_id, _), raw in zip(pairs, raws, strict=True):
             item = common.outbox_item(raw)
             if item is None:  # delivered meanwhile, or unreadable: drop from the index
-                self._call(lambda i=item_id: self._done_script(keys=keys, args=[i]))  # type: ignore[misc]
+                self._call(partial(self._done_script, keys=keys, args=[item_id]))
                 continue
             items.append(item)
         logger.debug("consumer %s leased %d outbox item(s)", consumer, len(items))
@@ -304,10 +305,13 @@ class RedisStore(_Settings):
 
     def _hget_many(self, pairs: list[tuple[str, str]]) -> list[bytes | None]:
         # One pipelined round trip; in a cluster redis-py splits it per node.
+        # An item without a known outbox key reads as missing.
+        located = [(item_id, key) for item_id, key in pairs if key]
         pipe = self.client.pipeline(transaction=False)
-        for item_id, key in pairs:
-            pipe.hget(key or self.keys.where, item_id if key else "")
-        return [raw if key else None for (_, key), raw in zip(pairs, pipe.execute(), strict=True)]
+        for item_id, key in located:
+            pipe.hget(key, item_id)
+        found = dict(zip(located, pipe.execute() if located else [], strict=True))
+        return [found.get(pair) for pair in pairs]
 
     def outbox_done(self, item_id: str) -> None:
         """Mark a handoff delivered: never handed out again."""
@@ -481,17 +485,19 @@ class AsyncRedisStore(_Settings):
         for (item_id, _), raw in zip(pairs, raws, strict=True):
             item = common.outbox_item(raw)
             if item is None:
-                await self._call(lambda i=item_id: self._done_script(keys=keys, args=[i]))  # type: ignore[misc]
+                await self._call(partial(self._done_script, keys=keys, args=[item_id]))
                 continue
             items.append(item)
         logger.debug("consumer %s leased %d outbox item(s)", consumer, len(items))
         return items
 
     async def _hget_many(self, pairs: list[tuple[str, str]]) -> list[bytes | None]:
+        located = [(item_id, key) for item_id, key in pairs if key]
         pipe = self.client.pipeline(transaction=False)
-        for item_id, key in pairs:
-            pipe.hget(key or self.keys.where, item_id if key else "")
-        return [raw if key else None for (_, key), raw in zip(pairs, await pipe.execute(), strict=True)]
+        for item_id, key in located:
+            pipe.hget(key, item_id)
+        found = dict(zip(located, await pipe.execute() if located else [], strict=True))
+        return [found.get(pair) for pair in pairs]
 
     async def outbox_done(self, item_id: str) -> None:
         """See :meth:`RedisStore.outbox_done`."""
