@@ -233,3 +233,21 @@ def test_from_url_builds_working_assistant(redis_url: str, prefix: str) -> None:
     with pytest.raises(ValueError, match="not a Redis URL"):
         RedisStore.from_url("http://localhost")
     assert isinstance(AsyncRedisStore.from_url(redis_url), AsyncRedisStore)
+
+
+def test_a_turn_is_two_round_trips(driver: Driver) -> None:
+    sid = driver.handle("vpn broken").session_id
+    client = driver.store.client
+    sent: list[str] = []
+    original = client.execute_command
+
+    def counting(*args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]))
+        return original(*args, **options)
+
+    client.execute_command = counting
+    try:
+        driver.handle("windows", sid)
+    finally:
+        client.execute_command = original
+    assert sent == ["GET", "EVALSHA"]

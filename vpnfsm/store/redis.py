@@ -474,9 +474,7 @@ class AsyncRedisStore(_Settings):
         if self._sweep_due():
             await self.outbox_recover()
         keys = [self.keys.due, self.keys.where]
-        reply = await self._call(
-            lambda: self._claim_script(keys=keys, args=[limit, int(lease_seconds * 1000)])
-        )
+        reply = await self._call(lambda: self._claim_script(keys=keys, args=[limit, int(lease_seconds * 1000)]))
         pairs = common.parse_claim(reply)
         if not pairs:
             return []
