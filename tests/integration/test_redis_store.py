@@ -251,3 +251,36 @@ def test_a_turn_is_two_round_trips(driver: Driver) -> None:
     finally:
         client.execute_command = original
     assert sent == ["GET", "EVALSHA"]
+
+
+def test_value_replaced_while_quarantining_is_loaded_not_moved(driver: Driver, prefix: str) -> None:
+    import inspect
+
+    sid = driver.handle("vpn broken").session_id
+    client = driver.store.client
+    original = client.get
+    calls: list[str] = []
+
+    def stale_first(key: str) -> Any:
+        # The first read sees garbage that a concurrent turn has already replaced.
+        calls.append(key)
+        result = original(key)
+        if len(calls) > 1:
+            return result
+        if inspect.isawaitable(result):
+
+            async def garbage() -> bytes:
+                await result
+                return b"garbage"
+
+            return garbage()
+        return b"garbage"
+
+    client.get = stale_first
+    try:
+        session = driver.call("load", sid, tenant="default")
+    finally:
+        client.get = original
+    assert session.version == 1
+    assert len(calls) == 2
+    assert driver.raw.keys(f"{prefix}:*quarantine*") == []

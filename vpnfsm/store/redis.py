@@ -230,7 +230,9 @@ class RedisStore(_Settings):
                 detail = exc.detail
         qkey, qhistory = self.keys.quarantine(tenant, session_id, self._clock())
         keys = [key, self.keys.history(tenant, session_id), qkey, qhistory]
-        self._call(lambda: self._quarantine_script(keys=keys, args=[raw]))
+        if not self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
+            # A turn replaced the unreadable value meanwhile: read what is there now.
+            return self.load(session_id, tenant=tenant)
         logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
         raise CorruptSession(key, quarantine_key=qkey, detail=detail)
 
@@ -430,7 +432,8 @@ class AsyncRedisStore(_Settings):
                 detail = exc.detail
         qkey, qhistory = self.keys.quarantine(tenant, session_id, self._clock())
         keys = [key, self.keys.history(tenant, session_id), qkey, qhistory]
-        await self._call(lambda: self._quarantine_script(keys=keys, args=[raw]))
+        if not await self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
+            return await self.load(session_id, tenant=tenant)
         logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
         raise CorruptSession(key, quarantine_key=qkey, detail=detail)
 
