@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, Self, TypeVar, cast
 
 import redis
 import redis.asyncio
@@ -44,17 +44,21 @@ DEFAULT_SWEEP_SECONDS = 60.0
 T = TypeVar("T")
 
 
-class _Settings:
-    """Arguments and pure helpers shared by both stores."""
+class _RedisStoreBase:
+    """Construction, settings and pure helpers shared by both stores (no I/O)."""
+
+    #: Builds ``(client, pool or None)`` from a URL; set by each twin.
+    _client_factory: ClassVar[Callable[..., tuple[Any, Any]]]
 
     def __init__(
         self,
+        client: object,
         *,
-        prefix: str,
-        ttl_seconds: float,
-        history_cap: int,
-        sweep_seconds: float,
-        clock: Callable[[], float],
+        prefix: str = DEFAULT_PREFIX,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        history_cap: int = DEFAULT_HISTORY_CAP,
+        sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if ttl_seconds <= 0:
             raise ValueError("ttl_seconds must be positive")
@@ -69,6 +73,43 @@ class _Settings:
         self._clock = clock
         self._last_sweep: float | None = None
         self._pool: Any = None  # set by from_url, which owns the pool it builds
+        self.client: Any = cast(Any, client)
+        # register_script returns the sync or asyncio Script object to match the client.
+        self._save_script = self.client.register_script(common.SAVE_LUA)
+        self._quarantine_script = self.client.register_script(common.QUARANTINE_LUA)
+        self._index_script = self.client.register_script(common.INDEX_LUA)
+        self._claim_script = self.client.register_script(common.CLAIM_LUA)
+        self._done_script = self.client.register_script(common.DONE_LUA)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        cluster: bool | None = None,
+        prefix: str = DEFAULT_PREFIX,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        history_cap: int = DEFAULT_HISTORY_CAP,
+    ) -> Self:
+        """A store on a ``redis://``, ``rediss://`` or ``unix://`` URL.
+
+        Redis Cluster is used when ``cluster`` is true or the URL carries
+        ``?cluster=1``; the URL then names any one node. No connection is made
+        until the first call.
+
+        Raises:
+            ValueError: the URL is not a Redis URL, or a setting is out of range.
+
+        """
+        client, pool = cls._client_factory(url, cluster=cluster)
+        store = cls(client, prefix=prefix, ttl_seconds=ttl_seconds, history_cap=history_cap)
+        store._pool = pool
+        return store
+
+    def _unreadable(self, key: str, tenant: str, session_id: str) -> tuple[str, list[str]]:
+        """The quarantine key, and the KEYS of the quarantine script, for a bad value."""
+        qkey, qhistory = self.keys.quarantine(tenant, session_id, self._clock())
+        return qkey, [key, self.keys.history(tenant, session_id), qkey, qhistory]
 
     def _save_call(
         self,
@@ -123,7 +164,7 @@ def _is_wrongtype(exc: rex.ResponseError) -> bool:
     return str(exc).startswith("WRONGTYPE")
 
 
-class RedisStore(_Settings):
+class RedisStore(_RedisStoreBase):
     """A :class:`~vpnfsm.types.SessionStore` on Redis or Redis Cluster (synchronous).
 
     Args:
@@ -144,54 +185,7 @@ class RedisStore(_Settings):
 
     """
 
-    def __init__(
-        self,
-        client: object,
-        *,
-        prefix: str = DEFAULT_PREFIX,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        history_cap: int = DEFAULT_HISTORY_CAP,
-        sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(
-            prefix=prefix,
-            ttl_seconds=ttl_seconds,
-            history_cap=history_cap,
-            sweep_seconds=sweep_seconds,
-            clock=clock,
-        )
-        self.client: Any = cast(Any, client)
-        self._save_script = self.client.register_script(common.SAVE_LUA)
-        self._quarantine_script = self.client.register_script(common.QUARANTINE_LUA)
-        self._index_script = self.client.register_script(common.INDEX_LUA)
-        self._claim_script = self.client.register_script(common.CLAIM_LUA)
-        self._done_script = self.client.register_script(common.DONE_LUA)
-
-    @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        cluster: bool | None = None,
-        prefix: str = DEFAULT_PREFIX,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        history_cap: int = DEFAULT_HISTORY_CAP,
-    ) -> RedisStore:
-        """A store on ``redis://``, ``rediss://`` or ``unix://`` URL.
-
-        Redis Cluster is used when ``cluster`` is true or the URL carries
-        ``?cluster=1``; the URL then names any one node. No connection is made
-        until the first call.
-
-        Raises:
-            ValueError: the URL is not a Redis URL.
-
-        """
-        client, pool = _sync_client(url, cluster=cluster)
-        store = cls(client, prefix=prefix, ttl_seconds=ttl_seconds, history_cap=history_cap)
-        store._pool = pool
-        return store
+    _client_factory = staticmethod(_sync_client)
 
     def _call(self, operation: Callable[[], T]) -> T:
         # The short bounded retry: every Redis call of this store goes through here.
@@ -228,8 +222,7 @@ class RedisStore(_Settings):
                 return common.decode_loaded(raw, key=key)
             except CorruptSession as exc:
                 detail = exc.detail
-        qkey, qhistory = self.keys.quarantine(tenant, session_id, self._clock())
-        keys = [key, self.keys.history(tenant, session_id), qkey, qhistory]
+        qkey, keys = self._unreadable(key, tenant, session_id)
         if not self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
             # A turn replaced the unreadable value meanwhile: read what is there now.
             return self.load(session_id, tenant=tenant)
@@ -350,57 +343,14 @@ class RedisStore(_Settings):
             self._pool.disconnect()
 
 
-class AsyncRedisStore(_Settings):
+class AsyncRedisStore(_RedisStoreBase):
     """The asyncio twin of :class:`RedisStore` (an :class:`~vpnfsm.types.AsyncSessionStore`).
 
     Takes a ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster``;
     same arguments, keys, scripts and semantics as the sync store.
     """
 
-    def __init__(
-        self,
-        client: object,
-        *,
-        prefix: str = DEFAULT_PREFIX,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        history_cap: int = DEFAULT_HISTORY_CAP,
-        sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(
-            prefix=prefix,
-            ttl_seconds=ttl_seconds,
-            history_cap=history_cap,
-            sweep_seconds=sweep_seconds,
-            clock=clock,
-        )
-        self.client: Any = cast(Any, client)
-        self._save_script = self.client.register_script(common.SAVE_LUA)
-        self._quarantine_script = self.client.register_script(common.QUARANTINE_LUA)
-        self._index_script = self.client.register_script(common.INDEX_LUA)
-        self._claim_script = self.client.register_script(common.CLAIM_LUA)
-        self._done_script = self.client.register_script(common.DONE_LUA)
-
-    @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        cluster: bool | None = None,
-        prefix: str = DEFAULT_PREFIX,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        history_cap: int = DEFAULT_HISTORY_CAP,
-    ) -> AsyncRedisStore:
-        """See :meth:`RedisStore.from_url` (no connection is made here either).
-
-        Raises:
-            ValueError: the URL is not a Redis URL.
-
-        """
-        client, pool = _async_client(url, cluster=cluster)
-        store = cls(client, prefix=prefix, ttl_seconds=ttl_seconds, history_cap=history_cap)
-        store._pool = pool
-        return store
+    _client_factory = staticmethod(_async_client)
 
     async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
         # The asyncio counterpart of RedisStore._call: same errors, same delays.
@@ -430,8 +380,7 @@ class AsyncRedisStore(_Settings):
                 return common.decode_loaded(raw, key=key)
             except CorruptSession as exc:
                 detail = exc.detail
-        qkey, qhistory = self.keys.quarantine(tenant, session_id, self._clock())
-        keys = [key, self.keys.history(tenant, session_id), qkey, qhistory]
+        qkey, keys = self._unreadable(key, tenant, session_id)
         if not await self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
             return await self.load(session_id, tenant=tenant)
         logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
