@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 import time
@@ -15,7 +16,7 @@ from _redis_procs import RedisCluster6
 from conftest import StubExtractor
 from redis.cluster import key_slot
 
-from vpnfsm import Assistant, RedisStore, StoreUnavailable
+from vpnfsm import Assistant, AsyncAssistant, AsyncRedisStore, RedisStore, StoreUnavailable
 from vpnfsm.store import _redis_common as common
 
 pytestmark = pytest.mark.integration
@@ -163,4 +164,38 @@ def test_master_killed_replica_takes_over_conversations_continue(own_cluster: Re
         assert session.slots["os"] == "windows"
     store.close()
     del store, bot
+    gc.collect()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_async_store_survives_failover(own_cluster: RedisCluster6) -> None:
+    keys = common.RedisKeys("afo")
+
+    async def main() -> None:
+        store = AsyncRedisStore.from_url(own_cluster.url, prefix="afo")
+        bot = AsyncAssistant(store=store, extractor=StubExtractor())
+        sids = [(await bot.handle("vpn broken")).session_id for _ in range(6)]
+        victim = own_cluster.master_of(key_slot(keys.session("default", sids[0]).encode()))
+        _wait_replicated(victim.port)
+        victim.kill()
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                reply = await bot.handle("linux", sids[0])
+                break
+            except StoreUnavailable:
+                assert time.monotonic() < deadline, "no replica took over within 30 s"
+                await asyncio.sleep(0.2)
+        assert reply.notice is None
+        assert reply.slots["os"] == "linux"
+        for sid in sids[1:]:
+            assert (await bot.handle("linux", sid)).notice is None
+        for sid in sids:
+            session = await store.load(sid, tenant="default")
+            assert session is not None
+            assert session.version == 2
+        await store.aclose()
+
+    asyncio.run(main())
     gc.collect()
