@@ -262,9 +262,8 @@ class RedisStore(_RedisStoreBase):
     def delete(self, session_id: str, *, tenant: str) -> bool:
         """Remove a session and its history (pending handoffs are still delivered)."""
         keys = (self.keys.session(tenant, session_id), self.keys.history(tenant, session_id))
-        existed: int = self._call(lambda: self.client.exists(keys[0]))
-        self._call(lambda: self.client.delete(*keys))
-        return existed > 0
+        removed: int = self._call(lambda: self.client.delete(*keys))
+        return removed > 0
 
     def ping(self) -> None:
         """Return when Redis answers ``PING``.
@@ -413,9 +412,8 @@ class AsyncRedisStore(_RedisStoreBase):
     async def delete(self, session_id: str, *, tenant: str) -> bool:
         """See :meth:`RedisStore.delete`."""
         keys = (self.keys.session(tenant, session_id), self.keys.history(tenant, session_id))
-        existed: int = await self._call(lambda: self.client.exists(keys[0]))
-        await self._call(lambda: self.client.delete(*keys))
-        return existed > 0
+        removed: int = await self._call(lambda: self.client.delete(*keys))
+        return removed > 0
 
     async def ping(self) -> None:
         """See :meth:`RedisStore.ping`."""
