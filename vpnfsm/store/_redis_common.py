@@ -18,11 +18,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.exceptions as rex
 
-from vpnfsm.errors import CorruptSession, StoreUnavailable
+from vpnfsm.errors import StoreUnavailable
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
 from vpnfsm.store._codec import (
     decode_history,
-    decode_session,
     encode_history,
     encode_session,
     history_key,
@@ -34,15 +33,17 @@ __all__ = [
     "CLAIM_LUA",
     "DONE_LUA",
     "INDEX_LUA",
+    "POOL_OPTIONS",
     "QUARANTINE_LUA",
     "RETRY_DELAYS",
     "SAVE_LUA",
+    "SOCKET_TIMEOUT",
     "ClientConfig",
     "RedisKeys",
     "client_config",
     "decode_history_list",
-    "decode_loaded",
     "index_args",
+    "outbox_item",
     "parse_claim",
     "save_args",
     "translate_errors",
@@ -218,11 +219,6 @@ def index_args(keys: RedisKeys, outbox: Sequence[OutboxItem]) -> list[str | int]
     return args
 
 
-def decode_loaded(raw: bytes, *, key: str) -> Session:
-    """Decode a loaded value (raises :class:`CorruptSession` without a quarantine key)."""
-    return decode_session(raw, key=key)
-
-
 def decode_history_list(raws: Sequence[bytes]) -> list[HistoryEntry]:
     """Decode an LRANGE reply, skipping unreadable entries."""
     return [entry for entry in map(decode_history, raws) if entry is not None]
@@ -242,11 +238,6 @@ def outbox_item(raw: bytes | str | None) -> OutboxItem | None:
         return OutboxItem.model_validate_json(raw)
     except ValueError:
         return None
-
-
-def corrupt(key: str, qkey: str, exc: CorruptSession) -> CorruptSession:
-    """The error raised to the facade once the value is quarantined."""
-    return CorruptSession(key, quarantine_key=qkey, detail=exc.detail)
 
 
 # Errors that mean "not reachable right now": worth a short retry, then

@@ -30,7 +30,7 @@ from redis.retry import Retry
 from vpnfsm.errors import CorruptSession, StoreUnavailable
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
 from vpnfsm.store import _redis_common as common
-from vpnfsm.store._codec import DEFAULT_PREFIX
+from vpnfsm.store._codec import DEFAULT_PREFIX, decode_session
 from vpnfsm.store.memory import DEFAULT_HISTORY_CAP, DEFAULT_TTL_SECONDS
 
 __all__ = ["DEFAULT_SWEEP_SECONDS", "AsyncRedisStore", "RedisStore"]
@@ -219,7 +219,7 @@ class RedisStore(_RedisStoreBase):
             if raw is None:
                 return None
             try:
-                return common.decode_loaded(raw, key=key)
+                return decode_session(raw, key=key)
             except CorruptSession as exc:
                 detail = exc.detail
         qkey, keys = self._unreadable(key, tenant, session_id)
@@ -376,7 +376,7 @@ class AsyncRedisStore(_RedisStoreBase):
             if raw is None:
                 return None
             try:
-                return common.decode_loaded(raw, key=key)
+                return decode_session(raw, key=key)
             except CorruptSession as exc:
                 detail = exc.detail
         qkey, keys = self._unreadable(key, tenant, session_id)
