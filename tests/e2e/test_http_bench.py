@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from vpnfsm.benchmarks.http_bench import SEED_CONVERSATION, run_http_bench
+from vpnfsm import AsyncAssistant, AsyncRedisStore
+from vpnfsm.benchmarks.http_bench import SEED_CONVERSATION, _count_and_clean, run_http_bench, temporary_redis
 
 pytestmark = pytest.mark.e2e
 
@@ -22,13 +25,6 @@ def test_small_http_bench_loses_no_turn() -> None:
 
 
 def test_lost_turn_counter_sees_a_missing_turn_and_cleans_up() -> None:
-    import asyncio
-
-    from vpnfsm.store.redis import AsyncRedisStore
-
-    from vpnfsm import AsyncAssistant
-    from vpnfsm.benchmarks.http_bench import _count_and_clean, temporary_redis
-
     async def scenario(url: str) -> tuple[int, bool]:
         store = AsyncRedisStore.from_url(url)
         bot = AsyncAssistant(store)

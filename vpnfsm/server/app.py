@@ -35,6 +35,7 @@ from vpnfsm.server.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError, in
 from vpnfsm.server.settings import API_KEY_HEADER, DEFAULT_TENANT, Settings
 from vpnfsm.session import HistoryEntry
 from vpnfsm.store.memory import AsyncMemoryStore
+from vpnfsm.store.redis import AsyncRedisStore
 from vpnfsm.types import AsyncSessionStore, Extractor
 
 __all__ = ["ChatRequest", "SessionView", "app_from_env", "create_app"]
@@ -102,10 +103,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def _store_for(settings: Settings) -> AsyncSessionStore:
     if settings.redis_url is None:
         return AsyncMemoryStore()
-    # Imported here: the memory path must work without the Redis module's import cost.
-    redis_module = importlib.import_module("vpnfsm.store.redis")
-    store: AsyncSessionStore = redis_module.AsyncRedisStore.from_url(settings.redis_url)
-    return store
+    return AsyncRedisStore.from_url(settings.redis_url)
 
 
 async def _close(store: AsyncSessionStore) -> None:
