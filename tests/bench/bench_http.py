@@ -25,6 +25,7 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=4, help="per client")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server")
     parser.add_argument("--client-processes", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="measured rounds per side (median reported)")
     args = parser.parse_args()
     figures = run_http_bench(
         args.redis_url,
@@ -32,6 +33,7 @@ def main() -> int:
         conversations=args.conversations,
         workers=args.workers,
         client_processes=args.client_processes,
+        rounds=args.rounds,
     )
     print(json.dumps(figures, indent=2))
     ok = figures["service"]["errors"] == 0 and figures["lost_turns"] == 0

@@ -58,9 +58,7 @@ def stand_in_diagram_module() -> types.ModuleType:
                     seen.add((source, dest))
                     lines.append(f'  "{source}" -> "{dest}";')
         lines.append("}")
-        done = subprocess.run(
-            ["dot", "-Tsvg"], input="\n".join(lines), capture_output=True, text=True, check=True
-        )
+        done = subprocess.run(["dot", "-Tsvg"], input="\n".join(lines), capture_output=True, text=True, check=True)
         return done.stdout
 
     module = types.ModuleType("vpnfsm.diagram")

@@ -55,9 +55,7 @@ def highlighted(page: Page) -> str | None:
     return page.locator("#diagram g.current").get_attribute("id")
 
 
-def test_chat_page_walks_the_seed_conversation(
-    page: Page, live: list[LiveServer], diagram_module: None
-) -> None:
+def test_chat_page_walks_the_seed_conversation(page: Page, live: list[LiveServer], diagram_module: None) -> None:
     server = serve_in_thread(create_app(Settings()))
     live.append(server)
     page.goto(server.url + "/")

@@ -13,13 +13,14 @@ pytestmark = pytest.mark.e2e
 
 
 def test_small_http_bench_loses_no_turn() -> None:
-    figures = run_http_bench(None, clients=4, conversations=2, client_processes=2)
-    expected = 4 * 2 * len(SEED_CONVERSATION)
+    figures = run_http_bench(None, clients=4, conversations=2, client_processes=2, rounds=2)
+    expected = 2 * 4 * 2 * len(SEED_CONVERSATION)
     assert figures["expected_turns"] == expected
     for side in ("service", "bare_redis_endpoint"):
         assert figures[side]["errors"] == 0, figures[side]["error_kinds"]
         assert figures[side]["turns"] == expected
         assert figures[side]["turns_per_s"] > 0
+        assert len(figures[side]["turns_per_s_rounds"]) == 2
     assert figures["lost_turns"] == 0
     assert figures["ratio"] > 0
 

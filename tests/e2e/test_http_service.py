@@ -28,9 +28,7 @@ def test_seed_messages_over_http(live: list[LiveServer]) -> None:
         assert second["state"] == "VPN_ASK_CLIENT"
         assert second["slots"]["os"] == "windows"
         for text in ["GlobalProtect", "it just won't connect", "error 809", "no, still broken"]:
-            assert (
-                http.post("/api/chat", json={"session_id": sid, "message": text}).json()["handoff"] is False
-            )
+            assert http.post("/api/chat", json={"session_id": sid, "message": text}).json()["handoff"] is False
         handed = http.post("/api/chat", json={"session_id": sid, "message": "nope, same thing"}).json()
         assert handed["handoff"] is True
         assert handed["outcome"] == "handoff"
@@ -48,9 +46,7 @@ def test_tenants_are_isolated_over_http(live: list[LiveServer]) -> None:
     live.append(server)
     with httpx.Client(base_url=server.url, timeout=10) as http:
         assert http.post("/api/chat", json={"message": "vpn"}).status_code == 401
-        a = http.post(
-            "/api/chat", json={"message": "VPN is not working"}, headers={"X-API-Key": KEY_A}
-        ).json()
+        a = http.post("/api/chat", json={"message": "VPN is not working"}, headers={"X-API-Key": KEY_A}).json()
         sid = a["session_id"]
         as_b = http.get(f"/api/sessions/{sid}", headers={"X-API-Key": KEY_B})
         assert as_b.status_code == 404

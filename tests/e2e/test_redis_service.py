@@ -22,9 +22,7 @@ def test_store_down_is_503_with_retry_after_and_recovers_nothing_lost(live: list
         second = serve_in_thread(create_app(settings))
         live.extend([first, second])
         with httpx.Client(timeout=10) as http:
-            sid = http.post(first.url + "/api/chat", json={"message": "VPN is not working"}).json()[
-                "session_id"
-            ]
+            sid = http.post(first.url + "/api/chat", json={"message": "VPN is not working"}).json()["session_id"]
             # Another process-like instance continues the same conversation from Redis.
             on_second = http.post(second.url + "/api/chat", json={"message": "Windows", "session_id": sid})
             assert on_second.json()["state"] == "VPN_ASK_CLIENT"

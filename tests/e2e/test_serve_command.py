@@ -82,9 +82,7 @@ def test_tenants_file_turns_keys_on(tmp_path: Path) -> None:
     with serve("--tenants", str(tenants)) as (url, lines):
         assert any("1 tenant(s), API key required in X-API-Key" in line for line in lines)
         assert httpx.post(url + "/api/chat", json={"message": "vpn"}).status_code == 401
-        ok = httpx.post(
-            url + "/api/chat", json={"message": "vpn"}, headers={"X-API-Key": "serve-test-key-0123456789"}
-        )
+        ok = httpx.post(url + "/api/chat", json={"message": "vpn"}, headers={"X-API-Key": "serve-test-key-0123456789"})
         assert ok.status_code == 200
 
 

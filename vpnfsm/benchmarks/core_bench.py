@@ -95,9 +95,7 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
     """Measure in-memory turns (both designs, interleaved) and extractions."""
     fast = Assistant()
     naive = Assistant()
-    naive.logic.engines = {
-        name: MachinePerTurnEngine(spec) for name, spec in naive.logic.flows.items()
-    }
+    naive.logic.engines = {name: MachinePerTurnEngine(spec) for name, spec in naive.logic.flows.items()}
     _turn_samples(fast, 200)  # warm caches and imports before measuring
     _turn_samples(naive, 200)
     fast_ns: list[int] = []

@@ -91,9 +91,7 @@ def temporary_redis() -> Iterator[str]:
     """
     binary = shutil.which("redis-server")
     if binary is None:
-        raise RuntimeError(
-            "redis-server is not on PATH: install it (apt-get install redis-server) or pass a Redis URL"
-        )
+        raise RuntimeError("redis-server is not on PATH: install it (apt-get install redis-server) or pass a Redis URL")
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="vpnfsm-bench-redis-") as workdir:
         proc = subprocess.Popen(
@@ -215,29 +213,37 @@ async def _drive(
 def _load(
     url: str, path: str, api_key: str | None, *, clients: int, conversations: int, processes: int
 ) -> dict[str, Any]:
+    """One load round: raw latencies, errors, sessions and the busy time."""
     per_process = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
     jobs = [(url, path, api_key, n, conversations, SEED_CONVERSATION) for n in per_process if n]
     context = multiprocessing.get_context("spawn")
-    started = time.perf_counter()
     with context.Pool(len(jobs)) as pool:
         parts = pool.map(_client_process, jobs)
-    wall = time.perf_counter() - started
-    latencies = sorted(x for part in parts for x in part["latencies"])
-    errors = [e for part in parts for e in part["errors"]]
     sessions = [s for part in parts for s in part["sessions"]]
     # Throughput over the slowest client process's own clock: pool start-up is not load.
     busy = max(part["elapsed"] for part in parts)
-    ok = sum(answered for _, answered in sessions)
     return {
-        "turns": ok,
-        "seconds": round(busy, 3),
-        "wall_seconds": round(wall, 3),
-        "turns_per_s": round(ok / busy, 1) if busy else 0.0,
+        "latencies": [x for part in parts for x in part["latencies"]],
+        "errors": [e for part in parts for e in part["errors"]],
+        "sessions": sessions,
+        "turns": sum(answered for _, answered in sessions),
+        "seconds": busy,
+    }
+
+
+def _summary(rounds: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Figures over all rounds; throughput is the median round's, which shrugs off a noisy one."""
+    latencies = sorted(x for r in rounds for x in r["latencies"])
+    errors = [e for r in rounds for e in r["errors"]]
+    per_round = [r["turns"] / r["seconds"] if r["seconds"] else 0.0 for r in rounds]
+    return {
+        "turns": sum(r["turns"] for r in rounds),
+        "turns_per_s": round(statistics.median(per_round), 1),
+        "turns_per_s_rounds": [round(x, 1) for x in per_round],
         "p50_ms": round(_quantile(latencies, 0.50) * 1000, 2),
         "p99_ms": round(_quantile(latencies, 0.99) * 1000, 2),
         "errors": len(errors),
         "error_kinds": sorted(set(errors)),
-        "sessions": sessions,
     }
 
 
@@ -249,9 +255,7 @@ def _quantile(sorted_values: Sequence[float], q: float) -> float:
     return statistics.quantiles(sorted_values, n=100, method="inclusive")[round(q * 100) - 1]
 
 
-async def _count_and_clean(
-    redis_url: str, tenant: str, sessions: Sequence[tuple[str, int]], bare: str
-) -> int:
+async def _count_and_clean(redis_url: str, tenant: str, sessions: Sequence[tuple[str, int]], bare: str) -> int:
     """Lost turns: answered turns whose two history entries are not in Redis. Then remove the run's keys."""
     from redis.asyncio import Redis
 
@@ -284,6 +288,7 @@ def run_http_bench(
     conversations: int = 4,
     workers: int = 1,
     client_processes: int = 4,
+    rounds: int = 3,
 ) -> dict[str, Any]:
     """Measure the service and the bare baseline in one run; returns the figures.
 
@@ -295,13 +300,14 @@ def run_http_bench(
         conversations: full seed conversations each client runs.
         workers: uvicorn worker processes per server (the same for both).
         client_processes: processes the clients are spread over.
+        rounds: measured rounds per side, alternating which side goes first.
 
     Raises:
         RuntimeError: ``redis-server`` or a server could not be started.
 
     """
-    if clients < 1 or conversations < 1 or workers < 1 or client_processes < 1:
-        raise ValueError("clients, conversations, workers and client_processes must be positive")
+    if min(clients, conversations, workers, client_processes, rounds) < 1:
+        raise ValueError("clients, conversations, workers, client_processes and rounds must be positive")
     run_id = secrets.token_hex(4)
     tenant = f"bench-{run_id}"
     api_key = f"bench-key-{secrets.token_urlsafe(16)}"
@@ -320,23 +326,25 @@ def run_http_bench(
             warm = {"clients": processes, "conversations": 1, "processes": processes}
             warm_service = _load(service_url, "/api/chat", api_key, **warm)
             _load(bare_url, "/bare", None, **warm)
-            service = _load(
-                service_url,
-                "/api/chat",
-                api_key,
-                clients=clients,
-                conversations=conversations,
-                processes=processes,
-            )
-            bare = _load(
-                bare_url, "/bare", None, clients=clients, conversations=conversations, processes=processes
-            )
-        all_sessions = service.pop("sessions") + warm_service["sessions"]
-        bare.pop("sessions")
-        lost = asyncio.run(_count_and_clean(url, tenant, all_sessions, bare_prefix))
-    expected = clients * conversations * len(SEED_CONVERSATION)
+            load = {"clients": clients, "conversations": conversations, "processes": processes}
+            service_rounds: list[dict[str, Any]] = []
+            bare_rounds: list[dict[str, Any]] = []
+            for index in range(rounds):
+                # Alternate which side goes first, so drift in the machine's load
+                # (other processes, CPU frequency) falls on both sides alike.
+                if index % 2:
+                    bare_rounds.append(_load(bare_url, "/bare", None, **load))
+                service_rounds.append(_load(service_url, "/api/chat", api_key, **load))
+                if not index % 2:
+                    bare_rounds.append(_load(bare_url, "/bare", None, **load))
+        sessions = [s for r in [warm_service, *service_rounds] for s in r["sessions"]]
+        lost = asyncio.run(_count_and_clean(url, tenant, sessions, bare_prefix))
+    service = _summary(service_rounds)
+    bare = _summary(bare_rounds)
+    expected = rounds * clients * conversations * len(SEED_CONVERSATION)
     return {
         "clients": clients,
+        "rounds": rounds,
         "conversations_per_client": conversations,
         "turns_per_conversation": len(SEED_CONVERSATION),
         "workers": workers,
