@@ -127,9 +127,7 @@ def build_summary(session: Session) -> HandoffSummary:
         state=session.state,
         reason=reason,
         slots=dict(session.slots),
-        slot_text={
-            slot: redact(text) for slot, text in session.slot_text.items() if session.slots.get(slot)
-        },
+        slot_text={slot: redact(text) for slot, text in session.slot_text.items() if session.slots.get(slot)},
         skipped=list(session.skipped),
         steps=list(session.steps),
         attempts=len(session.steps),

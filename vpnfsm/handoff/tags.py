@@ -167,8 +167,10 @@ def producible_tags(flows: Mapping[str, FlowSpec]) -> dict[str, TagDomain]:
 
 def _attempts_value(attempts: int, flows: Mapping[str, FlowSpec], flow: str) -> str:
     spec = flows.get(flow)
-    limit = spec.limits.max_attempts if spec is not None else max(
-        (s.limits.max_attempts for s in flows.values()), default=0
+    limit = (
+        spec.limits.max_attempts
+        if spec is not None
+        else max((s.limits.max_attempts for s in flows.values()), default=0)
     )
     return str(attempts) if 0 <= attempts <= limit else ATTEMPTS_MORE
 

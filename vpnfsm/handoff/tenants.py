@@ -199,7 +199,9 @@ class TenantBook:
 _KEY_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+)")
 _ARRAY_TABLE = re.compile(r"^\[\[\s*([^\]]+?)\s*\]\]")
 _TABLE = re.compile(r"^\[\s*([^\]]+?)\s*\]")
-_KEY_LINE = re.compile(r"^((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+_KEY_LINE = re.compile(
+    r"^((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+)
 _TOML_AT = re.compile(r"at line (\d+)")
 
 Loc = tuple[str | int, ...]
@@ -270,7 +272,9 @@ def loads_tenants(
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_AT.search(str(exc))
-        raise TenantError(f"not valid TOML: {exc}", path=path, line=int(found.group(1)) if found else None) from exc
+        raise TenantError(
+            f"not valid TOML: {exc}", path=path, line=int(found.group(1)) if found else None
+        ) from exc
     index = _line_index(text)
     try:
         parsed = _TenantFile.model_validate(raw)
