@@ -12,7 +12,7 @@ import asyncio
 import time
 
 import pytest
-from fake_jira import Fault, FakeJiraServer
+from fake_jira import FakeJiraServer, Fault
 
 from vpnfsm import Assistant, AsyncMemoryStore, DeliveryError, MemoryStore
 from vpnfsm.examples import EXAMPLE_TENANTS
@@ -74,7 +74,8 @@ def _handoffs(bot: Assistant, count: int, tenants: list[str]) -> list[tuple[str,
         reply = bot.handle(CONVERSATION[0], tenant=tenant)
         for line in CONVERSATION[1:]:
             reply = bot.handle(line, session_id=reply.session_id, tenant=tenant)
-        assert reply.handoff and reply.state == "VPN_HANDOFF"
+        assert reply.handoff
+        assert reply.state == "VPN_HANDOFF"
         assert reply.handoff_summary is not None
         sessions.append((tenant, reply.session_id))
     return sessions
@@ -152,7 +153,8 @@ def test_every_handoff_becomes_exactly_one_issue_through_faults(keyword_extracto
     assert projects == {"ITS", "NETOPS"}
     for tenant, session_id in sessions:
         session = store.load(session_id, tenant=tenant)
-        assert session is not None and session.ticket in jira.issues
+        assert session is not None
+        assert session.ticket in jira.issues
         notice = bot.handle("any news?", session_id=session_id, tenant=tenant)
         assert notice.ticket == session.ticket
         assert session.ticket in notice.reply
@@ -180,7 +182,8 @@ def test_async_worker_delivers_each_handoff_once(keyword_extractor: object) -> N
         )
         first, second = asyncio.run(run(server.url))
     print(f"\nasync: handoffs={len(sessions)} issues={len(server.state.issues)} report={first}")
-    assert first.claimed == 4 and first.failed == 0
+    assert first.claimed == 4
+    assert first.failed == 0
     assert second.claimed == 0
     assert len(server.state.issues) == 4
     assert all(isinstance(body["fields"]["description"], str) for body in server.state.issues.values())
@@ -196,7 +199,8 @@ def test_refused_create_is_a_typed_error_and_stays_in_the_outbox(keyword_extract
         server.state.create_faults.append(Fault("status", status=403))
         with JiraClient(server.url, auth=JiraAuth.basic("a@example.com", "t"), retry=FAST) as client:
             report = deliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
-            assert report.failed == 1 and "HTTP 403" in next(iter(report.errors.values()))
+            assert report.failed == 1
+            assert "HTTP 403" in next(iter(report.errors.values()))
             with pytest.raises(DeliveryError) as caught:  # the server's schema check refuses it
                 client.ensure_issue({"fields": {"summary": "no ADF description"}}, "vpnfsm-x")
             assert caught.value.status == 400
@@ -218,4 +222,5 @@ def test_budget_runs_out_on_endless_503(keyword_extractor: object) -> None:
             client.ensure_issue({"fields": {}}, "vpnfsm-y")
     assert caught.value.status == 503
     assert caught.value.retry_after == 0
-    assert server.state.requests["search"] == 3 and server.state.requests["issue"] == 0
+    assert server.state.requests["search"] == 3
+    assert server.state.requests["issue"] == 0
