@@ -79,6 +79,15 @@ def _fact_lines(summary: HandoffSummary) -> list[tuple[str, str, str | None]]:
     return rows
 
 
+def _error_lines(summary: HandoffSummary) -> list[str]:
+    """The error code for a code block: as typed when that shows it, else normalized and typed."""
+    code = summary.slots.get("error_code") or ""
+    typed = " ".join(summary.slot_text.get("error_code", "").split())
+    if typed and code in typed:
+        return [typed]
+    return [code, typed] if typed else [code]
+
+
 def _step_lines(summary: HandoffSummary) -> list[str]:
     return [
         f"{step.title} ({step.article}), attempt {step.attempt}: {step.result or 'no answer'}"
@@ -128,10 +137,7 @@ def wiki_description(summary: HandoffSummary, tags: Sequence[str]) -> str:
             line += f" (typed: {{{{{_wiki_escape(typed)}}}}})"
         parts.append(line)
     if summary.slots.get("error_code"):
-        parts += [
-            "h3. Error",
-            _wiki_block("code", [summary.slot_text.get("error_code") or summary.slots["error_code"] or ""]),
-        ]
+        parts += ["h3. Error", _wiki_block("code", _error_lines(summary))]
     parts.append("h3. Steps given")
     parts += [f"* {_wiki_escape(line)}" for line in _step_lines(summary)] or ["None."]
     if summary.transcript:
@@ -188,8 +194,7 @@ def adf_description(summary: HandoffSummary, tags: Sequence[str]) -> dict[str, A
         _bullets(facts),
     ]
     if summary.slots.get("error_code"):
-        typed = summary.slot_text.get("error_code") or summary.slots["error_code"] or ""
-        content += [_heading("Error", 3), _code_block([typed])]
+        content += [_heading("Error", 3), _code_block(_error_lines(summary))]
     content.append(_heading("Steps given", 3))
     steps = _step_lines(summary)
     content.append(_bullets([[_text(line)] for line in steps]) if steps else _paragraph(_text("None.")))
