@@ -38,7 +38,7 @@ _REASONS = {
     "steps_failed": "the troubleshooting steps did not fix it",
     "no_progress": "the conversation made no progress",
 }
-_WIKI_SPECIAL = re.compile(r"([*_{}\[\]|!+^~?#\\-])")
+_WIKI_SPECIAL = re.compile(r"([*_{}\[\]|!+^~?#\\])")
 
 
 def idempotency_label(summary: HandoffSummary) -> str:
