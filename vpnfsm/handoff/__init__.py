@@ -1,5 +1,6 @@
-"""Handing a case to a person: summary (facts), tags (meaning), Jira bodies
-(formatting), tenant mapping (translation) and delivery to the ticket system.
+"""Handing a case to a person, in layers, and delivering it to the ticket system.
+
+Summary (facts), tags (meaning), Jira bodies (formatting), tenant mapping (translation).
 
 The modules are public: :mod:`~vpnfsm.handoff.summary`, :mod:`~vpnfsm.handoff.tags`,
 :mod:`~vpnfsm.handoff.jira`, :mod:`~vpnfsm.handoff.tenants`,
