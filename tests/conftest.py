@@ -1,17 +1,49 @@
-"""Fixtures shared by every test directory.
+"""Fixtures shared by every test layer.
 
 ``keyword_extractor``: a tiny deterministic stand-in for the rule-based
-extractor, so handoff tests drive the real Assistant without depending on
+extractor, so delivery tests drive the real Assistant without depending on
 how well the NLP reads free text (that has its own tests).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from vpnfsm.nlp.model import Evidence, Extraction
+
+REPO = Path(__file__).resolve().parents[1]
+#: ``shared/`` lies beside the checkout, for developers and CI alike.
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The read-only ``shared/`` folder; fails loudly when it is missing."""
+    if not SHARED.is_dir():
+        pytest.fail(f"expected the project's shared/ folder at {SHARED} (it lies beside the checkout)")
+    return SHARED
+
+
+class FakeClock:
+    """A settable clock for TTL and timestamp tests."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
 
 _WORDS: dict[str, dict[str, str]] = {
     "os": {"windows": "windows", "macbook": "macos", "mac": "macos", "ubuntu": "linux"},
@@ -33,9 +65,7 @@ class KeywordExtractor:
                 at = lower.find(word)
                 if at >= 0 and slot not in found:
                     found[slot] = label
-                    evidence.append(
-                        Evidence(field=slot, value=label, rule=f"kw:{word}", start=at, end=at + len(word))
-                    )
+                    evidence.append(Evidence(field=slot, value=label, rule=f"kw:{word}", start=at, end=at + len(word)))
         if match := _ERROR.search(text):
             found["error_code"] = match.group(1)
             evidence.append(

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from vpnfsm._engine import Engine
+from vpnfsm._engine import engine_for
 from vpnfsm.errors import InputError
 from vpnfsm.flows.behaviour import FlowModel
 from vpnfsm.flows.knowledge import load_table
@@ -93,7 +93,7 @@ class TurnLogic:
             raise ValueError("max_message_chars must be positive")
         self.extractor = extractor
         self.flows = dict(flows)
-        self.engines = {name: Engine(spec) for name, spec in self.flows.items()}
+        self.engines = {name: engine_for(spec) for name, spec in self.flows.items()}
         for spec in self.flows.values():
             load_table(spec.knowledge)  # fail at start-up, not mid-conversation
         self.max_message_chars = max_message_chars

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -46,9 +46,22 @@ class KnowledgeTable:
     """All articles of one flow, in file order."""
 
     articles: tuple[Article, ...]
+    # Facts take few distinct values, so answers are memoized per process.
+    _memo: dict[tuple[object, ...], Article | None] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def best(self, facts: Mapping[str, str | None], *, exclude: Sequence[str] = ()) -> Article | None:
         """The most specific applicable article whose id is not in ``exclude``."""
+        key = (*(facts.get(name) for name in WEIGHTS), *exclude)
+        if key in self._memo:
+            return self._memo[key]
+        chosen = self._search(facts, exclude)
+        if len(self._memo) < 100_000:  # bounded: error codes are free text
+            self._memo[key] = chosen
+        return chosen
+
+    def _search(self, facts: Mapping[str, str | None], exclude: Sequence[str]) -> Article | None:
         chosen: Article | None = None
         for article in self.articles:
             if article.id in exclude or not article.applies(facts):
