@@ -16,9 +16,7 @@ def _talk(bot: Assistant, lines: list[str], tenant: str = "acme") -> list[object
 def test_summary_v2_carries_facts_as_normalized_and_as_typed() -> None:
     store = MemoryStore()
     bot = Assistant(store)
-    replies = _talk(
-        bot, ["GlobalProtect on my Win 11 laptop can't connect, error 809", "no", "nope, same thing"]
-    )
+    replies = _talk(bot, ["GlobalProtect on my Win 11 laptop can't connect, error 809", "no", "nope, same thing"])
     last = replies[-1]
     summary = last.handoff_summary  # type: ignore[attr-defined]
     assert isinstance(summary, HandoffSummary)
@@ -53,3 +51,24 @@ def test_slot_text_is_cleared_when_a_new_case_starts() -> None:
     assert after is not None
     assert after.flow is None
     assert after.slot_text == {}
+
+
+def test_a_version_1_payload_left_in_an_outbox_is_still_deliverable() -> None:
+    from vpnfsm.examples import EXAMPLE_TENANTS
+    from vpnfsm.handoff.delivery import prepare_issue
+    from vpnfsm.handoff.tenants import load_tenants
+    from vpnfsm.session import OutboxItem
+
+    v1 = (
+        '{"summary_version":1,"reference":"VPN-0A1B2C3D","session_id":"s1","tenant":"acme","flow":"vpn",'
+        '"flow_version":"abc","reason":"user_request","slots":{"os":"linux","client":null,"symptom":null,'
+        '"error_code":null},"skipped":["client"],"steps":[],"attempts":0,'
+        '"started_at":"2026-01-01T10:00:00Z","handed_off_at":"2026-01-01T10:05:00Z","transcript":[]}'
+    )
+    item = OutboxItem(id="acme:s1:VPN-0A1B2C3D", session_id="s1", tenant="acme", created_at=0.0, payload=v1)
+    summary, body, label = prepare_issue(item, load_tenants(EXAMPLE_TENANTS), api=3)
+    assert summary.summary_version == 1
+    assert label == "vpnfsm-VPN-0A1B2C3D"
+    assert body["fields"]["project"] == {"key": "ITS"}
+    assert "os_linux" in body["fields"]["labels"]
+    assert "intent_unknown" in body["fields"]["labels"]

@@ -79,7 +79,8 @@ class HandoffSummary(BaseModel):
     tenant: str
     flow: str
     flow_version: str
-    intent: str
+    # Defaulted so version-1 payloads still waiting in an outbox stay deliverable.
+    intent: str = "unknown"
     state: str | None = None
     reason: HandoffReason
     slots: dict[str, str | None]

@@ -94,7 +94,7 @@ class CustomField(Translation):
 
 
 class Components(_Strict):
-    """Jira components by the values of one tag key (comma-free names)."""
+    """Jira components (by name) chosen by the value of one tag key."""
 
     key: str
     values: dict[str, list[Name]] = {}
