@@ -29,9 +29,7 @@ _LABEL_JQL = re.compile(r'labels\s*=\s*"([^"]+)"')
 def _load(name: str) -> dict[str, Any]:
     path = CONTRACTS / name
     if not path.exists():
-        raise AssertionError(
-            f"shared contract {path} is missing: tests need ../shared/contracts next to the repo"
-        )
+        raise AssertionError(f"shared contract {path} is missing: tests need ../shared/contracts next to the repo")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
@@ -171,9 +169,7 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
             elif not isinstance(description, str):
                 errors.append("v2 description must be a string")
             labels = body.get("fields", {}).get("labels", []) if isinstance(body, dict) else []
-            errors += [
-                f"The label '{label}' contains spaces which is invalid." for label in labels if " " in label
-            ]
+            errors += [f"The label '{label}' contains spaces which is invalid." for label in labels if " " in label]
             if errors:
                 state.invalid.append("create: " + "; ".join(errors))
                 self._send(400, {"errorMessages": [], "errors": {"body": "; ".join(errors)}})
@@ -181,9 +177,7 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
             fault = self._fault(state.create_faults)
             if fault is not None and fault.kind == "status":
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                self._send(
-                    fault.status, {"errorMessages": [f"injected {fault.status}"], "errors": {}}, headers
-                )
+                self._send(fault.status, {"errorMessages": [f"injected {fault.status}"], "errors": {}}, headers)
                 return
             created = state.create(body)
             if fault is not None and fault.kind == "slow":

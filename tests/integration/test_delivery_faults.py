@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import pytest
 from fake_jira import FakeJiraServer, Fault
@@ -27,6 +28,7 @@ from vpnfsm.handoff.delivery import (
     deliver_pending,
 )
 from vpnfsm.handoff.tenants import load_tenants
+from vpnfsm.types import SessionStore
 
 pytestmark = pytest.mark.integration
 
@@ -81,29 +83,31 @@ def _handoffs(bot: Assistant, count: int, tenants: list[str]) -> list[tuple[str,
     return sessions
 
 
-def _drain(run, clock: Clock, lease: float, rounds: int = 10) -> list[DeliveryReport]:  # type: ignore[no-untyped-def]
+def _drain(run: Callable[[], DeliveryReport], expire: Callable[[], None], rounds: int = 10) -> list[DeliveryReport]:
     reports = []
     for _ in range(rounds):
         try:
             report = run()
         except WorkerCrash:
-            clock.offset += lease + 1  # the dead worker's lease runs out
+            expire()  # the dead worker's lease runs out
             continue
         reports.append(report)
         if report.claimed == 0:
             break
         if report.failed:
-            clock.offset += lease + 1
+            expire()
     return reports
 
 
-def test_every_handoff_becomes_exactly_one_issue_through_faults(keyword_extractor: object) -> None:
-    clock = Clock()
-    store = MemoryStore(clock=clock)
-    bot = Assistant(store, extractor=keyword_extractor, clock=clock)  # type: ignore[arg-type]
+def run_fault_scenario(
+    store: SessionStore, bot: Assistant, *, lease: float, expire: Callable[[], None], count: int = 12
+) -> None:
+    """Hand off ``count`` conversations, deliver them through every fault, check one issue each.
+
+    Shared by the memory-store test here and the Redis-store variant.
+    """
     tenants = load_tenants(EXAMPLE_TENANTS)
-    sessions = _handoffs(bot, 12, ["acme", "globex"])
-    lease = 30.0
+    sessions = _handoffs(bot, count, ["acme", "globex"])
     with FakeJiraServer() as server:
         jira = server.state
         jira.create_faults.extend(
@@ -116,27 +120,24 @@ def test_every_handoff_becomes_exactly_one_issue_through_faults(keyword_extracto
                 Fault("status", status=502),
             ]
         )
-        jira.search_faults.extend(
-            [Fault("status", status=429, retry_after="0.05"), Fault("status", status=500)]
-        )
+        jira.search_faults.extend([Fault("status", status=429, retry_after="0.05"), Fault("status", status=500)])
         with JiraClient(
             server.url, auth=JiraAuth.basic("bot@example.com", "tok"), api=3, timeout=0.3, retry=FAST
         ) as client:
             crashing = CrashAfterCreate(client, crash_on={3, 7})
             reports = _drain(
-                lambda: deliver_pending(store, crashing, tenants, limit=5, lease_seconds=lease, clock=clock),  # type: ignore[arg-type]
-                clock,
-                lease,
+                lambda: deliver_pending(store, crashing, tenants, limit=5, lease_seconds=lease),  # type: ignore[arg-type]
+                expire,
             )
 
         labels = {label: n for label, n in jira.by_label.items() if label.startswith("vpnfsm-")}
         created = sum(ref.created for ref in crashing.refs)
         found = sum(not ref.created for ref in crashing.refs)
         print(
-            f"\nhandoffs={len(sessions)} issues={len(jira.issues)} idempotency_labels={len(labels)} "
-            f"max_per_label={max(labels.values())} created_reported={created} found_existing={found} "
-            f"crashes=2 create_requests={jira.requests['issue']} search_requests={jira.requests['search']} "
-            f"invalid_bodies={len(jira.invalid)}"
+            f"\n{type(store).__name__}: handoffs={len(sessions)} issues={len(jira.issues)} "
+            f"idempotency_labels={len(labels)} max_per_label={max(labels.values())} created={created} "
+            f"found_existing={found} worker_crashes=2 create_requests={jira.requests['issue']} "
+            f"search_requests={jira.requests['search']} invalid_bodies={len(jira.invalid)}"
         )
         assert jira.invalid == []
         assert len(jira.issues) == len(sessions)  # none lost, none duplicated
@@ -147,6 +148,7 @@ def test_every_handoff_becomes_exactly_one_issue_through_faults(keyword_extracto
         assert found == 4
         assert created == len(sessions) - 2
         assert all(r.failed == 0 for r in reports)  # every fault was absorbed by retries
+        expire()
         assert store.outbox_claim("check", limit=100, lease_seconds=lease) == []
 
     projects = {body["fields"]["project"]["key"] for body in jira.issues.values()}
@@ -160,6 +162,18 @@ def test_every_handoff_becomes_exactly_one_issue_through_faults(keyword_extracto
         assert session.ticket in notice.reply
 
 
+def test_every_handoff_becomes_exactly_one_issue_through_faults(keyword_extractor: object) -> None:
+    clock = Clock()
+    store = MemoryStore(clock=clock)
+    bot = Assistant(store, extractor=keyword_extractor, clock=clock)  # type: ignore[arg-type]
+    lease = 30.0
+
+    def expire() -> None:
+        clock.offset += lease + 1
+
+    run_fault_scenario(store, bot, lease=lease, expire=expire)
+
+
 def test_async_worker_delivers_each_handoff_once(keyword_extractor: object) -> None:
     clock = Clock()
     sync_store = MemoryStore(clock=clock)
@@ -169,17 +183,13 @@ def test_async_worker_delivers_each_handoff_once(keyword_extractor: object) -> N
     tenants = load_tenants(EXAMPLE_TENANTS)
 
     async def run(url: str) -> list[DeliveryReport]:
-        async with AsyncJiraClient(
-            url, auth=JiraAuth.bearer("pat"), api=2, timeout=0.3, retry=FAST
-        ) as client:
+        async with AsyncJiraClient(url, auth=JiraAuth.bearer("pat"), api=2, timeout=0.3, retry=FAST) as client:
             first = await adeliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
             second = await adeliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
             return [first, second]
 
     with FakeJiraServer() as server:
-        server.state.create_faults.extend(
-            [Fault("status", status=429, retry_after="0.02"), Fault("slow", delay=0.5)]
-        )
+        server.state.create_faults.extend([Fault("status", status=429, retry_after="0.02"), Fault("slow", delay=0.5)])
         first, second = asyncio.run(run(server.url))
     print(f"\nasync: handoffs={len(sessions)} issues={len(server.state.issues)} report={first}")
     assert first.claimed == 4
