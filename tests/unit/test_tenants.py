@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from vpnfsm import TenantError
@@ -151,8 +154,7 @@ def test_open_key_needs_a_default() -> None:
 def test_priority_rule_with_unknown_tag_names_the_rule() -> None:
     text = GOOD.replace(
         "[tenants.small.fields",
-        '[[tenants.small.priority_rules]]\nall = ["symptom:on_fire"]\npriority = "High"\n\n'
-        + "[tenants.small.fields",
+        '[[tenants.small.priority_rules]]\nall = ["symptom:on_fire"]\npriority = "High"\n\n' + "[tenants.small.fields",
         1,
     )
     with pytest.raises(TenantError, match="symptom:on_fire") as caught:
@@ -163,3 +165,13 @@ def test_priority_rule_with_unknown_tag_names_the_rule() -> None:
 def test_unreadable_file_is_a_tenant_error() -> None:
     with pytest.raises(TenantError, match="cannot read tenant file"):
         load_tenants("/nonexistent/tenants.toml")
+
+
+def test_the_format_example_in_the_docs_loads() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "tenants.md"
+    block = re.search(r"```toml\n(.*?)```", docs.read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert block is not None
+    book = loads_tenants(block.group(1), path="docs/tenants.md")
+    fields = ticket_fields(book.get("acme"), TAGS, attempts=2)
+    assert fields.custom == {"customfield_10050": {"value": "Palo Alto GP"}}
+    assert fields.priority == "High"
