@@ -75,7 +75,7 @@ def test_retry_after_http_date_on_503() -> None:
     assert script.seen[0][0] == "/rest/api/2/search"
 
 
-def test_timeout_is_retried_with_backoff_and_search_finds_the_issue() -> None:
+def test_create_timeout_waits_the_settle_time_then_finds_the_issue() -> None:
     script = Script(
         [
             NONE_FOUND,
@@ -87,6 +87,15 @@ def test_timeout_is_retried_with_backoff_and_search_finds_the_issue() -> None:
     with _client(script, sleeps) as client:
         ref = client.ensure_issue({"fields": {}}, "vpnfsm-VPN-3")
     assert (ref.key, ref.created) == ("ITS-9", False)
+    assert sleeps == [5.0]  # the create may be in flight: give Jira the settle time before searching
+
+
+def test_search_timeout_is_retried_with_plain_backoff() -> None:
+    script = Script([httpx.ConnectTimeout("down"), NONE_FOUND, CREATED])
+    sleeps: list[float] = []
+    with _client(script, sleeps) as client:
+        ref = client.ensure_issue({"fields": {}}, "vpnfsm-VPN-6")
+    assert (ref.key, ref.created) == ("ITS-7", True)
     assert len(sleeps) == 1
     assert 0.125 <= sleeps[0] <= 0.25
 

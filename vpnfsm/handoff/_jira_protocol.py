@@ -60,6 +60,9 @@ class RetryPolicy:
         max_backoff: the longest computed wait.
         max_retry_after: the longest ``Retry-After`` honoured (longer ones give up
             for this run; the outbox lease brings the handoff back later).
+        settle: the least wait after a create whose outcome is unknown (no
+            answer, or a 5xx from a gateway that may have passed it on), so
+            Jira can finish an in-flight create before the idempotency search.
 
     """
 
@@ -67,6 +70,7 @@ class RetryPolicy:
     backoff: float = 0.5
     max_backoff: float = 30.0
     max_retry_after: float = 300.0
+    settle: float = 5.0
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before try ``attempt + 1``: ``Retry-After`` when given."""
@@ -188,18 +192,24 @@ class JiraProtocol:
 
         """
         last: _Retry | None = None
+        uncertain = False  # a create may have reached Jira without us seeing the answer
         for attempt in range(self.retry.attempts):
             if attempt:
                 assert last is not None
                 if last.retry_after is not None and last.retry_after > self.retry.max_retry_after:
                     break
-                yield Wait(self.retry.delay(attempt - 1, last.retry_after))
+                wait = self.retry.delay(attempt - 1, last.retry_after)
+                yield Wait(max(wait, self.retry.settle) if uncertain else wait)
+            uncertain = False
             try:
                 found = self._check((yield self.search_request(label)) or Response(None), (200,))
                 issues = found.get("issues", []) if isinstance(found, dict) else []
                 if issues:
                     return IssueRef(key=str(issues[0]["key"]), id=issues[0].get("id"), created=False)
-                made = self._check((yield self.create_request(body)) or Response(None), (200, 201))
+                answer = (yield self.create_request(body)) or Response(None)
+                # 429 and 503 say "not processed"; silence or another 5xx may hide a created issue.
+                uncertain = answer.status is None or answer.status in (500, 502, 504)
+                made = self._check(answer, (200, 201))
                 if not isinstance(made, dict) or "key" not in made:
                     raise DeliveryError("Jira answered the create without an issue key", status=201)
                 return IssueRef(key=str(made["key"]), id=made.get("id"), created=True)
