@@ -55,7 +55,8 @@ class Fault:
 
     kind: ``status`` (answer ``status`` with ``retry_after``), ``slow`` (create
     the issue, then answer after ``delay`` seconds - later than the client
-    waits), ``drop`` (create the issue, then close the connection unanswered).
+    waits), ``lag`` (take ``delay`` seconds *before* creating, as a busy Jira
+    does), ``drop`` (create the issue, then close the connection unanswered).
     """
 
     kind: str
@@ -179,6 +180,8 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 self._send(fault.status, {"errorMessages": [f"injected {fault.status}"], "errors": {}}, headers)
                 return
+            if fault is not None and fault.kind == "lag":
+                time.sleep(fault.delay)
             created = state.create(body)
             if fault is not None and fault.kind == "slow":
                 time.sleep(fault.delay)

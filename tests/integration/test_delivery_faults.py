@@ -9,6 +9,7 @@ dies between "Jira created it" and "we recorded it".
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from delivery_scenario import FAST, Clock, handoffs, run_fault_scenario
@@ -102,3 +103,27 @@ def test_budget_runs_out_on_endless_503(keyword_extractor: object) -> None:
     assert caught.value.retry_after == 0
     assert server.state.requests["search"] == 3
     assert server.state.requests["issue"] == 0
+
+
+@pytest.mark.parametrize(("settle", "issues"), [(0.0, 2), (0.6, 1)])
+def test_create_timed_out_while_jira_still_processes_it_is_not_duplicated(
+    keyword_extractor: object, settle: float, issues: int
+) -> None:
+    """Regression: a create that times out before Jira stored it was re-created at once.
+
+    With no settle wait (the old behaviour) the retry's search runs before the
+    first create lands, so both are stored; the settle wait closes that window.
+    """
+    store = MemoryStore()
+    bot = Assistant(store, extractor=keyword_extractor)  # type: ignore[arg-type]
+    handoffs(bot, 1, ["acme"])
+    tenants = load_tenants(EXAMPLE_TENANTS)
+    policy = RetryPolicy(attempts=6, backoff=0.01, max_backoff=0.02, settle=settle)
+    with FakeJiraServer() as server:
+        server.state.create_faults.append(Fault("lag", delay=0.3))
+        with JiraClient(server.url, auth=JiraAuth.bearer("t"), timeout=0.1, retry=policy) as client:
+            report = deliver_pending(store, client, tenants)
+        time.sleep(0.4)  # let the lagging create land
+    print(f"\nsettle={settle}: issues={len(server.state.issues)}")
+    assert report.failed == 0
+    assert len(server.state.issues) == issues
