@@ -101,9 +101,7 @@ def test_search_timeout_is_retried_with_plain_backoff() -> None:
 
 
 def test_client_errors_are_not_retried() -> None:
-    refusal = httpx.Response(
-        400, json={"errorMessages": [], "errors": {"labels": "The label 'a b' contains spaces"}}
-    )
+    refusal = httpx.Response(400, json={"errorMessages": [], "errors": {"labels": "The label 'a b' contains spaces"}})
     script = Script([NONE_FOUND, refusal])
     sleeps: list[float] = []
     with _client(script, sleeps) as client, pytest.raises(DeliveryError, match="contains spaces") as caught:

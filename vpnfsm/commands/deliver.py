@@ -23,9 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the arguments of ``deliver``."""
     parser.add_argument("--tenant", required=True, metavar="FILE", help="tenant mapping file (TOML)")
     parser.add_argument("--jira-url", required=True, help="Jira base URL, e.g. https://example.atlassian.net")
-    parser.add_argument(
-        "--api", type=int, choices=(2, 3), default=3, help="Jira REST API version (default 3)"
-    )
+    parser.add_argument("--api", type=int, choices=(2, 3), default=3, help="Jira REST API version (default 3)")
     parser.add_argument(
         "--auth",
         choices=("basic", "bearer"),

@@ -13,12 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the arguments of ``handoff``."""
     parser.add_argument("--tenant", required=True, metavar="FILE", help="tenant mapping file (TOML)")
     parser.add_argument("--tenant-id", required=True, metavar="ID", help="which tenant of the file")
-    parser.add_argument(
-        "--api", type=int, choices=(2, 3), default=3, help="Jira REST API version (default 3)"
-    )
-    parser.add_argument(
-        "transcript", nargs="?", default=None, help="text file, one message a line (default stdin)"
-    )
+    parser.add_argument("--api", type=int, choices=(2, 3), default=3, help="Jira REST API version (default 3)")
+    parser.add_argument("transcript", nargs="?", default=None, help="text file, one message a line (default stdin)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -178,9 +178,7 @@ class JiraProtocol:
         """Create the issue (``POST /rest/api/N/issue``)."""
         return Request("POST", f"/rest/api/{self.api}/issue", body)
 
-    def ensure_issue(
-        self, body: Mapping[str, Any], label: str
-    ) -> Generator[Request | Wait, Response | None, IssueRef]:
+    def ensure_issue(self, body: Mapping[str, Any], label: str) -> Generator[Request | Wait, Response | None, IssueRef]:
         """Find the issue labelled ``label`` or create it from ``body``, retrying.
 
         Every try searches first, so a create whose answer was lost (timeout,

@@ -65,9 +65,7 @@ RECORD_RETRIES = 16
 
 
 class _ClientBase:
-    def __init__(
-        self, base_url: str, *, auth: JiraAuth, api: int, timeout: float, retry: RetryPolicy
-    ) -> None:
+    def __init__(self, base_url: str, *, auth: JiraAuth, api: int, timeout: float, retry: RetryPolicy) -> None:
         self.protocol = JiraProtocol(api=api, retry=retry)
         self.api = api
         self.base_url = base_url.rstrip("/")
@@ -109,9 +107,7 @@ class JiraClient(_ClientBase):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(base_url, auth=auth, api=api, timeout=timeout, retry=retry or RetryPolicy())
-        self._http = httpx.Client(
-            base_url=self.base_url, headers=self.headers, timeout=timeout, transport=transport
-        )
+        self._http = httpx.Client(base_url=self.base_url, headers=self.headers, timeout=timeout, transport=transport)
         self._sleep = sleep
 
     def _send(self, request: Request) -> Response:

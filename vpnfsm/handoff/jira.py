@@ -90,8 +90,7 @@ def _error_lines(summary: HandoffSummary) -> list[str]:
 
 def _step_lines(summary: HandoffSummary) -> list[str]:
     return [
-        f"{step.title} ({step.article}), attempt {step.attempt}: {step.result or 'no answer'}"
-        for step in summary.steps
+        f"{step.title} ({step.article}), attempt {step.attempt}: {step.result or 'no answer'}" for step in summary.steps
     ]
 
 

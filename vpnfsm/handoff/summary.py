@@ -136,7 +136,5 @@ def build_summary(session: Session) -> HandoffSummary:
         turns=session.turns,
         started_at=_utc(session.created_at),
         handed_off_at=_utc(session.handoff_at),
-        transcript=[
-            line.model_copy(update={"text": redact(line.text)}) for line in session.tail[-TRANSCRIPT_LINES:]
-        ],
+        transcript=[line.model_copy(update={"text": redact(line.text)}) for line in session.tail[-TRANSCRIPT_LINES:]],
     )

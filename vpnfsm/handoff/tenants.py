@@ -257,9 +257,7 @@ def _dotted(loc: Sequence[str | int]) -> str:
     return ".".join(str(part) for part in loc if part != "[key]")
 
 
-def loads_tenants(
-    text: str, *, path: str = "<tenants>", flows: Mapping[str, FlowSpec] | None = None
-) -> TenantBook:
+def loads_tenants(text: str, *, path: str = "<tenants>", flows: Mapping[str, FlowSpec] | None = None) -> TenantBook:
     """Parse and validate a tenant file's text.
 
     Raises:
@@ -272,9 +270,7 @@ def loads_tenants(
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_AT.search(str(exc))
-        raise TenantError(
-            f"not valid TOML: {exc}", path=path, line=int(found.group(1)) if found else None
-        ) from exc
+        raise TenantError(f"not valid TOML: {exc}", path=path, line=int(found.group(1)) if found else None) from exc
     index = _line_index(text)
     try:
         parsed = _TenantFile.model_validate(raw)
