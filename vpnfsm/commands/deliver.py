@@ -10,10 +10,15 @@ lives inside the host process, so with it a host calls
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the command module stays light to import: httpx loads only when it runs
+    from vpnfsm.handoff.delivery import JiraAuth
 
 NAME = "deliver"
 HELP = "deliver pending handoffs from the Redis outbox to Jira (exactly one issue per handoff)"
@@ -38,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--consumer", default=f"deliver-{os.getpid()}", help="worker name for outbox leases")
 
 
-def _auth(args: argparse.Namespace) -> object:
+def _auth(args: argparse.Namespace) -> JiraAuth:
     from vpnfsm.handoff.delivery import JiraAuth
 
     if args.auth == "bearer":
@@ -55,7 +60,7 @@ def _auth(args: argparse.Namespace) -> object:
 def run(args: argparse.Namespace) -> int:
     """Deliver until interrupted (or one pass with ``--once``); exit 1 if a pass left failures."""
     from vpnfsm.commands._io import redis_url
-    from vpnfsm.handoff.delivery import JiraAuth, JiraClient, deliver_pending
+    from vpnfsm.handoff.delivery import JiraClient, deliver_pending
     from vpnfsm.handoff.tenants import load_tenants
 
     tenants = load_tenants(args.tenant)
@@ -71,24 +76,11 @@ def run(args: argparse.Namespace) -> int:
     from vpnfsm.store.redis import RedisStore
 
     auth = _auth(args)
-    assert isinstance(auth, JiraAuth)
     store = RedisStore.from_url(url)
     with JiraClient(args.jira_url, auth=auth, api=args.api, timeout=args.timeout) as client:
         while True:
             report = deliver_pending(store, client, tenants, consumer=args.consumer)
-            print(
-                json.dumps(
-                    {
-                        "claimed": report.claimed,
-                        "created": report.created,
-                        "found": report.found,
-                        "failed": report.failed,
-                        "tickets": report.tickets,
-                        "errors": report.errors,
-                    }
-                ),
-                flush=True,
-            )
+            print(json.dumps(dataclasses.asdict(report)), flush=True)
             if args.once:
                 return 1 if report.failed else 0
             time.sleep(args.interval)
