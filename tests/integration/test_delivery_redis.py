@@ -8,6 +8,7 @@ run on the Redis server's clock, so they expire by waiting (1 s leases).
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from delivery_scenario import FAST, handoffs, run_fault_scenario
 from fake_jira import FakeJiraServer, Fault
 
 from vpnfsm import Assistant
+from vpnfsm.cli import main
 from vpnfsm.examples import EXAMPLE_TENANTS
 from vpnfsm.handoff.delivery import AsyncJiraClient, DeliveryReport, JiraAuth, adeliver_pending
 from vpnfsm.handoff.tenants import load_tenants
@@ -63,3 +65,24 @@ def test_async_worker_on_the_async_redis_store(redis_url: str, prefix: str, keyw
         assert session is not None
         assert session.ticket in server.state.issues
     sync_store.close()  # not reached on failure: the module's redis-server is stopped anyway
+
+
+def test_deliver_command_once_against_redis_and_jira(
+    redis_url: str, keyword_extractor: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = RedisStore.from_url(redis_url)  # the command uses the default key prefix
+    bot = Assistant(store, extractor=keyword_extractor)  # type: ignore[arg-type]
+    sessions = handoffs(bot, 2, ["acme"])
+    monkeypatch.setenv("JIRA_API_TOKEN", "api-token")
+    with FakeJiraServer() as server:
+        argv = ["deliver", "--tenant", str(EXAMPLE_TENANTS), "--jira-url", server.url, "--redis-url", redis_url]
+        code = main([*argv, "--email", "bot@example.com", "--once"])
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0
+    assert (report["claimed"], report["created"], report["failed"]) == (2, 2, 0)
+    assert sorted(report["tickets"].values()) == sorted(server.state.issues)
+    for tenant, session_id in sessions:
+        session = store.load(session_id, tenant=tenant)
+        assert session is not None
+        assert session.ticket in server.state.issues
+    store.close()
