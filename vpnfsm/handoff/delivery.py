@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
 
 from vpnfsm.errors import CorruptSession, DeliveryError, TenantError
 from vpnfsm.flows.spec import FlowSpec
@@ -244,15 +243,14 @@ def prepare_issue(
     return summary, body, idempotency_label(summary)
 
 
-def _with_ticket(session: Session, summary: HandoffSummary, key: str, now: float) -> Session | None:
-    """The session to save with the ticket recorded, or ``None`` when nothing is to do."""
+def _add_ticket(session: Session, summary: HandoffSummary, key: str, now: float) -> bool:
+    """Record the key on a freshly loaded session; ``False`` when there is nothing to save."""
     if session.reference != summary.reference or session.ticket == key:
-        return None  # a later case reuses the session, or the key is already there
-    updated = session.model_copy(deep=True)
-    updated.ticket = key
-    updated.version += 1
-    updated.updated_at = now
-    return updated
+        return False  # a later case reuses the session, or the key is already there
+    session.ticket = key
+    session.version += 1  # a write like any turn's, so a racing turn's save is refused and retried
+    session.updated_at = now
+    return True
 
 
 def _record(store: SessionStore, summary: HandoffSummary, key: str, now: float) -> None:
@@ -261,10 +259,12 @@ def _record(store: SessionStore, summary: HandoffSummary, key: str, now: float) 
             session = store.load(summary.session_id, tenant=summary.tenant)
         except CorruptSession:
             return
-        updated = None if session is None else _with_ticket(session, summary, key, now)
-        if session is None or updated is None:
+        if session is None:  # expired: the ticket exists, there is no conversation to tell
             return
-        if store.save(updated, expected_version=session.version):
+        loaded_version = session.version
+        if not _add_ticket(session, summary, key, now):
+            return
+        if store.save(session, expected_version=loaded_version):
             return
     logger.warning("could not record ticket %s on session %s: kept conflicting", key, summary.session_id)
 
@@ -275,10 +275,12 @@ async def _arecord(store: AsyncSessionStore, summary: HandoffSummary, key: str, 
             session = await store.load(summary.session_id, tenant=summary.tenant)
         except CorruptSession:
             return
-        updated = None if session is None else _with_ticket(session, summary, key, now)
-        if session is None or updated is None:
+        if session is None:  # expired: the ticket exists, there is no conversation to tell
             return
-        if await store.save(updated, expected_version=session.version):
+        loaded_version = session.version
+        if not _add_ticket(session, summary, key, now):
+            return
+        if await store.save(session, expected_version=loaded_version):
             return
     logger.warning("could not record ticket %s on session %s: kept conflicting", key, summary.session_id)
 
@@ -309,7 +311,7 @@ def _items(
     for item in claimed:
         try:
             yield (item, *prepare_issue(item, tenants, api=api, flows=flows))
-        except (TenantError, ValidationError, ValueError) as exc:
+        except (TenantError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
             _failed(report, item, exc)
 
 
