@@ -36,38 +36,33 @@ class SymptomMatcher:
     """Finds the leading symptom (taxonomy ``symptom``) and any vendor message's client hint."""
 
     def __init__(self, vocab: Vocabulary | None = None) -> None:
-        """Compile the symptom phrases and vendor messages of ``vocab``."""
+        """Compile the symptom phrases and vendor messages of ``vocab`` behind one set of gates."""
         vocab = vocab or load_vocabulary()
-        self._rules: GatedRules[WeightedRule] = GatedRules(vocab.symptom_rules)
-        self._messages: GatedRules[WeightedRule] = GatedRules(vocab.message_rules)
+        # Vendor messages first: they carry weight 4, so they win over any phrase.
+        self._rules: GatedRules[WeightedRule] = GatedRules([*vocab.message_rules, *vocab.symptom_rules])
         self._short = tuple((r, re.compile(r.source)) for r in vocab.symptom_short_answers)
 
     def match(self, msg: Message, turn: Turn, known: Mapping[str, str]) -> Hit | None:
         """Return the leading symptom, weighted 1 (generic) .. 4 (a vendor message)."""
         folded = msg.folded
         best: Hit | None = None
-        for gate in self._messages.open(msg):
-            found = gate.pattern.search(folded)
-            if found and (best is None or found.start() < best.start):
-                rule = gate.rule
-                best = Hit(rule.label, rule.id, found.start(), found.end(), weight=4, hint=rule.client)
-        if best is not None:
-            return best
         for gate in self._rules.open(msg):
             rule = gate.rule
-            if best is not None and rule.weight < best.weight:
+            weight = rule.weight
+            if best is not None and weight < best.weight:
                 continue
             for found in gate.pattern.finditer(folded):
                 start = found.start()
-                if best is not None and rule.weight == best.weight and start >= best.start:
+                if best is not None and weight == best.weight and start >= best.start:
                     break
-                window = max(0, start - 20)
-                if _may_negate(folded[window:start]) and _NEGATED_BEFORE.search(folded, window, start):
-                    continue
-                before = folded[window:start]
-                if "more" in folded and _may_negate(before) and _NO_MORE_AFTER.match(folded, found.end()):
-                    continue  # "it doesn't drop anymore" (but "won't connect anymore" is the problem)
-                best = Hit(rule.label, rule.id, start, found.end(), weight=rule.weight)
+                if weight < 4:
+                    window = max(0, start - 20)
+                    before = folded[window:start]
+                    if _may_negate(before) and _NEGATED_BEFORE.search(folded, window, start):
+                        continue
+                    if "more" in folded and _may_negate(before) and _NO_MORE_AFTER.match(folded, found.end()):
+                        continue  # "it doesn't drop anymore" (but "won't connect anymore" is the problem)
+                best = Hit(rule.label, rule.id, start, found.end(), weight=weight, hint=rule.client)
                 break
         if best is None and turn.pending == "symptom":
             best = self._short_answer(folded)
