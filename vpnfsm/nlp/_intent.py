@@ -15,6 +15,8 @@ from vpnfsm.nlp.protocols import Facts, Hit, Message
 __all__ = ["RuleIntentClassifier"]
 
 _Cues = GatedRules[WeightedRule]
+# Symptoms a device has on its own ("my laptop is slow", "chrome crashes"): not VPN trouble.
+_DEVICE_SYMPTOMS = frozenset({"slow", "client_error"})
 
 
 def _as(hit: Hit, intent: str) -> Hit:
@@ -54,7 +56,8 @@ class RuleIntentClassifier:
         if weak and facts.symptom is not None:
             return _as(weak, "vpn")
         symptom = facts.symptom
-        if symptom is not None and symptom.weight >= 2 and "non_vpn_objects" not in cues:
+        device_problem = "own_device" in cues and symptom is not None and symptom.value in _DEVICE_SYMPTOMS
+        if symptom is not None and symptom.weight >= 2 and "non_vpn_objects" not in cues and not device_problem:
             return Hit("vpn", f"intent:vpn:from-{symptom.rule}", symptom.start, symptom.end)
         return Hit("general", "intent:general:default", 0, 0)
 
