@@ -19,6 +19,13 @@ _Cues = GatedRules[WeightedRule]
 _DEVICE_SYMPTOMS = frozenset({"slow", "client_error"})
 
 
+def _symptom_means_vpn(symptom: Hit | None, cues: dict[str, Hit]) -> bool:
+    """Tell whether a clear symptom with no other subject reads as VPN trouble (a VPN helpdesk bot)."""
+    if symptom is None or symptom.weight < 2 or "non_vpn_objects" in cues:
+        return False
+    return not ("own_device" in cues and symptom.value in _DEVICE_SYMPTOMS)
+
+
 def _as(hit: Hit, intent: str) -> Hit:
     return Hit(intent, hit.rule, hit.start, hit.end)
 
@@ -56,8 +63,8 @@ class RuleIntentClassifier:
         if weak and facts.symptom is not None:
             return _as(weak, "vpn")
         symptom = facts.symptom
-        device_problem = "own_device" in cues and symptom is not None and symptom.value in _DEVICE_SYMPTOMS
-        if symptom is not None and symptom.weight >= 2 and "non_vpn_objects" not in cues and not device_problem:
+        if _symptom_means_vpn(symptom, cues):
+            assert symptom is not None
             return Hit("vpn", f"intent:vpn:from-{symptom.rule}", symptom.start, symptom.end)
         return Hit("general", "intent:general:default", 0, 0)
 
