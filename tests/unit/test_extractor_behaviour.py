@@ -371,3 +371,18 @@ def test_signal_evidence(ex: RuleExtractor) -> None:
 def test_rejects_non_string(ex: RuleExtractor) -> None:
     with pytest.raises(TypeError):
         ex.extract(b"bytes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom"),
+    [
+        ("vpn keeps disconecting", "disconnects"),
+        ("vpn certficate error", "certificate"),
+        ("authentification failed on the vpn", "auth_failure"),
+        ("vpn says wrong pasword", "auth_failure"),
+        ("anyconect wont conect", "cannot_connect"),
+        ("vpn keeps droping", "disconnects"),
+    ],
+)
+def test_typos_in_symptom_words(ex: RuleExtractor, text: str, symptom: str) -> None:
+    assert ex.extract(text).symptom == symptom
