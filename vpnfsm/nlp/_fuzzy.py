@@ -31,6 +31,13 @@ def _buckets() -> dict[str, tuple[tuple[str, str, str], ...]]:
 
 
 _BUCKETS = _buckets()
+# A name split in two ("global protct") is tried joined only after the first word of a
+# two-word alias whose joined form is a fuzzy target ("global protect", "any connect").
+_JOIN_HEADS = frozenset(
+    rule.literal.split(" ")[0]
+    for rule in (*load_vocabulary().os_rules, *load_vocabulary().client_rules)
+    if rule.literal and " " in rule.literal and rule.literal.replace(" ", "") in load_vocabulary().fuzzy_targets
+)
 # Typos keep the first two letters in practice; this set filters words before any distance.
 _PREFIXES = frozenset(name[:2] for items in _BUCKETS.values() for name, _, _ in items)
 _STOP = load_vocabulary().fuzzy_stopwords
@@ -75,7 +82,7 @@ def _all_hits(msg: Message) -> list[tuple[str, str, str, int, int]]:
         joined = False
         if len(word) >= _MIN_WORD and word[:2] in prefixes and word not in _STOP:
             found = _lookup(word)
-        if found is None and i and len(word) >= _MIN_JOIN_PART and words[i - 1][:2] in prefixes:
+        if found is None and i and len(word) >= _MIN_JOIN_PART and words[i - 1] in _JOIN_HEADS:
             found = _lookup(words[i - 1] + word)
             joined = found is not None
         if found is not None:
