@@ -270,6 +270,10 @@ def test_a_report_with_dont_know_is_not_an_answer(ex: RuleExtractor) -> None:
         ("no, still broken", "failed"),
         ("didn't help", "failed"),
         ("not fixed", "failed"),
+        ("it worked for a minute then dropped again", "failed"),
+        ("now it says the certificate is invalid", "failed"),
+        ("error 691 now", "failed"),
+        ("works again, thanks", "worked"),
     ],
 )
 def test_check_result(ex: RuleExtractor, text: str, result: str) -> None:

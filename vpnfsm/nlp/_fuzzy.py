@@ -33,10 +33,11 @@ def _buckets() -> dict[str, tuple[tuple[str, str, str], ...]]:
 _BUCKETS = _buckets()
 # A name split in two ("global protct") is tried joined only after the first word of a
 # two-word alias whose joined form is a fuzzy target ("global protect", "any connect").
+_VOCAB = load_vocabulary()
 _JOIN_HEADS = frozenset(
     rule.literal.split(" ")[0]
-    for rule in (*load_vocabulary().os_rules, *load_vocabulary().client_rules)
-    if rule.literal and " " in rule.literal and rule.literal.replace(" ", "") in load_vocabulary().fuzzy_targets
+    for rule in (*_VOCAB.os_rules, *_VOCAB.client_rules)
+    if rule.literal and " " in rule.literal and rule.literal.replace(" ", "") in _VOCAB.fuzzy_targets
 )
 # Typos keep the first two letters in practice; this set filters words before any distance.
 _PREFIXES = frozenset(name[:2] for items in _BUCKETS.values() for name, _, _ in items)
