@@ -42,6 +42,14 @@ def test_negated_client(ex: RuleExtractor, text: str, client: str) -> None:
     assert ex.extract(text, context="VPN_ASK_CLIENT").client == client
 
 
+def test_the_servers_system_is_not_the_users() -> None:
+    ex = RuleExtractor()
+    text = "Environment - Server: Ubuntu 22.04, Client: Windows 11. The tunnel never comes up."
+    assert ex.extract(text).os == "windows"
+    assert ex.extract("our vpn server runs on debian and my macbook can't connect").os == "macos"
+    assert ex.extract("vpn server on debian").os == "linux"  # the only system named is still a fact
+
+
 def test_a_lone_negated_mention_gives_no_value(ex: RuleExtractor) -> None:
     result = ex.extract("not windows", context="VPN_ASK_OS")
     assert result.os is None

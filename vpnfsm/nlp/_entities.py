@@ -51,6 +51,10 @@ _NEGATION_HINTS = (
     "no", "n't", "n\u2019t", "never", "instead", "rather", "other", "except", "from", "used to",
 )
 _WORKS_HINTS = frozenset({"works", "work", "working", "worked", "fine", "ok", "okay", "well", "perfectly"})
+_SERVER_HINTS = frozenset({"server", "server:", "gateway", "router", "firewall", "host", "host:", "headend"})
+_SERVER_BEFORE = re.compile(
+    r"\b(?:server|gateway|router|firewall|host|headend)(?:\s+(?:os|runs|is|on|running))*\s*[:=]?\s*(?:on\s+)?$"
+)
 _CORRECTION = re.compile(
     r"\b(?:actually|i\s+mean|sorry|correction|wait|oops|my\s+bad|scratch\s+that|rather)\b|\bno\s*[,!.;:-]"
 )
@@ -95,6 +99,9 @@ def _read_mentions(found: list[tuple[AliasRule, int, int]], folded: str) -> list
         demoted = bool(_WORKS_HINTS.intersection(before.split())) and (
             _WORKS_ON_BEFORE.search(folded, window, start) is not None
         )
+        if not demoted and _SERVER_HINTS.intersection(before.split()):
+            # "Server: Ubuntu 22.04, client: Windows 11": the server's system is not the user's.
+            demoted = _SERVER_BEFORE.search(folded, window, start) is not None
         mentions.append(_Mention(rule, start, end, demoted, start >= correction_at))
     return mentions
 
