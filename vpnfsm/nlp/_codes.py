@@ -32,7 +32,7 @@ _HEX = re.compile(r"(?<![0-9a-z])(?P<num>0x[0-9a-f]{4,8})(?![0-9a-z])")
 _BARE = re.compile(r"(?<![\w.\-:/,#$€£+])(?P<num>-?\d{1,6})(?![\w%°]|[.,:/]\d)")
 # Words before a number that make it something else than a code.
 _NOT_CODE_BEFORE = re.compile(
-    r"(?:port|ports|version|ver|v|build|release|floor|room|ext|extension|windows|win|macos|os|ios|"
+    r"\b(?:port|ports|version|ver|v|build|release|floor|room|ext|extension|windows|win|macos|os|ios|"
     r"android|ubuntu|fedora|debian|pixel|iphone|ipad|galaxy|since|year|in|every|for|about|after|"
     r"within|than|top|page|line|step|steps|option|ticket|incident|case|inc|req|kb|mb|gb|"
     r"update|patch|firmware|sonoma|chrome|office|outlook|mtu|vlan|id|pin|otp|passcode|code\s+is|"
