@@ -59,7 +59,12 @@ _WINDOWS_CONTEXT = re.compile(
 
 # Gate keys (first four letters) of the cue words: no cue word, no cue scan.
 _CUE_KEYS = frozenset({"erro", "err", "code", "fehl", "erre", "stat"})
-_SHAPES = ((_HEX, "code:hresult"), (_PARENS, "code:parenthesized"), (_AFTER, "code:before-error"))
+# (pattern, rule id, a substring every match contains)
+_SHAPES = (
+    (_HEX, "code:hresult", "0x"),
+    (_PARENS, "code:parenthesized", "(-"),
+    (_AFTER, "code:before-error", "err"),
+)
 
 
 def _normalize(raw: str) -> str:
@@ -112,7 +117,9 @@ class CodeMatcher:
             if num.strip("-0") == "" or _NOT_CODE_AFTER.match(folded, match.end("num")):
                 continue  # "error code 0" is success; "an error 5 minutes after" is a time
             return self._hit(num, "code:cued", match.start("num"), match.end("num"), folded)
-        for pattern, rule in _SHAPES:
+        for pattern, rule, marker in _SHAPES:
+            if marker not in folded:
+                continue  # a substring test is far cheaper than a regex scan
             found = pattern.search(folded)
             if found:
                 return self._hit(found.group("num"), rule, found.start("num"), found.end("num"), folded)
