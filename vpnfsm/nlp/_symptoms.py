@@ -28,6 +28,19 @@ _NEGATED_BEFORE = re.compile(
 _NO_MORE_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?any\s?more\b")
 
 
+def _negated(folded: str, start: int, end: int) -> bool:
+    """Tell whether a phrase is negated: "no DNS problem", "it doesn't drop anymore"."""
+    window = max(0, start - 20)
+    before = folded[window:start]
+    if not _may_negate(before):
+        return False
+    if _NEGATED_BEFORE.search(folded, window, start):
+        return True
+    # "it doesn't drop anymore" (but "won't connect anymore" is the problem: the "n't" is
+    # inside that phrase, so it is not in the window before it).
+    return "more" in folded and _NO_MORE_AFTER.match(folded, end) is not None
+
+
 def _may_negate(before: str) -> bool:
     return "no" in before or "n't" in before or "n\u2019t" in before or "without" in before
 
@@ -51,17 +64,15 @@ class SymptomMatcher:
             weight = rule.weight
             if best is not None and weight < best.weight:
                 continue
-            for found in gate.pattern.finditer(folded):
+            search = gate.pattern.search
+            found = search(folded)
+            while found is not None:
                 start = found.start()
                 if best is not None and weight == best.weight and start >= best.start:
                     break
-                if weight < 4:
-                    window = max(0, start - 20)
-                    before = folded[window:start]
-                    if _may_negate(before) and _NEGATED_BEFORE.search(folded, window, start):
-                        continue
-                    if "more" in folded and _may_negate(before) and _NO_MORE_AFTER.match(folded, found.end()):
-                        continue  # "it doesn't drop anymore" (but "won't connect anymore" is the problem)
+                if weight < 4 and _negated(folded, start, found.end()):
+                    found = search(folded, start + 1)
+                    continue
                 best = Hit(rule.label, rule.id, start, found.end(), weight=weight, hint=rule.client)
                 break
         if best is None and turn.pending == "symptom":
