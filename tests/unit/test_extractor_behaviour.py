@@ -330,6 +330,21 @@ def test_subject_change_mid_flow(ex: RuleExtractor) -> None:
     assert ex.extract("and GlobalProtect won't connect", context="PWD_ASK_OS").intent == "vpn"
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("my internet is slow at home", "general"),
+        ("wifi keeps dropping in the office", "general"),
+        ("my laptop is slow", "general"),
+        ("connected but no internet", "vpn"),
+        ("can't connect from my laptop since the update", "vpn"),
+        ("when on vpn the internet is slow", "vpn"),
+    ],
+)
+def test_symptoms_of_other_things_are_not_vpn(ex: RuleExtractor, text: str, intent: str) -> None:
+    assert ex.extract(text).intent == intent
+
+
 def test_vpn_login_failure_is_vpn(ex: RuleExtractor) -> None:
     assert ex.extract("AnyConnect says login failed").intent == "vpn"
     assert ex.extract("I forgot my password").intent == "password_reset"

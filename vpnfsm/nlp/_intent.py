@@ -21,8 +21,10 @@ _DEVICE_SYMPTOMS = frozenset({"slow", "client_error"})
 
 def _symptom_means_vpn(symptom: Hit | None, cues: dict[str, Hit]) -> bool:
     """Tell whether a clear symptom with no other subject reads as VPN trouble (a VPN helpdesk bot)."""
-    if symptom is None or symptom.weight < 2 or "non_vpn_objects" in cues:
+    if symptom is None or symptom.weight < 2:
         return False
+    if "non_vpn_objects" in cues and symptom.weight < 3:
+        return False  # "wifi keeps dropping"; but "connected but no internet" is the VPN's
     return not ("own_device" in cues and symptom.value in _DEVICE_SYMPTOMS)
 
 
