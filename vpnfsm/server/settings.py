@@ -128,6 +128,11 @@ def load_api_keys(path: Path) -> dict[str, str]:
     except tomllib.TOMLDecodeError as exc:
         raise TenantError(f"not valid TOML: {exc}", path=where) from exc
     table = data.get("keys")
+    if "tenants" in data and table is None:
+        raise TenantError(
+            "this looks like a Jira tenant mapping; serve --tenants wants the API-key file ([keys] table)",
+            path=where,
+        )
     if not isinstance(table, dict) or not table:
         raise TenantError("expected a non-empty [keys] table (api key = tenant id)", path=where)
     keys: dict[str, str] = {}

@@ -24,6 +24,7 @@ def test_tenants_file_maps_keys_to_tenants(tmp_path: Path) -> None:
         (f'[keys]\n"{KEY}" = "bad tenant!"\n', "invalid tenant id"),
         ('[keys]\n"short" = "acme"\n', "at least 16"),
         ("[keys\n", "not valid TOML"),
+        ('version = 1\n[tenants.acme]\nproject = "ITS"\n', "Jira tenant mapping"),
     ],
 )
 def test_bad_tenants_files_name_the_file(tmp_path: Path, text: str, needle: str) -> None:
