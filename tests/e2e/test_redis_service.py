@@ -37,4 +37,4 @@ def test_store_down_is_503_with_retry_after_and_recovers_nothing_lost(live: list
             assert http.get(first.url + f"/api/sessions/{sid}").status_code == 503
             assert http.get(first.url + "/healthz").status_code == 200
             metrics = http.get(first.url + "/metrics").text
-            assert 'vpnfsm_store_errors_total{kind="unavailable"} 2.0' in metrics
+            assert 'vpnfsm_store_errors_total{kind="unavailable"} 3.0' in metrics

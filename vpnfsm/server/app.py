@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vpnfsm import __version__
 from vpnfsm.assistant import AsyncAssistant
-from vpnfsm.errors import SessionConflict, StoreUnavailable
+from vpnfsm.errors import StoreUnavailable
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.handoff.summary import HandoffSummary, build_summary
 from vpnfsm.reply import Reply
@@ -106,14 +106,6 @@ def _store_for(settings: Settings) -> AsyncSessionStore:
     return AsyncRedisStore.from_url(settings.redis_url)
 
 
-async def _close(store: AsyncSessionStore) -> None:
-    closer = getattr(store, "aclose", None) or getattr(store, "close", None)
-    if closer is not None:
-        result = closer()
-        if asyncio.iscoroutine(result):
-            await result
-
-
 @functools.cache
 def _diagram_svg(flow: str) -> str:
     # Lazy: graphviz is needed only when somebody opens the page.
@@ -150,8 +142,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        if store is None:  # only close what we opened
-            await _close(the_store)
+        if isinstance(the_store, AsyncRedisStore) and store is None:  # only close what we opened
+            await the_store.aclose()
 
     app = FastAPI(
         title="vpnfsm",
@@ -180,17 +172,8 @@ def create_app(
     async def chat(body: ChatRequest, tenant: Tenant) -> Response:
         """Answer one user message; an unknown ``session_id`` starts a new session (``notice``)."""
         started = time.perf_counter()
-        try:
-            reply = await bot.handle(body.message, body.session_id, tenant=tenant)
-        except StoreUnavailable:
-            metrics.store_errors.labels(kind="unavailable").inc()
-            raise
-        except SessionConflict:
-            metrics.store_errors.labels(kind="conflict").inc()
-            raise
-        metrics.observe_turn(
-            reply, tenant=tenant, seconds=time.perf_counter() - started, ended_now=reply.ended_now
-        )
+        reply = await bot.handle(body.message, body.session_id, tenant=tenant)
+        metrics.observe_turn(reply, tenant=tenant, seconds=time.perf_counter() - started, ended_now=reply.ended_now)
         # Serialized once by pydantic; returning the model would make FastAPI
         # validate and serialize it a second time on every turn.
         return Response(reply.model_dump_json(), media_type="application/json")
@@ -203,12 +186,7 @@ def create_app(
     )
     async def get_session(session_id: SessionId, tenant: Tenant) -> SessionView:
         """State, slots, history and handoff summary of one of this tenant's sessions."""
-        try:
-            session = await bot.store.load(session_id, tenant=tenant)
-            history = await bot.store.history(session_id, tenant=tenant) if session is not None else []
-        except StoreUnavailable:
-            metrics.store_errors.labels(kind="unavailable").inc()
-            raise
+        session = await bot.store.load(session_id, tenant=tenant)
         if session is None:
             raise ProblemError(404, "Not found", "no such session")
         handed_off = session.outcome == "handoff"
@@ -224,7 +202,7 @@ def create_app(
             turns=session.turns,
             created_at=datetime.fromtimestamp(session.created_at, tz=UTC),
             updated_at=datetime.fromtimestamp(session.updated_at, tz=UTC),
-            history=history,
+            history=await bot.store.history(session_id, tenant=tenant),
         )
 
     @app.delete(
@@ -236,12 +214,7 @@ def create_app(
     )
     async def delete_session(session_id: SessionId, tenant: Tenant) -> Response:
         """Delete one of this tenant's sessions and its history."""
-        try:
-            existed = await bot.store.delete(session_id, tenant=tenant)
-        except StoreUnavailable:
-            metrics.store_errors.labels(kind="unavailable").inc()
-            raise
-        if not existed:
+        if not await bot.store.delete(session_id, tenant=tenant):
             raise ProblemError(404, "Not found", "no such session")
         return Response(status_code=204)
 
@@ -271,9 +244,8 @@ def create_app(
         """Readiness: the session store answers a ping within two seconds."""
         try:
             await asyncio.wait_for(bot.store.ping(), timeout=_PING_TIMEOUT_SECONDS)
-        except (StoreUnavailable, TimeoutError) as exc:
-            metrics.store_errors.labels(kind="ping").inc()
-            raise StoreUnavailable("store ping failed") from exc
+        except TimeoutError as exc:
+            raise StoreUnavailable("store ping timed out") from exc
         return Status(status="ready", version=__version__, store=store_kind)
 
     @app.get(

@@ -28,9 +28,7 @@ class ServiceMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.turns = Counter("vpnfsm_turns", "Turns answered", ["tenant"], registry=self.registry)
-        self.intents = Counter(
-            "vpnfsm_intents", "Intents read from messages", ["intent"], registry=self.registry
-        )
+        self.intents = Counter("vpnfsm_intents", "Intents read from messages", ["intent"], registry=self.registry)
         self.handoffs = Counter(
             "vpnfsm_handoffs", "Conversations handed to a person", ["flow", "reason"], registry=self.registry
         )
@@ -41,7 +39,7 @@ class ServiceMetrics:
             "vpnfsm_new_sessions", "Sessions started, by why", ["notice"], registry=self.registry
         )
         self.store_errors = Counter(
-            "vpnfsm_store_errors", "Turns failed by the store", ["kind"], registry=self.registry
+            "vpnfsm_store_errors", "Requests failed by the store", ["kind"], registry=self.registry
         )
         self.turn_seconds = Histogram(
             "vpnfsm_turn_duration_seconds",

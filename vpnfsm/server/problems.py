@@ -66,9 +66,7 @@ class Problem(BaseModel):
 class ProblemError(Exception):
     """Raised inside the service to answer with a problem document."""
 
-    def __init__(
-        self, status: int, title: str, detail: str, *, headers: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, status: int, title: str, detail: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title
@@ -93,9 +91,7 @@ def problem_response(
     if detail is not None:
         body["detail"] = detail
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(
-        jsonable_encoder(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
-    )
+    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -125,7 +121,15 @@ async def _on_input(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _count_store_error(request: Request, kind: str) -> None:
+    # One place counts what the store did to requests, whichever route met it.
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.store_errors.labels(kind=kind).inc()
+
+
 async def _on_store_down(request: Request, exc: Exception) -> JSONResponse:
+    _count_store_error(request, "unavailable")
     retry = str(request.app.state.settings.retry_after_seconds)
     logger.warning("session store unavailable: %s", exc)
     return problem_response(
@@ -138,9 +142,8 @@ async def _on_store_down(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_conflict(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SessionConflict)
-    return problem_response(
-        409, "Concurrent update", "too many concurrent messages for this session; send it again"
-    )
+    _count_store_error(request, "conflict")
+    return problem_response(409, "Concurrent update", "too many concurrent messages for this session; send it again")
 
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
@@ -150,9 +153,7 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}.get(
-        exc.status_code, "HTTP error"
-    )
+    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(exc.status_code, title, detail, headers=dict(exc.headers or {}))
 

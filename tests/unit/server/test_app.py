@@ -175,7 +175,7 @@ async def test_store_down_is_503_with_retry_after() -> None:
             assert r.json()["title"] == "Store unavailable"
             assert "Traceback" not in r.text
         assert (await c.get("/healthz")).status_code == 200
-        assert 'vpnfsm_store_errors_total{kind="unavailable"} 3.0' in (await c.get("/metrics")).text
+        assert 'vpnfsm_store_errors_total{kind="unavailable"} 4.0' in (await c.get("/metrics")).text
 
 
 async def test_unexpected_error_is_a_bare_500_problem() -> None:
