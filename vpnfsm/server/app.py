@@ -8,6 +8,7 @@ Redis. Without a Redis URL it runs on the in-memory store (one process).
 import asyncio
 import functools
 import importlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -39,6 +40,9 @@ from vpnfsm.store.redis import AsyncRedisStore
 from vpnfsm.types import AsyncSessionStore, Extractor
 
 __all__ = ["ChatRequest", "SessionView", "app_from_env", "create_app"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
 
 STATIC_DIR = Path(__file__).parent / "static"
 _ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
@@ -223,7 +227,7 @@ def create_app(
         response_class=Response,
         responses={
             200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}},
-            **_problems(401, 404, 422),
+            **_problems(401, 404, 422, 503),
         },
         summary="The flow's state diagram",
     )
@@ -231,7 +235,14 @@ def create_app(
         """The flow's state machine as SVG; each state is the element ``#state-<STATE>``."""
         if name not in FLOWS:
             raise ProblemError(404, "Not found", "no such flow")
-        svg = await run_in_threadpool(_diagram_svg, name)  # runs `dot` once per process
+        try:
+            svg = await run_in_threadpool(_diagram_svg, name)  # runs `dot` once per process
+        except (ImportError, OSError, RuntimeError) as exc:
+            # graphviz missing or failing is the server's setup, not a bug: say so, and the page chats on.
+            logger.warning("flow diagram unavailable: %s", exc)
+            raise ProblemError(
+                503, "Diagram unavailable", "the server cannot draw diagrams (graphviz)", kind="diagram-unavailable"
+            ) from exc
         return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=300"})
 
     @app.get("/healthz", response_model=Status, summary="The process is up")

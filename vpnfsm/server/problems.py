@@ -66,12 +66,21 @@ class Problem(BaseModel):
 class ProblemError(Exception):
     """Raised inside the service to answer with a problem document."""
 
-    def __init__(self, status: int, title: str, detail: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        kind: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title
         self.detail = detail
         self.headers = headers or {}
+        self.kind = kind
 
 
 def problem_response(
@@ -80,11 +89,12 @@ def problem_response(
     detail: str | None = None,
     *,
     headers: dict[str, str] | None = None,
+    kind: str | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """A ``application/problem+json`` response."""
+    """A ``application/problem+json`` response; ``kind`` overrides the status's problem type."""
     body: dict[str, Any] = {
-        "type": "/problems/" + _TYPES.get(status, f"http-{status}"),
+        "type": "/problems/" + (kind or _TYPES.get(status, f"http-{status}")),
         "title": title,
         "status": status,
     }
@@ -148,7 +158,7 @@ async def _on_conflict(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(exc.status, exc.title, exc.detail, headers=exc.headers)
+    return problem_response(exc.status, exc.title, exc.detail, headers=exc.headers, kind=exc.kind)
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:

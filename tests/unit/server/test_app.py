@@ -219,16 +219,14 @@ async def test_tenants_need_keys_and_cannot_see_each_other() -> None:
         wrong = await c.post("/api/chat", json={"message": "vpn"}, headers={"X-API-Key": "x" * 20})
         assert wrong.status_code == 401
         assert wrong.headers["content-type"] == "application/problem+json"
-        sid = (
-            await c.post("/api/chat", json={"message": "vpn broken"}, headers={"X-API-Key": key_a})
-        ).json()["session_id"]
+        sid = (await c.post("/api/chat", json={"message": "vpn broken"}, headers={"X-API-Key": key_a})).json()[
+            "session_id"
+        ]
         assert (await c.get(f"/api/sessions/{sid}", headers={"X-API-Key": key_a})).status_code == 200
         assert (await c.get(f"/api/sessions/{sid}", headers={"X-API-Key": key_b})).status_code == 404
         assert (await c.delete(f"/api/sessions/{sid}", headers={"X-API-Key": key_b})).status_code == 404
         other = (
-            await c.post(
-                "/api/chat", json={"message": "Windows", "session_id": sid}, headers={"X-API-Key": key_b}
-            )
+            await c.post("/api/chat", json={"message": "Windows", "session_id": sid}, headers={"X-API-Key": key_b})
         ).json()
         assert other["notice"] == "unknown_session"
         assert other["state"] is None
@@ -238,9 +236,7 @@ async def test_tenants_need_keys_and_cannot_see_each_other() -> None:
 
 
 async def test_resolution_is_counted_once(client: httpx.AsyncClient) -> None:
-    first = await client.post(
-        "/api/chat", json={"message": "my GlobalProtect VPN on Windows can't connect, error 809"}
-    )
+    first = await client.post("/api/chat", json={"message": "my GlobalProtect VPN on Windows can't connect, error 809"})
     sid = first.json()["session_id"]
     assert first.json()["state"] == "VPN_CHECK_RESULT"
     done = (await client.post("/api/chat", json={"message": "yes that fixed it", "session_id": sid})).json()
@@ -268,7 +264,20 @@ async def test_metrics_parse_as_prometheus_text(client: httpx.AsyncClient) -> No
         "vpnfsm_turn_duration_seconds",
     } <= set(families)
     assert families["vpnfsm_turn_duration_seconds"].type == "histogram"
-    intents = {
-        s.labels["intent"]: s.value for s in families["vpnfsm_intents"].samples if s.name.endswith("_total")
-    }
+    intents = {s.labels["intent"]: s.value for s in families["vpnfsm_intents"].samples if s.name.endswith("_total")}
     assert intents == {"vpn": 1.0}
+
+
+async def test_diagram_failure_is_a_503_problem_not_a_500(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vpnfsm.server import app as app_module
+
+    def no_dot(flow: str) -> str:
+        raise FileNotFoundError("dot")
+
+    monkeypatch.setattr(app_module, "_diagram_svg", no_dot)
+    r = await client.get("/api/flows/vpn/diagram.svg")
+    assert r.status_code == 503
+    assert r.json()["type"] == "/problems/diagram-unavailable"
+    assert (await client.get("/api/flows/nope/diagram.svg")).status_code == 404
