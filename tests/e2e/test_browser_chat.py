@@ -90,3 +90,18 @@ def test_chat_page_walks_the_seed_conversation(page: Page, live: list[LiveServer
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
     print(f"\nscreenshot: {SCREENSHOT}")
+
+
+def test_chat_page_asks_for_and_uses_an_api_key(page: Page, live: list[LiveServer], diagram_module: None) -> None:
+    key = "browser-tenant-key-0123456789"
+    server = serve_in_thread(create_app(Settings(api_keys={key: "acme"})))
+    live.append(server)
+    page.goto(server.url + "/")
+    page.fill("#message", "VPN is not working")
+    page.press("#message", "Enter")
+    expect(page.locator("#error")).to_contain_text("API key")
+    page.fill("#api-key", key)
+    page.dispatch_event("#api-key", "change")
+    send(page, "VPN is not working", 1)  # the refused message got no bot reply
+    expect(page.locator("#state")).to_have_text("VPN_ASK_OS")
+    assert highlighted(page) == "state-VPN_ASK_OS"
