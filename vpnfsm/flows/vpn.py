@@ -38,12 +38,18 @@ def _next_question(source: str, trigger: str) -> list[TransitionSpec]:
     """Go to the first fact still needed, or to the steps when none is.
 
     Transitions are tried in order, so the first ``needs:<slot>`` that holds
-    wins; a state never routes to itself (its own re-ask is declared apart).
+    wins. Only later questions are candidates: a question is reached once
+    every earlier fact is known or skipped, and facts are only cleared by a
+    restart, so a route back could never fire (``vpnfsm verify`` found six
+    such dead transitions when every question routed to every other one).
+    A state never routes to itself (its own re-ask is declared apart).
     """
+    asked = [state for _, state in QUESTIONS]
+    later = asked[asked.index(source) + 1 :] if source in asked else asked
     routes: list[TransitionSpec] = [
         {"trigger": trigger, "source": source, "dest": state, "conditions": [f"needs:{slot}"]}
         for slot, state in QUESTIONS
-        if state != source
+        if state in later
     ]
     routes.append({"trigger": trigger, "source": source, "dest": GIVE_STEPS})
     return routes
