@@ -18,6 +18,7 @@ from transitions import Machine, MachineError
 
 from vpnfsm.errors import FlowError
 from vpnfsm.flows.behaviour import ACTIONS, GUARDS, FlowModel, parse_name
+from vpnfsm.flows.slots import check_vocabulary
 from vpnfsm.flows.spec import TRIGGERS, FlowSpec
 
 __all__ = ["MAX_ADVANCES", "Engine", "validate"]
@@ -63,8 +64,9 @@ def validate(spec: FlowSpec) -> list[str]:
     Checks: one existing initial state, known triggers, existing sources and
     destinations, registered guards and actions, no exit from a terminal
     state, every state reachable from the initial one (ignoring guards), a
-    transient state's last ``advance`` is unconditional, and every message
-    key exists. Behavioural properties (dead ends, bounds) are proved by the
+    transient state's last ``advance`` is unconditional, every message
+    key exists, and the slot vocabulary names declared slots with valid
+    patterns. Behavioural properties (dead ends, bounds) are proved by the
     verifier, which explores the guards.
     """
     problems: list[str] = []
@@ -129,6 +131,7 @@ def validate(spec: FlowSpec) -> list[str]:
                 reached.add(target)
                 frontier.append(target)
     problems += [f"state {name} is unreachable" for name in names if name not in reached]
+    problems += check_vocabulary(spec)
     return problems
 
 

@@ -49,9 +49,7 @@ __all__ = [
     "verify_flow",
 ]
 
-InputKind = Literal[
-    "open", "value", "later", "unknown", "none", "human", "reset", "success", "failure"
-]
+InputKind = Literal["open", "value", "later", "unknown", "none", "human", "reset", "success", "failure"]
 
 #: Every kind of user message the verifier feeds a waiting state, mirroring
 #: what :mod:`vpnfsm._turn` does with an extraction: ``value`` a fact for the
@@ -243,7 +241,9 @@ def _openings(spec: FlowSpec, values: Mapping[str, tuple[str, ...]]) -> list[Abs
     return openings
 
 
-def _inputs(spec: FlowSpec, config: Configuration, values: Mapping[str, tuple[str, ...]]) -> list[AbstractInput]:
+def _inputs(
+    spec: FlowSpec, config: Configuration, values: Mapping[str, tuple[str, ...]]
+) -> list[AbstractInput]:
     """Every abstract message for a waiting configuration."""
     pending = spec.state(config.state).asks
     known = dict(zip(spec.slots, config.slots, strict=True))
@@ -303,7 +303,9 @@ class _Explorer:
         self.engine.fire(model, trigger)
         return Configuration.of(model)
 
-    def _add(self, config: Configuration, parent: int | None, message: AbstractInput, queue: deque[int]) -> int:
+    def _add(
+        self, config: Configuration, parent: int | None, message: AbstractInput, queue: deque[int]
+    ) -> int:
         known = self.ids.get(config)
         if known is not None:
             return known
@@ -434,7 +436,9 @@ def _check_migrations(spec: FlowSpec, previous: Iterable[FlowSpec]) -> tuple[lis
         for old_state in old.states:
             if old_state.transient:
                 continue  # sessions never rest in a transient state
-            target_name = mapping.get(old_state.name, old_state.name if old_state.name in new_states else None)
+            target_name = mapping.get(
+                old_state.name, old_state.name if old_state.name in new_states else None
+            )
             where = f"version {version}: state {old_state.name}"
             if target_name is None:
                 problems.append(Problem("migration", f"{where} is gone and has no mapping"))
@@ -455,7 +459,9 @@ def _check_migrations(spec: FlowSpec, previous: Iterable[FlowSpec]) -> tuple[lis
                 )
         for source in mapping:
             if source not in old.state_names:
-                problems.append(Problem("migration", f"version {version}: {source!r} is not one of its states"))
+                problems.append(
+                    Problem("migration", f"version {version}: {source!r} is not one of its states")
+                )
     return problems, checked
 
 
@@ -481,10 +487,14 @@ def verify_flow(spec: FlowSpec, *, previous: Sequence[FlowSpec] = ()) -> Verific
         if state not in explorer.entered:
             problems.append(Problem("unreachable", f"state {state} is never entered by any conversation"))
 
-    for index, message, error in explorer.dead_ends:
-        path = (*explorer.path_to(index), Step(message, "<no transition>"))
+    for at, message, error in explorer.dead_ends:
+        state = explorer.configs[at].state
         problems.append(
-            Problem("dead_end", f"{message.label} is not accepted in {explorer.configs[index].state}: {error}", path)
+            Problem(
+                "dead_end",
+                f"{message.label} is not accepted in {state}: {error}",
+                (*explorer.path_to(at), Step(message, "<no transition>")),
+            )
         )
 
     cycle = explorer.find_cycle()
@@ -492,9 +502,9 @@ def verify_flow(spec: FlowSpec, *, previous: Sequence[FlowSpec] = ()) -> Verific
     longest: tuple[Step, ...] = ()
     if cycle is not None:
         path = explorer.path_to(cycle[0])
-        for source, target in itertools.pairwise(cycle):
-            message = next(m for m, t in explorer.edges[source] if t == target)
-            path.append(Step(message, explorer.configs[target].state))
+        for before, after in itertools.pairwise(cycle):
+            message = next(m for m, t in explorer.edges[before] if t == after)
+            path.append(Step(message, explorer.configs[after].state))
         problems.append(
             Problem(
                 "unbounded",
@@ -519,9 +529,9 @@ def verify_flow(spec: FlowSpec, *, previous: Sequence[FlowSpec] = ()) -> Verific
                 )
             )
             continue
-        source, message, target = fired
-        steps = explorer.path_to(source) if source is not None else []
-        steps.append(Step(message, explorer.configs[target].state))
+        origin, message, reached = fired
+        steps = explorer.path_to(origin) if origin is not None else []
+        steps.append(Step(message, explorer.configs[reached].state))
         conversations.append(Conversation(index, tuple(steps)))
 
     migration_problems, checked = _check_migrations(spec, previous)

@@ -15,7 +15,7 @@ def open_input(path: str | None) -> TextIO:
     """The named file, or standard input for ``None`` or ``-``."""
     if path is None or path == "-":
         return sys.stdin
-    return open(path, encoding="utf-8")  # noqa: SIM115 - the caller closes it
+    return open(path, encoding="utf-8")
 
 
 def read_jsonl(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -23,6 +23,7 @@ def read_jsonl(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
 
     Raises:
         ValueError: a line is not a JSON object (the message names the line).
+
     """
     for number, line in enumerate(stream, start=1):
         if not line.strip():

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from vpnfsm.flows.email import EMAIL_FLOW
+from vpnfsm.flows.password import PASSWORD_FLOW
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.flows.vpn import VPN_FLOW
 
 __all__ = ["FLOWS", "PREVIOUS_VERSIONS", "flow_for_intent", "previous_version"]
 
 #: Every shipped flow by registry name.
-FLOWS: Mapping[str, FlowSpec] = {VPN_FLOW.name: VPN_FLOW}
+FLOWS: Mapping[str, FlowSpec] = {spec.name: spec for spec in (VPN_FLOW, PASSWORD_FLOW, EMAIL_FLOW)}
 
 #: Earlier declarations still running in stored sessions, by flow name. A
 #: session that started on one of these keeps running on it unless the

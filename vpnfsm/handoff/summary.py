@@ -19,7 +19,7 @@ __all__ = ["SUMMARY_VERSION", "HandoffReason", "HandoffSummary", "build_summary"
 #: Bumped when the summary's shape changes; consumers can branch on it.
 SUMMARY_VERSION = 1
 
-HandoffReason = Literal["user_request", "steps_failed", "no_progress"]
+HandoffReason = Literal["user_request", "steps_failed", "no_progress", "identity_check"]
 
 
 def _utc(epoch: float) -> datetime:
@@ -39,7 +39,8 @@ class HandoffSummary(BaseModel):
     Attributes:
         reference: the case reference the user was given.
         reason: why the bot handed off (the user asked, the steps failed,
-            or the conversation made no progress).
+            the conversation made no progress, or the user's identity must be
+            checked by a person: password flow without a recovery method).
         slots: the known facts; ``skipped`` lists facts the user could not give.
         steps: each set of steps given, with what the user said about it.
         transcript: the last user lines, redacted, oldest first.
@@ -78,6 +79,8 @@ def build_summary(session: Session) -> HandoffSummary:
         reason = "user_request"
     elif session.handoff_reason == "steps_failed":
         reason = "steps_failed"
+    elif session.handoff_reason == "identity_check":
+        reason = "identity_check"
     return HandoffSummary(
         reference=session.reference,
         session_id=session.id,

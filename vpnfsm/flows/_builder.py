@@ -1,0 +1,117 @@
+"""The shape the troubleshooting flows share, as a transition-table builder.
+
+Ask for each missing fact in order (a fact already known or skipped is not
+asked; a question may also be left out by ``unless`` guards), then give the
+best steps and ask whether they worked; retry once with other steps; a
+person takes over when nothing helped, when asked for, or after too many
+restarts. ``shortcuts`` are routes tried before the steps (e.g. "no
+recovery method: a person must check the user's identity").
+
+The VPN flow keeps its own hand-written table (its version hash pins it);
+new flows are declared with this builder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vpnfsm.flows.spec import TransitionSpec
+
+__all__ = ["Question", "troubleshooting_transitions"]
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question state: the slot it asks for and when not to ask it at all."""
+
+    slot: str
+    state: str
+    unless: tuple[str, ...] = ()
+
+
+def troubleshooting_transitions(
+    *,
+    start: str,
+    questions: Sequence[Question],
+    give_steps: str,
+    check_result: str,
+    handoff: str,
+    resolved: str,
+    shortcuts: Sequence[TransitionSpec] = (),
+) -> tuple[TransitionSpec, ...]:
+    """The transition table of an ask -> steps -> check flow.
+
+    Each shortcut is a partial transition (``dest``, ``conditions``,
+    ``unless``, ``before``); it is tried from the start state and every
+    question, after the questions still needed and before the steps.
+    """
+
+    def routes(source: str, trigger: str) -> list[TransitionSpec]:
+        asked = [q.state for q in questions]
+        later = asked[asked.index(source) + 1 :] if source in asked else asked
+        table: list[TransitionSpec] = []
+        for question in questions:
+            if question.state not in later:
+                continue
+            route: dict[str, object] = {
+                "trigger": trigger,
+                "source": source,
+                "dest": question.state,
+                "conditions": [f"needs:{question.slot}"],
+            }
+            if question.unless:
+                route["unless"] = list(question.unless)
+            table.append(route)
+        table += [{"trigger": trigger, "source": source, **shortcut} for shortcut in shortcuts]
+        table.append({"trigger": trigger, "source": source, "dest": give_steps})
+        return table
+
+    waiting = [q.state for q in questions] + [check_result]
+    table: list[TransitionSpec] = routes(start, "advance")
+    for question in questions:
+        table.append(
+            {
+                "trigger": "answer",
+                "source": question.state,
+                "dest": None,
+                "conditions": ["unanswered", "can_reask"],
+                "after": ["count_reask"],
+            }
+        )
+        table += routes(question.state, "answer")
+    table += [
+        {"trigger": "advance", "source": give_steps, "dest": check_result},
+        {"trigger": "answer", "source": check_result, "dest": resolved, "conditions": ["worked"]},
+        {
+            "trigger": "answer",
+            "source": check_result,
+            "dest": give_steps,
+            "conditions": ["failed", "retry_left", "has_steps"],
+        },
+        {
+            "trigger": "answer",
+            "source": check_result,
+            "dest": handoff,
+            "conditions": ["failed"],
+            "before": ["reason:steps_failed"],
+        },
+        {
+            "trigger": "answer",
+            "source": check_result,
+            "dest": None,
+            "conditions": ["can_reask"],
+            "after": ["count_reask"],
+        },
+        {"trigger": "answer", "source": check_result, "dest": handoff, "before": ["reason:no_progress"]},
+        {"trigger": "human", "source": list(waiting), "dest": handoff, "before": ["reason:user_request"]},
+        {
+            "trigger": "reset",
+            "source": list(waiting),
+            "dest": start,
+            "conditions": ["can_restart"],
+            "before": ["restart", "say:restart"],
+        },
+        {"trigger": "reset", "source": list(waiting), "dest": handoff, "before": ["reason:no_progress"]},
+    ]
+    return tuple(table)
