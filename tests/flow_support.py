@@ -90,3 +90,21 @@ class ScriptedExtractor:
 
 def vocabulary_facts(spec: FlowSpec, text: str) -> dict[str, str]:
     return match_slots(spec, text)
+
+
+def rename_state(spec: FlowSpec, old: str, new: str) -> FlowSpec:
+    """A new version of ``spec`` whose state ``old`` is called ``new`` (a structural change)."""
+    import dataclasses
+
+    def swap(value: object) -> object:
+        if isinstance(value, list):
+            return [new if item == old else item for item in value]
+        return new if value == old else value
+
+    return dataclasses.replace(
+        spec,
+        states=tuple(dataclasses.replace(s, name=new) if s.name == old else s for s in spec.states),
+        transitions=tuple(
+            {**t, "source": swap(t["source"]), "dest": swap(t.get("dest"))} for t in spec.transitions
+        ),
+    )

@@ -14,7 +14,7 @@ from vpnfsm.flows.registry import FLOWS
 
 DIAGRAMS = Path(__file__).parent.parent.parent / "diagrams"
 SVG = "{http://www.w3.org/2000/svg}"
-REGENERATE = "regenerate with: python -m vpnfsm diagram --format svg && python -m vpnfsm diagram --format mermaid"
+REGENERATE = "regenerate: python -m vpnfsm diagram --format svg; python -m vpnfsm diagram --format mermaid"
 
 
 def _node_ids(svg_text: str) -> dict[str, ET.Element]:
