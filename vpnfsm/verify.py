@@ -509,7 +509,8 @@ def verify_flow(spec: FlowSpec, *, previous: Sequence[FlowSpec] = ()) -> Verific
             Problem(
                 "unbounded",
                 f"a cycle of user turns through {explorer.configs[cycle[0]].state} never reaches "
-                "resolved or handoff",
+                f"resolved or handoff: turns {len(path) - len(cycle) + 2}-{len(path)} return to the "
+                f"configuration after turn {len(path) - len(cycle) + 1} and repeat forever",
                 tuple(path),
             )
         )

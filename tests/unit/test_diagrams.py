@@ -80,3 +80,9 @@ def test_importing_the_package_does_not_import_graphviz() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(FLOWS))
+def test_flows_doc_shows_the_current_mermaid(name: str) -> None:
+    doc = (DIAGRAMS.parent / "docs" / "flows.md").read_text(encoding="utf-8")
+    assert f"```mermaid\n{to_mermaid(FLOWS[name])}```" in doc
