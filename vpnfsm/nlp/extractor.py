@@ -1,0 +1,161 @@
+"""The default extractor: deterministic rules, vocabulary as data, every value explained.
+
+:class:`RuleExtractor` glues the parts together; each part is replaceable (see
+:mod:`vpnfsm.nlp.protocols`). It holds only compiled, immutable tables, so one instance is
+safe to share between threads and does no I/O after construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from vpnfsm.nlp._codes import CodeMatcher
+from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
+from vpnfsm.nlp._intent import RuleIntentClassifier
+from vpnfsm.nlp._signals import RuleSignalDetector
+from vpnfsm.nlp._symptoms import SymptomMatcher
+from vpnfsm.nlp._text import fold
+from vpnfsm.nlp._vocab import load_vocabulary
+from vpnfsm.nlp.context import Turn, read_context
+from vpnfsm.nlp.model import Evidence, Extraction, Intent
+from vpnfsm.nlp.protocols import (
+    CodeFinder,
+    Facts,
+    Hit,
+    IntentClassifier,
+    SignalDetector,
+    SlotMatcher,
+    is_intent,
+)
+
+__all__ = ["RuleExtractor"]
+
+#: Messages longer than this are cut before matching; nobody types a longer chat message
+#: and it bounds the time a pasted log can take.
+MAX_CHARS = 4000
+
+
+class RuleExtractor:
+    """Turns a user message into an :class:`~vpnfsm.nlp.model.Extraction`.
+
+    Every part can be replaced by an object with the same method (an LLM intent classifier,
+    a tenant-specific client list); the others keep their rule-based defaults.
+
+    Args:
+        os_matcher, client_matcher, symptom_matcher: :class:`~vpnfsm.nlp.protocols.SlotMatcher` parts.
+        code_finder: the :class:`~vpnfsm.nlp.protocols.CodeFinder`.
+        intent_classifier: the :class:`~vpnfsm.nlp.protocols.IntentClassifier`.
+        signal_detector: the :class:`~vpnfsm.nlp.protocols.SignalDetector`.
+        choices: per slot, the order a prompt lists its options in, so "the first" can be read
+            (defaults to the taxonomy order).
+    """
+
+    def __init__(
+        self,
+        *,
+        os_matcher: SlotMatcher | None = None,
+        client_matcher: SlotMatcher | None = None,
+        symptom_matcher: SlotMatcher | None = None,
+        code_finder: CodeFinder | None = None,
+        intent_classifier: IntentClassifier | None = None,
+        signal_detector: SignalDetector | None = None,
+        choices: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """Build the parts once; the vocabulary file is read at most once per process."""
+        vocab = load_vocabulary()
+        choices = choices or {}
+        self._os: SlotMatcher = os_matcher or OsMatcher(vocab, choices=choices.get("os"))
+        self._client: SlotMatcher = client_matcher or ClientMatcher(vocab, choices=choices.get("client"))
+        self._symptom: SlotMatcher = symptom_matcher or SymptomMatcher(vocab)
+        self._codes = CodeMatcher(vocab)
+        self._code: CodeFinder = code_finder or self._codes
+        self._intent: IntentClassifier = intent_classifier or RuleIntentClassifier(vocab)
+        self._signals: SignalDetector = signal_detector or RuleSignalDetector(vocab)
+
+    def extract(self, text: str, *, context: str | None = None) -> Extraction:
+        """Read one message in the context of the current machine state.
+
+        Args:
+            text: what the user typed (any length; only the first 4000 characters are read).
+            context: the machine state the bot is in (``"VPN_ASK_OS"``), ``None`` when fresh.
+
+        Returns:
+            The extraction, with one :class:`~vpnfsm.nlp.model.Evidence` per value.
+
+        Raises:
+            TypeError: ``text`` is not a string.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, not {type(text).__name__}")
+        text = text[:MAX_CHARS]
+        folded = fold(text)
+        turn = read_context(context)
+        known: dict[str, str] = {}
+        os_hit = self._os.match(text, folded, turn, known)
+        if os_hit is not None:
+            known["os"] = os_hit.value
+        code = self._code.find(text, folded, turn)
+        symptom = self._symptom.match(text, folded, turn, known)
+        client = self._client.match(text, folded, turn, known)
+        client = client or _client_from_hints(symptom, code)
+        symptom = self._resolve_symptom(symptom, code)
+        facts = Facts(os=os_hit, client=client, symptom=symptom, error_code=code)
+        intent_hit = self._intent.classify(text, folded, turn, facts)
+        intent: Intent = intent_hit.value if is_intent(intent_hit.value) else "general"  # type: ignore[assignment]
+        if intent != "vpn":
+            # Client and symptom describe VPN trouble; elsewhere they would mislead the flow.
+            client = symptom = None
+        answered = _answered(turn, os_hit, client, symptom, code)
+        signals = self._signals.detect(text, folded, turn, answered)
+        hits: list[tuple[str, Hit | None]] = [
+            ("intent", intent_hit),
+            ("os", os_hit),
+            ("client", client),
+            ("symptom", symptom),
+            ("error_code", code),
+            ("human", signals.human),
+            ("reset", signals.reset),
+            ("dont_know", signals.dont_know),
+            ("result", signals.result),
+        ]
+        evidence = tuple(
+            Evidence.model_construct(field=name, value=hit.value, rule=hit.rule, start=hit.start, end=hit.end)
+            for name, hit in hits
+            if hit is not None and (name != "intent" or hit.value == intent)
+        )
+        result = signals.result.value if signals.result is not None else None
+        return Extraction.model_construct(
+            intent=intent,
+            os=os_hit.value if os_hit else None,
+            client=client.value if client else None,
+            symptom=symptom.value if symptom else None,
+            error_code=code.value if code else None,
+            human=signals.human is not None,
+            reset=signals.reset is not None,
+            dont_know=signals.dont_know is not None,
+            result=result,
+            evidence=evidence,
+        )
+
+    def _resolve_symptom(self, symptom: Hit | None, code: Hit | None) -> Hit | None:
+        """A documented code's symptom beats only generic wording ("fails", "error")."""
+        if code is None or (symptom is not None and symptom.weight >= 2):
+            return symptom
+        implied = self._codes.implied_symptom(code.value)
+        if implied is None:
+            return symptom
+        return Hit(implied, f"code:{code.value}->symptom", code.start, code.end, weight=2)
+
+
+def _client_from_hints(symptom: Hit | None, code: Hit | None) -> Hit | None:
+    """A vendor message or a product-specific code names the client when the user did not."""
+    for hit, kind in ((symptom, "message"), (code, "code")):
+        if hit is not None and hit.hint:
+            return Hit(hit.hint, f"client:from-{kind}:{hit.rule}", hit.start, hit.end)
+    return None
+
+
+def _answered(turn: Turn, os: Hit | None, client: Hit | None, symptom: Hit | None, code: Hit | None) -> bool:
+    """Whether the message gave a value for the pending question."""
+    by_field = {"os": os, "client": client, "symptom": symptom, "error_code": code}
+    return turn.pending in by_field and by_field[turn.pending] is not None
