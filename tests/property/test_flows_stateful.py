@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from tests.flow_support import PHRASES, ScriptedExtractor
 from vpnfsm import Assistant, Extraction, InputError, MemoryStore, Reply
 from vpnfsm.flows.registry import FLOWS
+from vpnfsm.nlp import RuleExtractor
 from vpnfsm.verify import verify_flow
 
 BOUND = {name: verify_flow(spec).k for name, spec in FLOWS.items()}
@@ -64,13 +65,24 @@ extractions = st.builds(
 
 
 class Conversations(RuleBasedStateMachine):
-    """One session driven by arbitrary messages and extractions."""
+    """One session driven by arbitrary messages and arbitrary readings of them.
+
+    The scripted extractor lets Hypothesis combine any signals (a fact, "I
+    don't know", a result, a request for a person, a reset, another intent)
+    in one message, beyond what the shipped extractor produces today.
+    """
+
+    use_rule_extractor = False
 
     @initialize()
     def setup(self) -> None:
         self.store = MemoryStore()
         self.extractor = ScriptedExtractor()
-        self.assistant = Assistant(extractor=self.extractor, flows=FLOWS, store=self.store)
+        self.assistant = Assistant(
+            extractor=RuleExtractor() if self.use_rule_extractor else self.extractor,
+            flows=FLOWS,
+            store=self.store,
+        )
         self.session_id: str | None = None
         self.last: Reply | None = None
         self.turns_in_run = 0
@@ -149,6 +161,16 @@ Conversations.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestConversations = Conversations.TestCase
+
+
+class RuleConversations(Conversations):
+    """The same session, read by the shipped rule extractor: messages alone drive it."""
+
+    use_rule_extractor = True
+
+
+RuleConversations.TestCase.settings = Conversations.TestCase.settings
+TestRuleConversations = RuleConversations.TestCase
 
 
 @settings(max_examples=40, deadline=None)

@@ -82,7 +82,11 @@ PASSWORD_FLOW = FlowSpec(
             ),
         },
         "recovery": {
-            "authenticator": (r"authenticator", r"\bapp\b"),
+            # "My authenticator is gone" states the problem, not a working recovery method.
+            "authenticator": (
+                r"authenticator(?! (app )?(is |was )?(gone|lost|deleted|not working|stopped))",
+                r"^\s*(the |my )?app\s*[.!]*$",
+            ),
             "sms": (r"\b(sms|text( message)?s?)\b", r"phone number", r"\bmobile\b"),
             "alt_email": (r"(personal|private|alternate|alternative|other|backup|gmail) ?(e-?mail|address)",),
             "none": (
