@@ -89,7 +89,8 @@ class Conversations(RuleBasedStateMachine):
         self.saved_turns = 0
 
     def _send(self, text: str, extraction: Extraction) -> None:
-        self.extractor.push(extraction)
+        if not self.use_rule_extractor:
+            self.extractor.push(extraction)
         reply = self.assistant.handle(text, self.session_id)
         previous = self.last
         if previous is not None and previous.handoff:

@@ -37,7 +37,8 @@ def test_session_saved_mid_flow_moves_by_mapping_and_finishes() -> None:
     new = Assistant(extractor=extractor, flows={"vpn": v2}, store=store)
     extractor.push(Extraction(intent="vpn", client="globalprotect"))
     reply = new.handle("GlobalProtect", sid)
-    # The extractor read the answer in the mapped state's context.
+    # The answer is read in the context of the question the user saw (the old
+    # state), then the session moves to the mapped state and steps on.
     assert extractor.contexts[-1] == "VPN_ASK_CLIENT"
     assert reply.state == "VPN_ASK_SYMPTOM"
     assert reply.slots["os"] == "windows"
