@@ -56,7 +56,8 @@ InputKind = Literal["open", "value", "later", "unknown", "none", "human", "reset
 #: pending question; ``later`` a fact for another, still unknown slot (so
 #: skipping ahead is explored); ``unknown`` "I don't know"; ``none`` a
 #: non-answer; ``human`` asks for a person; ``reset`` starts over;
-#: ``success`` / ``failure`` say whether the steps worked.
+#: ``success`` / ``failure`` say whether the steps worked. Signals are also
+#: combined with facts in one message (see ``_inputs``).
 INPUT_KINDS: tuple[InputKind, ...] = (
     "value",
     "later",
@@ -244,20 +245,34 @@ def _openings(spec: FlowSpec, values: Mapping[str, tuple[str, ...]]) -> list[Abs
 def _inputs(
     spec: FlowSpec, config: Configuration, values: Mapping[str, tuple[str, ...]]
 ) -> list[AbstractInput]:
-    """Every abstract message for a waiting configuration."""
+    """Every abstract message for a waiting configuration.
+
+    A message may carry facts *and* a signal at once ("Windows, no idea
+    about the app", "no, and it's GlobalProtect"), so every signal of an
+    answer (none, unknown, success, failure) is combined with: no fact, each
+    value for the pending question, a fact for the first later unknown slot,
+    and both. Asking for a person or to start over wins over everything else
+    in :mod:`vpnfsm._turn`, so those carry no facts.
+    """
     pending = spec.state(config.state).asks
     known = dict(zip(spec.slots, config.slots, strict=True))
+    later = next((s for s in spec.slots if s != pending and known[s] is None), None)
+    answers: list[tuple[str, str] | None] = [None]
+    if pending is not None:
+        answers += [(pending, value) for value in values[pending]]
+    extras: list[tuple[str, str] | None] = [None]
+    if later is not None:
+        extras.append((later, values[later][0]))
     inputs: list[AbstractInput] = []
-    for kind in INPUT_KINDS:
-        if kind == "value":
-            if pending is not None:
-                inputs += [AbstractInput("value", ((pending, value),)) for value in values[pending]]
-        elif kind == "later":
-            later = next((s for s in spec.slots if s != pending and known[s] is None), None)
-            if later is not None:
-                inputs.append(AbstractInput("later", ((later, values[later][0]),)))
-        else:
-            inputs.append(AbstractInput(kind))
+    for signal in ("none", "unknown", "success", "failure"):
+        for answer in answers:
+            for extra in extras:
+                facts = tuple(fact for fact in (answer, extra) if fact is not None)
+                kind: InputKind = signal
+                if signal == "none" and facts:
+                    kind = "value" if answer is not None else "later"
+                inputs.append(AbstractInput(kind, facts))
+    inputs += [AbstractInput("human"), AbstractInput("reset")]
     return inputs
 
 
