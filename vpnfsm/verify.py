@@ -49,7 +49,9 @@ __all__ = [
     "verify_flow",
 ]
 
-InputKind = Literal["open", "value", "later", "unknown", "none", "human", "reset", "success", "failure"]
+InputKind = Literal[
+    "open", "migrate", "value", "later", "unknown", "none", "human", "reset", "success", "failure"
+]
 
 #: Every kind of user message the verifier feeds a waiting state, mirroring
 #: what :mod:`vpnfsm._turn` does with an extraction: ``value`` a fact for the
@@ -76,6 +78,8 @@ class AbstractInput:
 
     ``open`` is the first message of a conversation (it starts the flow with
     ``facts`` already known, and asks for a person when ``human`` is set).
+    ``migrate`` is not a message: a session resting in an old version's state
+    (``facts`` = ``(("from", state),)``) moved by a deploy's mapping.
     """
 
     kind: InputKind
@@ -339,12 +343,17 @@ class _Explorer:
             if dest is not None:
                 self.entered.add(str(dest))
 
-    def run(self) -> None:
+    def run(self, roots: Sequence[tuple[Configuration, AbstractInput]] = ()) -> None:
+        """Explore from every opening message, or from ``roots`` when given."""
         queue: deque[int] = deque()
-        self.entered.add(self.spec.initial)
-        for opening in _openings(self.spec, self.values):
-            target = self._add(self._apply(None, opening), None, opening, queue)
-            self._record(None, opening, target)
+        if roots:
+            for config, how in roots:
+                self._add(config, None, how, queue)
+        else:
+            self.entered.add(self.spec.initial)
+            for opening in _openings(self.spec, self.values):
+                target = self._add(self._apply(None, opening), None, opening, queue)
+                self._record(None, opening, target)
         terminal = set(self.spec.terminal_states)
         while queue:
             index = queue.popleft()
@@ -431,6 +440,62 @@ class _Explorer:
         return depth[start] + 1, path
 
 
+def _migrated_roots(
+    spec: FlowSpec, old: FlowSpec, mapping: Mapping[str, str]
+) -> list[tuple[Configuration, AbstractInput]]:
+    """Every resting configuration of ``old``, moved into ``spec`` by ``mapping``."""
+    explorer = _Explorer(old)
+    explorer.run()
+    new_states = set(spec.state_names)
+    roots: dict[Configuration, AbstractInput] = {}
+    for config in explorer.configs:
+        target = mapping.get(config.state, config.state)
+        if target not in new_states or spec.state(target).terminal:
+            continue
+        slots = dict(zip(old.slots, config.slots, strict=True))
+        moved = Configuration(
+            state=target,
+            slots=tuple(slots.get(slot) for slot in spec.slots),
+            skipped=tuple(slot for slot in config.skipped if slot in spec.slots),
+            reasks=config.reasks,
+            attempts=config.attempts,
+            resets=config.resets,
+            given=config.given,
+        )
+        roots.setdefault(moved, AbstractInput("migrate", (("from", config.state),)))
+    return list(roots.items())
+
+
+def _check_migrated_sessions(
+    spec: FlowSpec, version: str, roots: Sequence[tuple[Configuration, AbstractInput]]
+) -> list[Problem]:
+    """Sessions moved by a mapping must still end: no dead end, no endless cycle."""
+    if not roots:
+        return []
+    explorer = _Explorer(spec)
+    explorer.run(roots)
+    problems = [
+        Problem(
+            "migration",
+            f"version {version}: a migrated session is stuck: {message.label} is not accepted in "
+            f"{explorer.configs[at].state}: {error}",
+            (*explorer.path_to(at), Step(message, "<no transition>")),
+        )
+        for at, message, error in explorer.dead_ends
+    ]
+    cycle = explorer.find_cycle()
+    if cycle is not None:
+        problems.append(
+            Problem(
+                "migration",
+                f"version {version}: a migrated session can loop forever through "
+                f"{explorer.configs[cycle[0]].state}",
+                tuple(explorer.path_to(cycle[0])),
+            )
+        )
+    return problems
+
+
 def _check_migrations(spec: FlowSpec, previous: Iterable[FlowSpec]) -> tuple[list[Problem], list[str]]:
     problems: list[Problem] = []
     checked: list[str] = []
@@ -472,6 +537,7 @@ def _check_migrations(spec: FlowSpec, previous: Iterable[FlowSpec]) -> tuple[lis
                         f"(outcome {target.outcome})",
                     )
                 )
+        problems += _check_migrated_sessions(spec, version, _migrated_roots(spec, old, mapping))
         for source in mapping:
             if source not in old.state_names:
                 problems.append(

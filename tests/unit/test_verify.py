@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from tests.flow_support import rename_state
 from vpnfsm.flows.registry import FLOWS, PREVIOUS_VERSIONS
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.flows.vpn import CHECK_RESULT, HANDOFF, VPN_FLOW
@@ -122,3 +123,27 @@ def test_migration_must_cover_removed_states() -> None:
 
     unknown_old = dataclasses.replace(renamed, migrations={"0123456789ab": {}})
     assert not verify_flow(unknown_old).ok
+
+
+def test_migrated_sessions_that_get_stuck_are_refuted() -> None:
+    # The old version asked for the OS in a state the new one no longer has;
+    # a careless mapping jumps those sessions past the OS question, into a
+    # state whose last route assumes the OS was settled.
+    old = rename_state(VPN_FLOW, "VPN_ASK_OS", "VPN_ASK_PLATFORM")
+    transitions = tuple(
+        {**t, "unless": ["needs:os"]}
+        if (t["trigger"], t["source"], t.get("dest")) == ("answer", "VPN_ASK_SYMPTOM", "VPN_GIVE_STEPS")
+        else t
+        for t in VPN_FLOW.transitions
+    )
+    new = dataclasses.replace(
+        VPN_FLOW, transitions=transitions, migrations={old.version: {"VPN_ASK_PLATFORM": "VPN_ASK_SYMPTOM"}}
+    )
+    assert verify_flow(dataclasses.replace(new, migrations={})).ok  # sound for new conversations
+    report = verify_flow(new, previous=(old,))
+    stuck = [p for p in report.problems if p.kind == "migration"]
+    assert stuck
+    assert all("migrated session is stuck" in p.message for p in stuck)
+    assert stuck[0].path[0].input.kind == "migrate"
+    assert stuck[0].path[0].input.facts == (("from", "VPN_ASK_PLATFORM"),)
+    assert stuck[0].path[-1].state == "<no transition>"
