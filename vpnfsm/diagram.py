@@ -14,9 +14,10 @@ package ``graphviz``); DOT and Mermaid text need nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, Literal
 
+from vpnfsm._engine import _names
 from vpnfsm.flows.spec import FlowSpec
 
 __all__ = ["FORMATS", "dot_digest", "render", "state_node_id", "to_dot", "to_mermaid", "to_svg"]
@@ -29,15 +30,6 @@ FORMATS: tuple[Format, ...] = ("svg", "png", "dot", "mermaid")
 def state_node_id(state: str) -> str:
     """The SVG element id of a state's node (a contract with the web chat page)."""
     return f"state-{state}"
-
-
-def _names(value: object) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    assert isinstance(value, Iterable)
-    return [str(item) for item in value]
 
 
 def _guard_text(name: str) -> str:

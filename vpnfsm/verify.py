@@ -440,6 +440,40 @@ class _Explorer:
         return depth[start] + 1, path
 
 
+def _ending_problems(explorer: _Explorer, *, migrated_from: str | None = None) -> list[Problem]:
+    """Dead ends and (the first found) endless cycle of an explored graph, with their paths.
+
+    ``migrated_from`` names the old version when the graph was explored from
+    migrated sessions; the problems are then of kind ``migration``.
+    """
+    prefix = f"version {migrated_from}: a migrated session is stuck: " if migrated_from else ""
+    problems = [
+        Problem(
+            "migration" if migrated_from else "dead_end",
+            f"{prefix}{message.label} is not accepted in {explorer.configs[at].state}: {error}",
+            (*explorer.path_to(at), Step(message, "<no transition>")),
+        )
+        for at, message, error in explorer.dead_ends
+    ]
+    cycle = explorer.find_cycle()
+    if cycle is not None:
+        path = explorer.path_to(cycle[0])
+        for before, after in itertools.pairwise(cycle):
+            message = next(m for m, t in explorer.edges[before] if t == after)
+            path.append(Step(message, explorer.configs[after].state))
+        prefix = f"version {migrated_from}: a migrated session loops: " if migrated_from else ""
+        problems.append(
+            Problem(
+                "migration" if migrated_from else "unbounded",
+                f"{prefix}a cycle of user turns through {explorer.configs[cycle[0]].state} never "
+                f"reaches resolved or handoff: turns {len(path) - len(cycle) + 2}-{len(path)} return "
+                f"to the configuration after turn {len(path) - len(cycle) + 1} and repeat forever",
+                tuple(path),
+            )
+        )
+    return problems
+
+
 def _migrated_roots(
     spec: FlowSpec, old: FlowSpec, mapping: Mapping[str, str]
 ) -> list[tuple[Configuration, AbstractInput]]:
@@ -474,26 +508,7 @@ def _check_migrated_sessions(
         return []
     explorer = _Explorer(spec)
     explorer.run(roots)
-    problems = [
-        Problem(
-            "migration",
-            f"version {version}: a migrated session is stuck: {message.label} is not accepted in "
-            f"{explorer.configs[at].state}: {error}",
-            (*explorer.path_to(at), Step(message, "<no transition>")),
-        )
-        for at, message, error in explorer.dead_ends
-    ]
-    cycle = explorer.find_cycle()
-    if cycle is not None:
-        problems.append(
-            Problem(
-                "migration",
-                f"version {version}: a migrated session can loop forever through "
-                f"{explorer.configs[cycle[0]].state}",
-                tuple(explorer.path_to(cycle[0])),
-            )
-        )
-    return problems
+    return _ending_problems(explorer, migrated_from=version)
 
 
 def _check_migrations(spec: FlowSpec, previous: Iterable[FlowSpec]) -> tuple[list[Problem], list[str]]:
@@ -568,34 +583,11 @@ def verify_flow(spec: FlowSpec, *, previous: Sequence[FlowSpec] = ()) -> Verific
         if state not in explorer.entered:
             problems.append(Problem("unreachable", f"state {state} is never entered by any conversation"))
 
-    for at, message, error in explorer.dead_ends:
-        state = explorer.configs[at].state
-        problems.append(
-            Problem(
-                "dead_end",
-                f"{message.label} is not accepted in {state}: {error}",
-                (*explorer.path_to(at), Step(message, "<no transition>")),
-            )
-        )
-
-    cycle = explorer.find_cycle()
+    behaviour = _ending_problems(explorer)
+    problems += behaviour
     k: int | None = None
     longest: tuple[Step, ...] = ()
-    if cycle is not None:
-        path = explorer.path_to(cycle[0])
-        for before, after in itertools.pairwise(cycle):
-            message = next(m for m, t in explorer.edges[before] if t == after)
-            path.append(Step(message, explorer.configs[after].state))
-        problems.append(
-            Problem(
-                "unbounded",
-                f"a cycle of user turns through {explorer.configs[cycle[0]].state} never reaches "
-                f"resolved or handoff: turns {len(path) - len(cycle) + 2}-{len(path)} return to the "
-                f"configuration after turn {len(path) - len(cycle) + 1} and repeat forever",
-                tuple(path),
-            )
-        )
-    else:
+    if not any(problem.kind == "unbounded" for problem in behaviour):
         k, longest_list = explorer.longest()
         longest = tuple(longest_list)
 

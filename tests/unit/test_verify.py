@@ -94,23 +94,7 @@ def test_unreachable_state_through_guards_is_reported() -> None:
 
 
 def test_migration_must_cover_removed_states() -> None:
-    renamed = dataclasses.replace(
-        VPN_FLOW,
-        states=tuple(
-            dataclasses.replace(s, name="VPN_ASK_APP") if s.name == "VPN_ASK_CLIENT" else s
-            for s in VPN_FLOW.states
-        ),
-        transitions=tuple(
-            {
-                **t,
-                "source": ["VPN_ASK_APP" if x == "VPN_ASK_CLIENT" else x for x in t["source"]]
-                if isinstance(t["source"], list)
-                else ("VPN_ASK_APP" if t["source"] == "VPN_ASK_CLIENT" else t["source"]),
-                "dest": "VPN_ASK_APP" if t.get("dest") == "VPN_ASK_CLIENT" else t.get("dest"),
-            }
-            for t in VPN_FLOW.transitions
-        ),
-    )
+    renamed = rename_state(VPN_FLOW, "VPN_ASK_CLIENT", "VPN_ASK_APP")
     missing = dataclasses.replace(renamed, migrations={VPN_FLOW.version: {}})
     report = verify_flow(missing, previous=(VPN_FLOW,))
     assert [p.kind for p in report.problems] == ["migration"]

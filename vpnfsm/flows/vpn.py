@@ -9,7 +9,8 @@ at any time, and "start over" begins again (a bounded number of times).
 
 from __future__ import annotations
 
-from vpnfsm.flows.spec import FlowSpec, Limits, StateSpec, TransitionSpec
+from vpnfsm.flows._builder import Question, troubleshooting_transitions
+from vpnfsm.flows.spec import FlowSpec, Limits, StateSpec
 
 __all__ = ["VPN_FLOW"]
 
@@ -31,83 +32,6 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
     ("error_code", ASK_ERROR_CODE),
 )
 
-_WAITING = [ASK_OS, ASK_CLIENT, ASK_SYMPTOM, ASK_ERROR_CODE, CHECK_RESULT]
-
-
-def _next_question(source: str, trigger: str) -> list[TransitionSpec]:
-    """Go to the first fact still needed, or to the steps when none is.
-
-    Transitions are tried in order, so the first ``needs:<slot>`` that holds
-    wins. Only later questions are candidates: a question is reached once
-    every earlier fact is known or skipped, and facts are only cleared by a
-    restart, so a route back could never fire (``vpnfsm verify`` found six
-    such dead transitions when every question routed to every other one).
-    A state never routes to itself (its own re-ask is declared apart).
-    """
-    asked = [state for _, state in QUESTIONS]
-    later = asked[asked.index(source) + 1 :] if source in asked else asked
-    routes: list[TransitionSpec] = [
-        {"trigger": trigger, "source": source, "dest": state, "conditions": [f"needs:{slot}"]}
-        for slot, state in QUESTIONS
-        if state in later
-    ]
-    routes.append({"trigger": trigger, "source": source, "dest": GIVE_STEPS})
-    return routes
-
-
-def _transitions() -> tuple[TransitionSpec, ...]:
-    table: list[TransitionSpec] = []
-    table += _next_question(START, "advance")
-    for _, state in QUESTIONS:
-        # An answer that does not fit is asked once more (internal transition:
-        # the state is not left, so its re-ask counter survives).
-        table.append(
-            {
-                "trigger": "answer",
-                "source": state,
-                "dest": None,
-                "conditions": ["unanswered", "can_reask"],
-                "after": ["count_reask"],
-            }
-        )
-        table += _next_question(state, "answer")
-    table += [
-        {"trigger": "advance", "source": GIVE_STEPS, "dest": CHECK_RESULT},
-        {"trigger": "answer", "source": CHECK_RESULT, "dest": RESOLVED, "conditions": ["worked"]},
-        {
-            "trigger": "answer",
-            "source": CHECK_RESULT,
-            "dest": GIVE_STEPS,
-            "conditions": ["failed", "retry_left", "has_steps"],
-        },
-        {
-            "trigger": "answer",
-            "source": CHECK_RESULT,
-            "dest": HANDOFF,
-            "conditions": ["failed"],
-            "before": ["reason:steps_failed"],
-        },
-        {
-            "trigger": "answer",
-            "source": CHECK_RESULT,
-            "dest": None,
-            "conditions": ["can_reask"],
-            "after": ["count_reask"],
-        },
-        {"trigger": "answer", "source": CHECK_RESULT, "dest": HANDOFF, "before": ["reason:no_progress"]},
-        {"trigger": "human", "source": list(_WAITING), "dest": HANDOFF, "before": ["reason:user_request"]},
-        {
-            "trigger": "reset",
-            "source": list(_WAITING),
-            "dest": START,
-            "conditions": ["can_restart"],
-            "before": ["restart", "say:restart"],
-        },
-        {"trigger": "reset", "source": list(_WAITING), "dest": HANDOFF, "before": ["reason:no_progress"]},
-    ]
-    return tuple(table)
-
-
 VPN_FLOW = FlowSpec(
     name="vpn",
     intent="vpn",
@@ -124,7 +48,18 @@ VPN_FLOW = FlowSpec(
         StateSpec(RESOLVED, prompt="resolved", outcome="resolved"),
     ),
     initial=START,
-    transitions=_transitions(),
+    # Only later questions are route targets: a question is reached once every
+    # earlier fact is known or skipped, and facts are only cleared by a
+    # restart, so a route back could never fire (`vpnfsm verify` found six such
+    # dead transitions when every question routed to every other one).
+    transitions=troubleshooting_transitions(
+        start=START,
+        questions=tuple(Question(slot, state) for slot, state in QUESTIONS),
+        give_steps=GIVE_STEPS,
+        check_result=CHECK_RESULT,
+        handoff=HANDOFF,
+        resolved=RESOLVED,
+    ),
     slots=("os", "client", "symptom", "error_code"),
     prepare=("settle_pending",),
     limits=Limits(max_reasks=1, max_attempts=2, max_resets=2),
