@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from vpnfsm.commands._flows import add_flow_argument, selected_flows
+
 NAME = "diagram"
 HELP = "draw each flow from its declaration (svg, png, dot or mermaid) into a directory"
 
@@ -14,7 +16,7 @@ _SUFFIX = {"svg": "svg", "png": "png", "dot": "dot", "mermaid": "mmd"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the arguments of ``diagram``."""
-    parser.add_argument("--flow", metavar="NAME", help="draw only this flow (default: every flow)")
+    add_flow_argument(parser, verb="draw")
     parser.add_argument(
         "--format", choices=sorted(_SUFFIX), default="svg", help="output format (default svg)"
     )
@@ -28,12 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from vpnfsm.diagram import render
     from vpnfsm.flows.registry import FLOWS
 
-    if args.flow is not None and args.flow not in FLOWS:
-        print(
-            f"vpnfsm diagram: unknown flow {args.flow!r} (known: {', '.join(sorted(FLOWS))})", file=sys.stderr
-        )
+    names = selected_flows(args.flow, command="diagram")
+    if names is None:
         return 2
-    names = [args.flow] if args.flow is not None else list(FLOWS)
     directory = Path(args.output)
     directory.mkdir(parents=True, exist_ok=True)
     for name in names:

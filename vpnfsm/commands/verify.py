@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from vpnfsm.commands._flows import add_flow_argument, selected_flows
+
 NAME = "verify"
 HELP = (
     "explore every reachable configuration of each flow and prove reachability, no dead ends, "
@@ -14,7 +16,7 @@ HELP = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the arguments of ``verify``."""
-    parser.add_argument("--flow", metavar="NAME", help="verify only this flow (default: every flow)")
+    add_flow_argument(parser, verb="verify")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,12 +24,9 @@ def run(args: argparse.Namespace) -> int:
     from vpnfsm.flows.registry import FLOWS, PREVIOUS_VERSIONS
     from vpnfsm.verify import verify_flow
 
-    if args.flow is not None and args.flow not in FLOWS:
-        print(
-            f"vpnfsm verify: unknown flow {args.flow!r} (known: {', '.join(sorted(FLOWS))})", file=sys.stderr
-        )
+    names = selected_flows(args.flow, command="verify")
+    if names is None:
         return 2
-    names = [args.flow] if args.flow is not None else list(FLOWS)
     failed = 0
     for name in names:
         spec = FLOWS[name]
