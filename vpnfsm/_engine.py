@@ -21,7 +21,7 @@ from vpnfsm.flows.behaviour import ACTIONS, GUARDS, FlowModel, parse_name
 from vpnfsm.flows.slots import check_vocabulary
 from vpnfsm.flows.spec import TRIGGERS, FlowSpec
 
-__all__ = ["MAX_ADVANCES", "Engine", "validate"]
+__all__ = ["MAX_ADVANCES", "Engine", "engine_for", "validate"]
 
 # transitions logs every state change at INFO; with a host's INFO handler that
 # adds ~45 µs a turn, so keep it at WARNING unless the host lowers it again.
@@ -211,8 +211,11 @@ class Engine:
                 sound declaration.
 
         """
+        event = self.machine.events.get(trigger)
+        if event is None:
+            raise FlowError(self.spec.name, [f"no transition for {trigger!r} anywhere in the flow"])
         try:
-            accepted = self.machine.events[trigger].trigger(model)
+            accepted = event.trigger(model)
             advances = 0
             while accepted and model.state in self._transient:
                 advances += 1
@@ -228,3 +231,22 @@ class Engine:
         """Enter a new conversation: the model is in the initial (transient) state."""
         model.state = self.spec.initial
         self.fire(model, "advance")
+
+
+# One engine (one Machine) per flow declaration per process: keyed by the
+# structural version, which covers everything the machine is built from.
+_ENGINES: dict[tuple[str, str], Engine] = {}
+
+
+def engine_for(spec: FlowSpec) -> Engine:
+    """The process-wide engine of ``spec``, built on first use.
+
+    Raises:
+        FlowError: the declaration is invalid.
+
+    """
+    key = (spec.name, spec.version)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        engine = _ENGINES[key] = Engine(spec)
+    return engine

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from vpnfsm._engine import Engine
+from vpnfsm._engine import Engine, engine_for
 from vpnfsm.errors import InputError
 from vpnfsm.flows import registry
 from vpnfsm.flows.behaviour import FlowModel
@@ -98,10 +98,9 @@ class TurnLogic:
             raise ValueError("max_message_chars must be positive")
         self.extractor = extractor
         self.flows = dict(flows)
-        self.engines = {name: Engine(spec) for name, spec in self.flows.items()}
+        self.engines = {name: engine_for(spec) for name, spec in self.flows.items()}
         # Earlier declarations that running sessions may still use (see docs/operations.md).
         self.previous = dict(registry.PREVIOUS_VERSIONS)
-        self._old_engines: dict[tuple[str, str], Engine] = {}
         for spec in self.flows.values():
             load_table(spec.knowledge)  # fail at start-up, not mid-conversation
         self.max_message_chars = max_message_chars
@@ -167,7 +166,7 @@ class TurnLogic:
                 )
                 if spec is None or switching:
                     self._clear_flow(session)
-            session.tail.append(TailLine(at=now, text=stored_text, state=state_before))
+            session.tail.append(TailLine.model_construct(at=now, text=stored_text, state=state_before))
             del session.tail[:-TAIL_CAP]
             if session.flow is not None and session.outcome is None:
                 running = self._running_spec(session)
@@ -188,12 +187,12 @@ class TurnLogic:
             session=session,
             expected_version=expected_version,
             history=[
-                HistoryEntry(at=now, role="user", text=stored_text, state=state_before),
+                HistoryEntry.model_construct(at=now, role="user", text=stored_text, state=state_before),
             ],
         )
         if notice is not None:
             text = _NOTICES[notice] + "\n\n" + text
-        plan.history.append(HistoryEntry(at=now, role="bot", text=text, state=session.state))
+        plan.history.append(HistoryEntry.model_construct(at=now, role="bot", text=text, state=session.state))
         if session.outcome == "handoff" and state_before != session.state:
             summary = build_summary(session)
             plan.outbox.append(
@@ -219,7 +218,9 @@ class TurnLogic:
     ) -> Reply:
         """The :class:`Reply` for a session after a turn."""
         handed_off = session.outcome == "handoff"
-        return Reply(
+        # Every field comes from a validated session or from this module, so
+        # the reply is built without re-validating (a hot-path saving).
+        return Reply.model_construct(
             session_id=session.id,
             reply=text,
             intent=intent,
@@ -284,19 +285,13 @@ class TurnLogic:
             session.state = mapping.get(state, state)
             session.flow_version = spec.version
             return spec
-        old = registry.previous_version(spec.name, session.flow_version or "", self.previous)
-        if old is None:
-            return None
-        key = (old.name, old.version)
-        if key not in self._old_engines:
-            self._old_engines[key] = Engine(old)
-        return old
+        return registry.previous_version(spec.name, session.flow_version or "", self.previous)
 
     def _engine(self, spec: FlowSpec) -> Engine:
-        engine = self.engines.get(spec.name)
-        if engine is not None and engine.spec is spec:
-            return engine
-        return self._old_engines[(spec.name, spec.version)]
+        # The current declaration's engine, or the shared one of an older version.
+        if self.flows.get(spec.name) is spec:
+            return self.engines[spec.name]
+        return engine_for(spec)
 
     def _route(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
         spec = next((s for s in self.flows.values() if s.intent == extraction.intent), None)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 __all__ = ["WEIGHTS", "Article", "KnowledgeTable", "load_table"]
@@ -53,9 +53,28 @@ class KnowledgeTable:
     """All articles of one flow, in file order."""
 
     articles: tuple[Article, ...]
+    # Facts take few distinct values, so answers are memoized per process.
+    _memo: dict[tuple[object, ...], Article | None] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def best(self, facts: Mapping[str, str | None], *, exclude: Sequence[str] = ()) -> Article | None:
         """The most specific applicable article whose id is not in ``exclude``."""
+        key = (*(facts.get(name) for name in self._keys), *exclude)
+        if key in self._memo:
+            return self._memo[key]
+        chosen = self._search(facts, exclude)
+        if len(self._memo) < 100_000:  # bounded: error codes are free text
+            self._memo[key] = chosen
+        return chosen
+
+    @cached_property
+    def _keys(self) -> tuple[str, ...]:
+        # The facts any article is keyed on: only they can change the answer
+        # (each table has its own keys, e.g. "problem" and "mail_app").
+        return tuple(sorted({key for article in self.articles for key in article.when}))
+
+    def _search(self, facts: Mapping[str, str | None], exclude: Sequence[str]) -> Article | None:
         chosen: Article | None = None
         for article in self.articles:
             if article.id in exclude or not article.applies(facts):

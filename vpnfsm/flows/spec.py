@@ -115,10 +115,11 @@ class FlowSpec:
 
     def state(self, name: str) -> StateSpec:
         """The state called ``name`` (``KeyError`` if there is none)."""
-        for state in self.states:
-            if state.name == name:
-                return state
-        raise KeyError(name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, StateSpec]:
+        return {state.name: state for state in self.states}
 
     @property
     def state_names(self) -> tuple[str, ...]:

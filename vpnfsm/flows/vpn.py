@@ -12,7 +12,7 @@ from __future__ import annotations
 from vpnfsm.flows._builder import Question, troubleshooting_transitions
 from vpnfsm.flows.spec import FlowSpec, Limits, StateSpec
 
-__all__ = ["VPN_FLOW"]
+__all__ = ["MAX_TURNS", "VPN_FLOW"]
 
 START = "VPN_START"
 ASK_OS = "VPN_ASK_OS"
@@ -89,3 +89,19 @@ VPN_FLOW = FlowSpec(
         "resolved": "Great, glad it works again! If anything else comes up, just tell me.",
     },
 )
+
+
+def _max_turns() -> int:
+    # A round asks each question at most twice and checks at most
+    # ``max_attempts`` sets of steps, each at most twice; a reset ends a round
+    # early, and after ``max_resets`` of them the next one hands off. The first
+    # message adds one turn. ``vpnfsm verify`` computes the exact bound, which
+    # must not exceed this one (a test checks).
+    limits = VPN_FLOW.limits
+    per_question = limits.max_reasks + 1
+    per_round = len(QUESTIONS) * per_question + limits.max_attempts * per_question
+    return 1 + (limits.max_resets + 1) * per_round
+
+
+#: Upper bound on user turns from the first message to resolved or handoff.
+MAX_TURNS = _max_turns()

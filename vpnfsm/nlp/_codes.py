@@ -10,6 +10,7 @@ asked for the code. Numbers glued to versions ("5.1.4"), addresses ("192.168.1.1
 from __future__ import annotations
 
 import re
+
 from vpnfsm.nlp._vocab import Vocabulary, load_vocabulary
 from vpnfsm.nlp.context import Turn
 from vpnfsm.nlp.protocols import Hit

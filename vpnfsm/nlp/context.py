@@ -40,6 +40,7 @@ class Turn:
         state: the machine state name as given (``None`` for a fresh conversation).
         pending: the question the state asks, if its name says.
         flow_intent: the intent of the running flow, if the state belongs to one.
+
     """
 
     state: str | None

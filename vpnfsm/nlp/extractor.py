@@ -48,6 +48,7 @@ class RuleExtractor:
         signal_detector: the :class:`~vpnfsm.nlp.protocols.SignalDetector`.
         choices: per slot, the order a prompt lists its options in, so "the first" can be read
             (defaults to the taxonomy order).
+
     """
 
     def __init__(
@@ -84,6 +85,7 @@ class RuleExtractor:
 
         Raises:
             TypeError: ``text`` is not a string.
+
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")

@@ -33,6 +33,7 @@ class Hit:
     Attributes:
         weight: how sure the rule is (symptoms: 1 generic .. 4 vendor message).
         hint: a client the matched text points to (vendor messages, error codes).
+
     """
 
     value: str

@@ -67,6 +67,12 @@ def decode_session(raw: bytes | str, *, key: str) -> Session:
             not validate. The caller quarantines the raw value.
 
     """
+    try:  # fast path: the current schema parses straight from JSON
+        session = Session.model_validate_json(raw)
+        if session.schema_ == SCHEMA_VERSION:
+            return session
+    except ValidationError:
+        pass
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:

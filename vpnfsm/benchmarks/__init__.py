@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (``vpnfsm bench``); never imported by the runtime."""

@@ -1,0 +1,124 @@
+"""Per-turn and per-extraction cost, side by side with a machine-per-turn design.
+
+Both designs run the same conversations through the same facade, store and
+extractor in one process and one run; only the engine differs. The naive
+engine builds a ``transitions.Machine`` with the model attached on every
+turn, as a chat script that "just uses transitions" would.
+"""
+
+from __future__ import annotations
+
+import gc
+from functools import partial
+from itertools import cycle
+from typing import Any
+
+from transitions import Machine
+
+from vpnfsm._engine import Engine, _machine_config
+from vpnfsm.assistant import Assistant
+from vpnfsm.benchmarks._timing import summarize, time_calls
+from vpnfsm.flows.behaviour import FlowModel
+from vpnfsm.flows.spec import FlowSpec
+from vpnfsm.nlp import RuleExtractor
+
+__all__ = ["CONVERSATIONS", "run_core_bench"]
+
+#: Conversations the turn benchmark replays, each ending in an outcome.
+CONVERSATIONS: tuple[tuple[str, ...], ...] = (
+    ("VPN is not working", "Windows", "GlobalProtect", "it just won't connect", "error 809", "no", "no"),
+    ("AnyConnect on my Mac says login failed", "no code", "yes that fixed it"),
+    ("my vpn keeps dropping", "ubuntu 22.04", "wireguard", "I don't know", "still broken", "works now"),
+    ("FortiClient on Win11 fails with -7200", "no", "agent please"),
+    ("vpn connected but no intranet", "banana", "macOS", "banana", "banana", "no code", "no", "no"),
+)
+
+
+class _OpenModel(FlowModel):
+    # No __slots__: a registered model gets trigger methods injected by transitions.
+    pass
+
+
+class MachinePerTurnEngine(Engine):
+    """The naive design: a fresh ``Machine`` with the model attached, every turn."""
+
+    def __init__(self, spec: FlowSpec, *, auto_transitions: bool = True) -> None:
+        super().__init__(spec)
+        self._auto = auto_transitions
+
+    def fire(self, model: FlowModel, trigger: str) -> None:
+        """Build a machine around ``model`` and fire through it."""
+        opened = _OpenModel(
+            model.spec,
+            state=model.state,
+            slots=model.slots,
+            skipped=model.skipped,
+            reasks=model.reasks,
+            attempts=model.attempts,
+            resets=model.resets,
+            given=model.given,
+        )
+        opened.dont_know, opened.result, opened.said = model.dont_know, model.result, model.said
+        states, transitions = _machine_config(self.spec)
+        machine = Machine(
+            model=opened,
+            states=states,
+            transitions=transitions,
+            initial=model.state,
+            auto_transitions=self._auto,
+            send_event=True,
+            prepare_event=self.machine.prepare_event,
+        )
+        accepted = machine.events[trigger].trigger(opened)
+        while accepted and opened.state in self._transient:
+            accepted = machine.events["advance"].trigger(opened)
+        for name in FlowModel.__slots__:
+            setattr(model, name, getattr(opened, name))
+
+
+def _turn_samples(bot: Assistant, turns: int) -> list[int]:
+    conversations = cycle(CONVERSATIONS)
+    samples: list[int] = []
+    while len(samples) < turns:
+        session_id: str | None = None
+        for message in next(conversations):
+
+            def one(message: str = message) -> None:
+                nonlocal session_id
+                session_id = bot.handle(message, session_id=session_id).session_id
+
+            samples += time_calls(one, count=1)
+    return samples[:turns]
+
+
+def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, Any]:
+    """Measure in-memory turns (both designs, interleaved) and extractions."""
+    fast = Assistant()
+    naive = Assistant()
+    naive.logic.engines = {
+        name: MachinePerTurnEngine(spec) for name, spec in naive.logic.flows.items()
+    }
+    _turn_samples(fast, 200)  # warm caches and imports before measuring
+    _turn_samples(naive, 200)
+    fast_ns: list[int] = []
+    naive_ns: list[int] = []
+    gc.collect()
+    # Interleave in rounds so machine noise hits both designs alike.
+    rounds = 10
+    for _ in range(rounds):
+        fast_ns += _turn_samples(fast, turns // rounds)
+        naive_ns += _turn_samples(naive, turns // rounds)
+    extractor = RuleExtractor()
+    texts = cycle([(m, None) for conv in CONVERSATIONS for m in conv] + [("Windows", "VPN_ASK_OS")])
+    extract_ns: list[int] = []
+    for _ in range(extractions):
+        text, context = next(texts)
+        extract_ns += time_calls(partial(extractor.extract, text, context=context), count=1)
+    fast_summary = summarize(fast_ns)
+    naive_summary = summarize(naive_ns)
+    return {
+        "turn_in_memory": fast_summary,
+        "turn_machine_per_turn": naive_summary,
+        "speedup_median": round(naive_summary["median_us"] / fast_summary["median_us"], 2),
+        "extraction": summarize(extract_ns),
+    }

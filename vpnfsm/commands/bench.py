@@ -1,0 +1,47 @@
+"""``vpnfsm bench``: print timing figures as JSON (core; ``--redis``; ``--http``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+NAME = "bench"
+HELP = "print per-turn and per-extraction timings as JSON (median, p99), side by side with a naive design"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the arguments of ``bench``."""
+    parser.add_argument("--turns", type=int, default=3000, help="turns per design (default 3000)")
+    parser.add_argument(
+        "--redis",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="URL",
+        help="also benchmark the Redis store (no URL: start a temporary redis-server)",
+    )
+    parser.add_argument(
+        "--http", action="store_true", help="also run the HTTP load benchmark (needs the server extra)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the selected benchmarks and print one JSON object."""
+    from vpnfsm.benchmarks.core_bench import run_core_bench
+
+    if args.turns < 100:
+        print("vpnfsm bench: --turns must be at least 100", file=sys.stderr)
+        return 2
+    report: dict[str, Any] = {"core": run_core_bench(turns=args.turns, extractions=args.turns)}
+    if args.redis is not None:
+        from vpnfsm.benchmarks.redis_bench import run_redis_bench
+
+        report["redis"] = run_redis_bench(args.redis or None)
+    if args.http:
+        from vpnfsm.benchmarks.http_bench import run_http_bench
+
+        report["http"] = run_http_bench(None)
+    print(json.dumps(report, indent=2))
+    return 0
