@@ -86,3 +86,8 @@ def test_importing_the_package_does_not_import_graphviz() -> None:
 def test_flows_doc_shows_the_current_mermaid(name: str) -> None:
     doc = (DIAGRAMS.parent / "docs" / "flows.md").read_text(encoding="utf-8")
     assert f"```mermaid\n{to_mermaid(FLOWS[name])}```" in doc
+
+
+def test_readme_shows_the_current_vpn_diagram() -> None:
+    readme = (DIAGRAMS.parent / "README.md").read_text(encoding="utf-8")
+    assert f"```mermaid\n{to_mermaid(FLOWS['vpn'])}```" in readme
