@@ -9,7 +9,7 @@ import pytest
 from tests.flow_support import rename_state
 from vpnfsm.flows.registry import FLOWS, PREVIOUS_VERSIONS
 from vpnfsm.flows.spec import FlowSpec
-from vpnfsm.flows.vpn import CHECK_RESULT, HANDOFF, VPN_FLOW
+from vpnfsm.flows.vpn import CHECK_RESULT, HANDOFF, MAX_TURNS, VPN_FLOW
 from vpnfsm.verify import verify_flow
 
 
@@ -27,8 +27,10 @@ def test_shipped_flow_is_proved(name: str) -> None:
 def test_vpn_bound_is_the_one_the_limits_imply() -> None:
     # 4 questions asked twice each + steps checked with a re-ask on each of
     # two attempts, per round; three rounds (two restarts); the last answer ends it.
+    # The hand-derived MAX_TURNS the core's property test uses is exactly tight.
     report = verify_flow(VPN_FLOW)
     assert report.k == 37
+    assert report.k == MAX_TURNS
 
 
 def _without(spec: FlowSpec, **match: object) -> FlowSpec:
