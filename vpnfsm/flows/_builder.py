@@ -1,4 +1,4 @@
-"""The shape the troubleshooting flows share, as a transition-table builder.
+"""The shape the troubleshooting flows share: their states and transition table.
 
 Ask for each missing fact in order (a fact already known or skipped is not
 asked; a question may also be left out by ``unless`` guards), then give the
@@ -15,21 +15,67 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vpnfsm.flows.spec import TransitionSpec
+from vpnfsm.flows.spec import StateSpec, TransitionSpec
 
-__all__ = ["Question", "troubleshooting_transitions"]
+__all__ = ["Question", "TroubleshootingShape"]
 
 
 @dataclass(frozen=True)
 class Question:
-    """A question state: the slot it asks for and when not to ask it at all."""
+    """A question state: the slot it asks for and when not to ask it at all.
+
+    Its prompt and re-ask messages are ``ask_<slot>`` and ``reask_<slot>``.
+    """
 
     slot: str
     state: str
     unless: tuple[str, ...] = ()
 
 
-def troubleshooting_transitions(
+@dataclass(frozen=True)
+class TroubleshootingShape:
+    """The states of an ask -> steps -> check flow, and the transition table joining them.
+
+    Each shortcut is a partial transition (``dest``, ``conditions``,
+    ``unless``, ``before``); it is tried from the start state and every
+    question, after the questions still needed and before the steps.
+    """
+
+    start: str
+    questions: tuple[Question, ...]
+    give_steps: str
+    check_result: str
+    handoff: str
+    resolved: str
+    shortcuts: tuple[TransitionSpec, ...] = ()
+
+    @property
+    def states(self) -> tuple[StateSpec, ...]:
+        """Every state, in the order a conversation meets them."""
+        return (
+            StateSpec(self.start, transient=True),
+            *(StateSpec(q.state, prompt=f"ask_{q.slot}", reask=f"reask_{q.slot}", asks=q.slot) for q in self.questions),
+            StateSpec(self.give_steps, transient=True, on_enter=("give_steps",)),
+            StateSpec(self.check_result, prompt="check_result", reask="reask_result", checks_result=True),
+            StateSpec(self.handoff, prompt="handoff", outcome="handoff"),
+            StateSpec(self.resolved, prompt="resolved", outcome="resolved"),
+        )
+
+    @property
+    def transitions(self) -> tuple[TransitionSpec, ...]:
+        """The transition table (see the module docstring for the behaviour)."""
+        return _transitions(
+            start=self.start,
+            questions=self.questions,
+            give_steps=self.give_steps,
+            check_result=self.check_result,
+            handoff=self.handoff,
+            resolved=self.resolved,
+            shortcuts=self.shortcuts,
+        )
+
+
+def _transitions(
     *,
     start: str,
     questions: Sequence[Question],
@@ -37,16 +83,13 @@ def troubleshooting_transitions(
     check_result: str,
     handoff: str,
     resolved: str,
-    shortcuts: Sequence[TransitionSpec] = (),
+    shortcuts: Sequence[TransitionSpec],
 ) -> tuple[TransitionSpec, ...]:
-    """The transition table of an ask -> steps -> check flow.
-
-    Each shortcut is a partial transition (``dest``, ``conditions``,
-    ``unless``, ``before``); it is tried from the start state and every
-    question, after the questions still needed and before the steps.
-    """
-
     def routes(source: str, trigger: str) -> list[TransitionSpec]:
+        # Only later questions are route targets: a question is reached once
+        # every earlier fact is known or skipped, and facts are only cleared by
+        # a restart, so a route back could never fire (`vpnfsm verify` found
+        # six such dead transitions when every VPN question routed to every other).
         asked = [q.state for q in questions]
         later = asked[asked.index(source) + 1 :] if source in asked else asked
         table: list[TransitionSpec] = []

@@ -9,8 +9,8 @@ before a person takes over.
 
 from __future__ import annotations
 
-from vpnfsm.flows._builder import Question, troubleshooting_transitions
-from vpnfsm.flows.spec import FlowSpec, Limits, StateSpec
+from vpnfsm.flows._builder import Question, TroubleshootingShape
+from vpnfsm.flows.spec import FlowSpec, Limits
 
 __all__ = ["EMAIL_FLOW"]
 
@@ -22,32 +22,26 @@ CHECK_RESULT = "EMAIL_CHECK_RESULT"
 HANDOFF = "EMAIL_HANDOFF"
 RESOLVED = "EMAIL_RESOLVED"
 
+SHAPE = TroubleshootingShape(
+    start=START,
+    questions=(
+        Question("problem", ASK_PROBLEM),
+        # A full mailbox is a server quota: the app does not change the steps.
+        Question("mail_app", ASK_APP, unless=("fact:problem=mailbox_full",)),
+    ),
+    give_steps=GIVE_STEPS,
+    check_result=CHECK_RESULT,
+    handoff=HANDOFF,
+    resolved=RESOLVED,
+)
+
 EMAIL_FLOW = FlowSpec(
     name="email",
     intent="email",
     title="E-mail troubleshooting",
-    states=(
-        StateSpec(START, transient=True),
-        StateSpec(ASK_PROBLEM, prompt="ask_problem", reask="reask_problem", asks="problem"),
-        StateSpec(ASK_APP, prompt="ask_app", reask="reask_app", asks="mail_app"),
-        StateSpec(GIVE_STEPS, transient=True, on_enter=("give_steps",)),
-        StateSpec(CHECK_RESULT, prompt="check_result", reask="reask_result", checks_result=True),
-        StateSpec(HANDOFF, prompt="handoff", outcome="handoff"),
-        StateSpec(RESOLVED, prompt="resolved", outcome="resolved"),
-    ),
-    initial=START,
-    transitions=troubleshooting_transitions(
-        start=START,
-        questions=(
-            Question("problem", ASK_PROBLEM),
-            # A full mailbox is a server quota: the app does not change the steps.
-            Question("mail_app", ASK_APP, unless=("fact:problem=mailbox_full",)),
-        ),
-        give_steps=GIVE_STEPS,
-        check_result=CHECK_RESULT,
-        handoff=HANDOFF,
-        resolved=RESOLVED,
-    ),
+    states=SHAPE.states,
+    initial=SHAPE.start,
+    transitions=SHAPE.transitions,
     slots=("problem", "mail_app"),
     prepare=("settle_pending",),
     limits=Limits(max_reasks=1, max_attempts=2, max_resets=2),
@@ -98,9 +92,9 @@ EMAIL_FLOW = FlowSpec(
         "not syncing, or it keeps asking for your password?",
         "reask_problem": "Sorry, I didn't get that. Is it a full mailbox, mail not arriving, "
         'mail not sending, syncing, or password prompts? ("I don\'t know" is fine too.)',
-        "ask_app": "Which mail app do you use: Outlook on a computer, Outlook on the web, the phone's mail "
+        "ask_mail_app": "Which mail app do you use: Outlook on a computer, Outlook on the web, the phone's mail "
         "app, Apple Mail or Thunderbird?",
-        "reask_app": "Which app do you read mail in (Outlook, Outlook on the web, phone, Apple Mail, "
+        "reask_mail_app": "Which app do you read mail in (Outlook, Outlook on the web, phone, Apple Mail, "
         'Thunderbird)? ("I don\'t know" is fine too.)',
         "check_result": "Is your mail working again? Please answer yes or no.",
         "reask_result": "Did that fix your mail? A simple yes or no helps me decide what to do next.",

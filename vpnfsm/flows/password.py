@@ -11,8 +11,8 @@ verify their identity, so the flow escalates at once (reason
 
 from __future__ import annotations
 
-from vpnfsm.flows._builder import Question, troubleshooting_transitions
-from vpnfsm.flows.spec import FlowSpec, Limits, StateSpec
+from vpnfsm.flows._builder import Question, TroubleshootingShape
+from vpnfsm.flows.spec import FlowSpec, Limits
 
 __all__ = ["PASSWORD_FLOW"]
 
@@ -24,40 +24,34 @@ CHECK_RESULT = "PWD_CHECK_RESULT"
 HANDOFF = "PWD_HANDOFF"
 RESOLVED = "PWD_RESOLVED"
 
+SHAPE = TroubleshootingShape(
+    start=START,
+    questions=(
+        Question("problem", ASK_PROBLEM),
+        # A locked account unlocks by waiting: the recovery method does not matter.
+        Question("recovery", ASK_RECOVERY, unless=("fact:problem=locked",)),
+    ),
+    give_steps=GIVE_STEPS,
+    check_result=CHECK_RESULT,
+    handoff=HANDOFF,
+    resolved=RESOLVED,
+    shortcuts=(
+        {
+            "dest": HANDOFF,
+            "conditions": ["fact:recovery=none"],
+            "unless": ["fact:problem=locked"],
+            "before": ["reason:identity_check"],
+        },
+    ),
+)
+
 PASSWORD_FLOW = FlowSpec(
     name="password",
     intent="password_reset",
     title="Password reset and account lock-out",
-    states=(
-        StateSpec(START, transient=True),
-        StateSpec(ASK_PROBLEM, prompt="ask_problem", reask="reask_problem", asks="problem"),
-        StateSpec(ASK_RECOVERY, prompt="ask_recovery", reask="reask_recovery", asks="recovery"),
-        StateSpec(GIVE_STEPS, transient=True, on_enter=("give_steps",)),
-        StateSpec(CHECK_RESULT, prompt="check_result", reask="reask_result", checks_result=True),
-        StateSpec(HANDOFF, prompt="handoff", outcome="handoff"),
-        StateSpec(RESOLVED, prompt="resolved", outcome="resolved"),
-    ),
-    initial=START,
-    transitions=troubleshooting_transitions(
-        start=START,
-        questions=(
-            Question("problem", ASK_PROBLEM),
-            # A locked account unlocks by waiting: the recovery method does not matter.
-            Question("recovery", ASK_RECOVERY, unless=("fact:problem=locked",)),
-        ),
-        give_steps=GIVE_STEPS,
-        check_result=CHECK_RESULT,
-        handoff=HANDOFF,
-        resolved=RESOLVED,
-        shortcuts=(
-            {
-                "dest": HANDOFF,
-                "conditions": ["fact:recovery=none"],
-                "unless": ["fact:problem=locked"],
-                "before": ["reason:identity_check"],
-            },
-        ),
-    ),
+    states=SHAPE.states,
+    initial=SHAPE.start,
+    transitions=SHAPE.transitions,
     slots=("problem", "recovery"),
     prepare=("settle_pending",),
     limits=Limits(max_reasks=1, max_attempts=2, max_resets=2),

@@ -9,8 +9,8 @@ at any time, and "start over" begins again (a bounded number of times).
 
 from __future__ import annotations
 
-from vpnfsm.flows._builder import Question, troubleshooting_transitions
-from vpnfsm.flows.spec import FlowSpec, Limits, StateSpec
+from vpnfsm.flows._builder import Question, TroubleshootingShape
+from vpnfsm.flows.spec import FlowSpec, Limits
 
 __all__ = ["MAX_TURNS", "VPN_FLOW"]
 
@@ -32,34 +32,22 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
     ("error_code", ASK_ERROR_CODE),
 )
 
+SHAPE = TroubleshootingShape(
+    start=START,
+    questions=tuple(Question(slot, state) for slot, state in QUESTIONS),
+    give_steps=GIVE_STEPS,
+    check_result=CHECK_RESULT,
+    handoff=HANDOFF,
+    resolved=RESOLVED,
+)
+
 VPN_FLOW = FlowSpec(
     name="vpn",
     intent="vpn",
     title="VPN troubleshooting",
-    states=(
-        StateSpec(START, transient=True),
-        StateSpec(ASK_OS, prompt="ask_os", reask="reask_os", asks="os"),
-        StateSpec(ASK_CLIENT, prompt="ask_client", reask="reask_client", asks="client"),
-        StateSpec(ASK_SYMPTOM, prompt="ask_symptom", reask="reask_symptom", asks="symptom"),
-        StateSpec(ASK_ERROR_CODE, prompt="ask_error_code", reask="reask_error_code", asks="error_code"),
-        StateSpec(GIVE_STEPS, transient=True, on_enter=("give_steps",)),
-        StateSpec(CHECK_RESULT, prompt="check_result", reask="reask_result", checks_result=True),
-        StateSpec(HANDOFF, prompt="handoff", outcome="handoff"),
-        StateSpec(RESOLVED, prompt="resolved", outcome="resolved"),
-    ),
-    initial=START,
-    # Only later questions are route targets: a question is reached once every
-    # earlier fact is known or skipped, and facts are only cleared by a
-    # restart, so a route back could never fire (`vpnfsm verify` found six such
-    # dead transitions when every question routed to every other one).
-    transitions=troubleshooting_transitions(
-        start=START,
-        questions=tuple(Question(slot, state) for slot, state in QUESTIONS),
-        give_steps=GIVE_STEPS,
-        check_result=CHECK_RESULT,
-        handoff=HANDOFF,
-        resolved=RESOLVED,
-    ),
+    states=SHAPE.states,
+    initial=SHAPE.start,
+    transitions=SHAPE.transitions,
     slots=("os", "client", "symptom", "error_code"),
     prepare=("settle_pending",),
     limits=Limits(max_reasks=1, max_attempts=2, max_resets=2),
@@ -67,20 +55,19 @@ VPN_FLOW = FlowSpec(
     messages={
         "ask_os": "Which operating system is the device on (Windows, macOS, Linux, iOS, Android, ChromeOS)?",
         "reask_os": "Sorry, I didn't catch the operating system. Is it Windows, macOS, Linux, iOS, "
-        "Android or ChromeOS? (\"I don't know\" is fine too.)",
+        'Android or ChromeOS? ("I don\'t know" is fine too.)',
         "ask_client": "Which VPN app do you use (for example GlobalProtect, Cisco Secure Client/AnyConnect, "
         "FortiClient, OpenVPN, WireGuard, or the VPN built into Windows)?",
         "reask_client": "I didn't recognise that VPN app. What is the name of the app you connect with? "
-        "(\"I don't know\" is fine too.)",
+        '("I don\'t know" is fine too.)',
         "ask_symptom": "What happens exactly: it won't connect, the login is rejected, the second factor "
         "fails, a certificate warning, connected but nothing reachable, names don't resolve, it keeps "
         "dropping, it's slow, or the app itself fails?",
-        "reask_symptom": "Could you describe what you see in a few words, e.g. \"stuck on connecting\" or "
-        "\"connected but can't reach the intranet\"?",
+        "reask_symptom": 'Could you describe what you see in a few words, e.g. "stuck on connecting" or '
+        '"connected but can\'t reach the intranet"?',
         "ask_error_code": "Does it show an error code or message? If so, please type it (e.g. 809 or -7200); "
-        "otherwise say \"no code\".",
-        "reask_error_code": "I couldn't find an error code in that. Please type just the code, or say "
-        "\"no code\".",
+        'otherwise say "no code".',
+        "reask_error_code": 'I couldn\'t find an error code in that. Please type just the code, or say "no code".',
         "check_result": "Did that fix it? Please answer yes or no.",
         "reask_result": "Did the steps fix the problem? A simple yes or no helps me decide what to do next.",
         "restart": "OK, let's start over.",
