@@ -166,7 +166,7 @@ class TurnLogic:
                 )
                 if spec is None or switching:
                     self._clear_flow(session)
-            session.tail.append(TailLine.model_construct(at=now, text=stored_text, state=state_before))
+            session.tail.append(TailLine(at=now, text=stored_text, state=state_before))
             del session.tail[:-TAIL_CAP]
             if session.flow is not None and session.outcome is None:
                 running = self._running_spec(session)
@@ -187,12 +187,12 @@ class TurnLogic:
             session=session,
             expected_version=expected_version,
             history=[
-                HistoryEntry.model_construct(at=now, role="user", text=stored_text, state=state_before),
+                HistoryEntry(at=now, role="user", text=stored_text, state=state_before),
             ],
         )
         if notice is not None:
             text = _NOTICES[notice] + "\n\n" + text
-        plan.history.append(HistoryEntry.model_construct(at=now, role="bot", text=text, state=session.state))
+        plan.history.append(HistoryEntry(at=now, role="bot", text=text, state=session.state))
         if session.outcome == "handoff" and state_before != session.state:
             summary = build_summary(session)
             plan.outbox.append(
@@ -218,9 +218,7 @@ class TurnLogic:
     ) -> Reply:
         """The :class:`Reply` for a session after a turn."""
         handed_off = session.outcome == "handoff"
-        # Every field comes from a validated session or from this module, so
-        # the reply is built without re-validating (a hot-path saving).
-        return Reply.model_construct(
+        return Reply(
             session_id=session.id,
             reply=text,
             intent=intent,

@@ -13,14 +13,15 @@ import re
 
 from vpnfsm.nlp._vocab import Vocabulary, load_vocabulary
 from vpnfsm.nlp.context import Turn
-from vpnfsm.nlp.protocols import Hit
+from vpnfsm.nlp.protocols import Hit, Message
 
 __all__ = ["CodeMatcher", "implied_client"]
 
+_DIGIT = re.compile(r"\d")
 _NUMBER = r"(?:0x[0-9a-f]{4,8}|-?\d{1,10})"
 # "error 809", "error code: 691", "code=13801", "err #720", "error number -14".
 _CUED = re.compile(
-    r"(?<![a-z])(?P<cue>error|err|errno|code|fehler|erreur|status)s?"
+    r"(?<![a-z])(?P<cue>error|err|code|fehler|erreur|status)s?\b"
     r"(?:\s*(?:code|no\.?|number|num|#|id))?\s*(?:is|was|of|=|:|#|-(?=\s)|\()?\s*[:#(\[]?\s*"
     rf"(?P<num>{_NUMBER})(?![\w.,:/]?\d)(?![a-z%°])"
 )
@@ -40,7 +41,7 @@ _NOT_CODE_BEFORE = re.compile(
     r"\s*[:#]?\s*$"
 )
 _NOT_CODE_AFTER = re.compile(
-    r"^\s*(?:%|percent|ms|s\b|sec|secs|seconds?|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|"
+    r"\s*(?:%|percent|ms|s\b|sec|secs|seconds?|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|"
     r"times|x\b|mb|gb|kb|tb|mbps|kbps|gbps|px|users?|people|am\b|pm\b|dpi|hz|ghz|mhz|°|degrees|"
     r"tries|attempts|retries|devices?|laptops?|machines?|pcs?|computers?|sites?|of\b|/\d|lts|"
     r"bit|bits|bytes?|inch|mm|cm|gb|ram|cores?|monitors?)"
@@ -48,7 +49,7 @@ _NOT_CODE_AFTER = re.compile(
 # Cue words that do not introduce an error code ("verification code 123456").
 _OTHER_CODE = re.compile(
     r"(?:verification|authenticator|auth|otp|one[- ]time|security|sms|mfa|2fa|zip|area|postal|pin|"
-    r"access|activation|qr|source|country|promo|discount|tracking|bar|status\s+page|country)\s*$"
+    r"exit|return|access|activation|qr|source|country|promo|discount|tracking|bar|status\s+page)\s*$"
 )
 _WINDOWS_CONTEXT = re.compile(
     r"\bwindows\b|\bwin\s?1[01]\b|\bw1[01]\b|\bras\b|\brasdial\b|\bbuilt[- ]?in\b|\bnative\b|\bikev2\b|"
@@ -56,15 +57,20 @@ _WINDOWS_CONTEXT = re.compile(
 )
 
 
+# Gate keys (first four letters) of the cue words: no cue word, no cue scan.
+_CUE_KEYS = frozenset({"erro", "err", "code", "fehl", "erre", "stat"})
+_SHAPES = ((_HEX, "code:hresult"), (_PARENS, "code:parenthesized"), (_AFTER, "code:before-error"))
+
+
 def _normalize(raw: str) -> str:
-    """A code as products show it: "0x" + upper-case hex digits, or the plain number."""
+    """Normalize a code as products show it: "0x" + upper-case hex digits, or the plain number."""
     if raw.startswith("0x"):
         return "0x" + raw[2:].upper()
     return raw
 
 
 def implied_client(code: str, family: str | None, folded: str) -> str | None:
-    """The client a code points to, conservatively.
+    """Return the client a code points to, conservatively.
 
     Windows RAS/IKE codes mean the built-in client only when the text speaks of Windows or a
     built-in profile; FortiClient's documented negative codes mean FortiClient.
@@ -90,19 +96,23 @@ class CodeMatcher:
             return ("windows_ras", "")
         return found
 
-    def find(self, text: str, folded: str, turn: Turn) -> Hit | None:
+    def find(self, msg: Message, turn: Turn) -> Hit | None:
         """Return the first error code in the message (value normalized), or ``None``."""
-        if not any(ch.isdigit() for ch in folded):
+        folded = msg.folded
+        if not _DIGIT.search(folded):
             return None
-        for match in _CUED.finditer(folded):
+        cued = _CUED.finditer(folded) if not _CUE_KEYS.isdisjoint(msg.keys) else ()
+        for match in cued:
             start = match.start("cue")
             if _OTHER_CODE.search(folded, max(0, start - 25), start):
                 continue
             num = match.group("num")
             if not num.startswith(("0x", "-")) and len(num) == 4 and num.startswith(("19", "20")):
                 continue  # "error since 2024" style years
+            if num.strip("-0") == "" or _NOT_CODE_AFTER.match(folded, match.end("num")):
+                continue  # "error code 0" is success; "an error 5 minutes after" is a time
             return self._hit(num, "code:cued", match.start("num"), match.end("num"), folded)
-        for pattern, rule in ((_HEX, "code:hresult"), (_PARENS, "code:parenthesized"), (_AFTER, "code:before-error")):
+        for pattern, rule in _SHAPES:
             found = pattern.search(folded)
             if found:
                 return self._hit(found.group("num"), rule, found.start("num"), found.end("num"), folded)
@@ -135,6 +145,6 @@ class CodeMatcher:
         return Hit(code, rule, start, end, weight=2 if symptom else 0, hint=hint)
 
     def implied_symptom(self, code: str) -> str | None:
-        """The symptom a documented code means, if any."""
+        """Return the symptom a documented code means, if any."""
         found = self.family(code)
         return found[1] or None if found else None

@@ -1,7 +1,7 @@
 """Rule-based matchers for the ``os`` and ``client`` slots.
 
-Each alias or pattern in ``vocab.toml`` is one alternative of a single compiled regex, so a
-message is scanned once per slot. Mentions are then read in context: a negated mention
+Literal aliases are looked up word by word and patterns run behind word gates (see
+:mod:`vpnfsm.nlp._rules`). Mentions are then read in context: a negated mention
 ("not windows") is dropped, a correction ("actually it's a mac") wins, a mention after
 "works fine on" is only a fallback, and a higher ``priority`` beats a lower one.
 """
@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vpnfsm.nlp._fuzzy import fuzzy_hits
-from vpnfsm.nlp._vocab import AliasRule, Vocabulary, alias_regex, load_vocabulary
+from vpnfsm.nlp._rules import AliasIndex, GatedRules
+from vpnfsm.nlp._vocab import AliasRule, Vocabulary, load_vocabulary
 from vpnfsm.nlp.context import Turn
-from vpnfsm.nlp.protocols import Hit
+from vpnfsm.nlp.protocols import Hit, Message
 
-__all__ = ["DEFAULT_CHOICES", "ClientMatcher", "OsMatcher", "compile_alternatives"]
+__all__ = ["DEFAULT_CHOICES", "ClientMatcher", "OsMatcher", "ordinal_choice"]
 
 #: The order options are offered in when a prompt lists them ("the first" = the first here).
 DEFAULT_CHOICES: dict[str, tuple[str, ...]] = {
@@ -34,10 +35,10 @@ DEFAULT_CHOICES: dict[str, tuple[str, ...]] = {
 
 # "not", "isn't", "don't use", "instead of" ... right before a mention negates it.
 _NEGATED_BEFORE = re.compile(
-    r"(?:\bnot|\bno|n['’]t|\bnever|\binstead\s+of|\brather\s+than|\bother\s+than|\bexcept"
+    r"(?:\bnot|\bno|n['\u2019]t|\bnever|\binstead\s+of|\brather\s+than|\bother\s+than|\bexcept"
     r"|\bswitched\s+(?:away\s+)?from|\bmoved\s+(?:away\s+)?from|\bmigrated\s+from|\bused\s+to\s+(?:use|be\s+on|have)"
     r"|\bno\s+longer)"
-    r"(?:\s+(?:on|using|use|an?|the|my|with|from|running|it['’]?s|is|a|really|even|any|have|got))*\s*[,:]?\s*$"
+    r"(?:\s+(?:on|using|use|an?|the|my|with|from|running|it['\u2019]?s|is|a|really|even|any|have|got))*\s*$"
 )
 # "works on X but not on Y": the "not" is about working, Y is the device with the problem.
 _BUT_NOT_BEFORE = re.compile(r"\bbut\s+not\s+(?:on\s+|with\s+|from\s+|in\s+)?(?:my\s+|the\s+)?$")
@@ -45,11 +46,16 @@ _WORKS_ON_BEFORE = re.compile(
     r"\b(?:works?|working|worked|fine|ok|okay)\s+(?:fine\s+|ok\s+|okay\s+|well\s+|perfectly\s+)?"
     r"(?:on|with|from|in)\s+(?:my\s+|the\s+|a\s+)?$"
 )
+# Cheap substring tests that must pass before the negation / "works on" regexes run.
+_NEGATION_HINTS = (
+    "no", "n't", "n\u2019t", "never", "instead", "rather", "other", "except", "from", "used to",
+)
+_WORKS_HINTS = frozenset({"works", "work", "working", "worked", "fine", "ok", "okay", "well", "perfectly"})
 _CORRECTION = re.compile(
-    r"\b(?:actually|i\s+mean|sorry|correction|wait|oops|my\s+bad|scratch\s+that|rather)\b"
+    r"\b(?:actually|i\s+mean|sorry|correction|wait|oops|my\s+bad|scratch\s+that|rather)\b|\bno\s*[,!.;:-]"
 )
 _ORDINAL = re.compile(
-    r"^\W*(?:it['’]?s\s+|i\s+(?:use|have|picked?|chose)\s+)?(?:the\s+)?(?:(?:option|number|choice|no\.?)\s*#?\s*)?"
+    r"^\W*(?:it['\u2019]?s\s+|i\s+(?:use|have|picked?|chose)\s+)?(?:the\s+)?(?:(?:option|number|choice|no\.?)\s*#?\s*)?"
     r"(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th|last|#?[1-6])"
     r"(?:\s+(?:one|option|choice))?\W*$"
 )
@@ -60,13 +66,7 @@ _ORDINAL_INDEX = {
 _BEFORE_WINDOW = 30
 
 
-def compile_alternatives(sources: Sequence[str]) -> re.Pattern[str]:
-    """One regex whose alternatives are ``sources``, each in a group named ``r<index>``."""
-    return re.compile("|".join(f"(?P<r{i}>{source})" for i, source in enumerate(sources)))
-
-
-@dataclass(frozen=True, slots=True)
-class _Mention:
+class _Mention(NamedTuple):
     rule: AliasRule
     start: int
     end: int
@@ -74,22 +74,37 @@ class _Mention:
     corrected: bool
 
 
-def _read_mentions(
-    pattern: re.Pattern[str], rules: Sequence[AliasRule], folded: str
-) -> list[_Mention]:
+def _read_mentions(found: list[tuple[AliasRule, int, int]], folded: str) -> list[_Mention]:
+    """Drop negated mentions; mark the ones after a correction and after "works fine on"."""
     mentions: list[_Mention] = []
-    correction = _CORRECTION.search(folded)
-    correction_at = correction.end() if correction else len(folded) + 1
-    for match in pattern.finditer(folded):
-        start = match.start()
-        before = folded[max(0, start - _BEFORE_WINDOW) : start]
-        if _NEGATED_BEFORE.search(before) and not _BUT_NOT_BEFORE.search(before):
+    correction_at = len(folded) + 1
+    if found and len(found) > 1:
+        correction = _CORRECTION.search(folded)
+        correction_at = correction.end() if correction else correction_at
+    last_start = -1
+    for rule, start, end in found:
+        if start == last_start:
+            continue  # "windows 10" as pattern and "windows" as alias: one mention
+        last_start = start
+        window = max(0, start - _BEFORE_WINDOW)
+        if negated_before(folded, window, start) and not (
+            "but" in folded[window:start] and _BUT_NOT_BEFORE.search(folded, window, start)
+        ):
             continue
-        rule = rules[int((match.lastgroup or "r0")[1:])]
-        mentions.append(
-            _Mention(rule, start, match.end(), bool(_WORKS_ON_BEFORE.search(before)), start >= correction_at)
+        before = folded[window:start]
+        demoted = bool(_WORKS_HINTS.intersection(before.split())) and (
+            _WORKS_ON_BEFORE.search(folded, window, start) is not None
         )
+        mentions.append(_Mention(rule, start, end, demoted, start >= correction_at))
     return mentions
+
+
+def negated_before(folded: str, window: int, start: int) -> bool:
+    """Whether a negation ("not", "isn't", "instead of" ...) ends right before ``start``."""
+    before = folded[window:start]
+    if not any(hint in before for hint in _NEGATION_HINTS):
+        return False  # the common case, decided by a few substring tests
+    return _NEGATED_BEFORE.search(folded, window, start) is not None
 
 
 def _best(mentions: list[_Mention]) -> _Mention | None:
@@ -103,12 +118,14 @@ def _best(mentions: list[_Mention]) -> _Mention | None:
     return next(m for m in pool if m.rule.priority == top)
 
 
-def _ordinal_choice(folded: str, order: Sequence[str]) -> tuple[str, int, int] | None:
+def ordinal_choice(folded: str, order: Sequence[str]) -> tuple[str, int, int] | None:
+    """Read "the first", "2nd", "option 3", "last" as a pick from ``order``: (label, start, end)."""
     match = _ORDINAL.match(folded)
     if not match or not order:
         return None
     word = match.group(1).lstrip("#")
-    index = len(order) - 1 if word == "last" else _ORDINAL_INDEX.get(word, int(word) - 1 if word.isdigit() else 0)
+    fallback = int(word) - 1 if word.isdigit() else 0
+    index = len(order) - 1 if word == "last" else _ORDINAL_INDEX.get(word, fallback)
     if index >= len(order):
         return None
     return order[index], match.start(1), match.end(1)
@@ -120,25 +137,33 @@ class _AliasMatcher:
     field: str
 
     def __init__(self, rules: Sequence[AliasRule], choices: Sequence[str]) -> None:
-        # Longer sources first: at one position "cisco secure client" beats "cisco".
-        self._rules = tuple(sorted(rules, key=lambda r: -len(r.literal or r.source)))
-        self._pattern = compile_alternatives([r.source for r in self._rules])
+        self._index = AliasIndex(rules)
+        self._patterns: GatedRules[AliasRule] = GatedRules([r for r in rules if r.literal is None])
         self._choices = tuple(choices)
 
-    def _exact(self, folded: str) -> Hit | None:
-        best = _best(_read_mentions(self._pattern, self._rules, folded))
+    def _exact(self, msg: Message) -> Hit | None:
+        found = [(m.rule, m.start, m.end) for m in self._index.find(msg)]
+        gates = self._patterns.open(msg)
+        if not found and not gates:
+            return None
+        for gate in gates:
+            for match in gate.pattern.finditer(msg.folded):
+                found.append((gate.rule, match.start(), match.end()))
+        if len(found) > 1:
+            found.sort(key=lambda item: (item[1], -item[2]))
+        best = _best(_read_mentions(found, msg.folded))
         if best is None:
             return None
         return Hit(best.rule.label, best.rule.id, best.start, best.end)
 
-    def _fallbacks(self, folded: str, turn: Turn) -> Hit | None:
+    def _fallbacks(self, msg: Message, turn: Turn) -> Hit | None:
+        folded = msg.folded
         if turn.pending == self.field:
-            choice = _ordinal_choice(folded, self._choices)
+            choice = ordinal_choice(folded, self._choices)
             if choice:
                 return Hit(choice[0], f"{self.field}:choice:ordinal", choice[1], choice[2])
-        for label, name, start, end in fuzzy_hits(folded, self.field):
-            before = folded[max(0, start - _BEFORE_WINDOW) : start]
-            if not _NEGATED_BEFORE.search(before):
+        for label, name, start, end in fuzzy_hits(msg, self.field):
+            if not negated_before(folded, max(0, start - _BEFORE_WINDOW), start):
                 return Hit(label, f"{self.field}:{label}:fuzzy:{name}", start, end, weight=1)
         return None
 
@@ -154,17 +179,17 @@ class OsMatcher(_AliasMatcher):
         super().__init__(vocab.os_rules, choices or DEFAULT_CHOICES["os"])
         self._short = tuple((r, re.compile(r.source)) for r in vocab.os_short_answers)
 
-    def match(self, text: str, folded: str, turn: Turn, known: Mapping[str, str]) -> Hit | None:
+    def match(self, msg: Message, turn: Turn, known: Mapping[str, str]) -> Hit | None:
         """Return the OS the message names, reading bare versions as answers at ``*_ASK_OS``."""
-        hit = self._exact(folded)
+        hit = self._exact(msg)
         if hit is not None:
             return hit
         if turn.pending == "os":
             for rule, pattern in self._short:
-                found = pattern.search(folded)
+                found = pattern.search(msg.folded)
                 if found:
                     return Hit(rule.label, rule.id, found.start(), found.end())
-        return self._fallbacks(folded, turn)
+        return self._fallbacks(msg, turn)
 
 
 class ClientMatcher(_AliasMatcher):
@@ -176,31 +201,34 @@ class ClientMatcher(_AliasMatcher):
         """Compile the client vocabulary (``vocab`` defaults to the packaged ``vocab.toml``)."""
         vocab = vocab or load_vocabulary()
         super().__init__(vocab.client_rules, choices or DEFAULT_CHOICES["client"])
-        aliases = sorted(vocab.builtin_aliases, key=len, reverse=True)
-        self._builtin_aliases = tuple(aliases)
-        self._builtin = compile_alternatives([alias_regex(a) for a in aliases])
+        self._builtin = AliasIndex(
+            [
+                AliasRule(f"client:builtin:{alias}", "builtin", "", literal=alias)
+                for alias in vocab.builtin_aliases
+            ]
+        )
         self._by_os = vocab.builtin_by_os
         self._default = vocab.builtin_default
 
-    def match(self, text: str, folded: str, turn: Turn, known: Mapping[str, str]) -> Hit | None:
+    def match(self, msg: Message, turn: Turn, known: Mapping[str, str]) -> Hit | None:
         """Return the client the message names; the OS decides what "built-in" means."""
-        hit = self._exact(folded)
+        hit = self._exact(msg)
         if hit is not None:
             return hit
-        builtin = self._match_builtin(folded, known.get("os"))
+        builtin = self._match_builtin(msg, known.get("os"))
         if builtin is not None:
             return builtin
-        return self._fallbacks(folded, turn)
+        return self._fallbacks(msg, turn)
 
-    def _match_builtin(self, folded: str, os_label: str | None) -> Hit | None:
-        for match in self._builtin.finditer(folded):
-            alias = self._builtin_aliases[int((match.lastgroup or "r0")[1:])]
-            before = folded[max(0, match.start() - _BEFORE_WINDOW) : match.start()]
-            if _NEGATED_BEFORE.search(before):
+    def _match_builtin(self, msg: Message, os_label: str | None) -> Hit | None:
+        folded = msg.folded
+        for mention in self._builtin.find(msg):
+            if negated_before(folded, max(0, mention.start - _BEFORE_WINDOW), mention.start):
                 continue
+            alias = mention.rule.literal or ""
             label = self._by_os.get(os_label) if os_label else None
             if label is None and alias in self._default:
                 label = "windows_builtin"
             if label is not None:
-                return Hit(label, f"client:builtin:{alias}", match.start(), match.end())
+                return Hit(label, mention.rule.id, mention.start, mention.end)
         return None

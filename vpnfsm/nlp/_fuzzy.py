@@ -1,25 +1,25 @@
 """Typo-tolerant lookup of product and OS names ("anyconect", "globalprotct", "ubunto").
 
 Only words of five letters or more are tried, only against names of six letters or more,
-the first letter must match and ordinary English words near a name are never taken — so
+the first two letters must match and ordinary English words near a name are never taken — so
 "forth", "grape", "open" or "window" stay words. Results are cached per word: the function
 is pure, so the cache is safe to share between threads.
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from vpnfsm.nlp._vocab import load_vocabulary
+from vpnfsm.nlp.protocols import Message
 
 __all__ = ["fuzzy_hits"]
 
-_WORD = re.compile(r"[a-z][a-z0-9]{3,}")
 _MIN_WORD = 5
 _MIN_TARGET = 6
+_MIN_JOIN_PART = 3
 
 
 def _buckets() -> dict[str, tuple[tuple[str, str, str], ...]]:
@@ -31,12 +31,14 @@ def _buckets() -> dict[str, tuple[tuple[str, str, str], ...]]:
 
 
 _BUCKETS = _buckets()
+# Typos keep the first two letters in practice; this set filters words before any distance.
+_PREFIXES = frozenset(name[:2] for items in _BUCKETS.values() for name, _, _ in items)
 _STOP = load_vocabulary().fuzzy_stopwords
 
 
 @lru_cache(maxsize=16384)
 def _lookup(word: str) -> tuple[str, str, str] | None:
-    """The (name, field, label) a word is a typo of, or ``None``."""
+    """Return the (name, field, label) a word is a typo of, or ``None``."""
     if len(word) < _MIN_WORD or word in _STOP:
         return None
     best: tuple[int, tuple[str, str, str]] | None = None
@@ -50,21 +52,36 @@ def _lookup(word: str) -> tuple[str, str, str] | None:
     return best[1] if best else None
 
 
-def fuzzy_hits(folded: str, field: str) -> list[tuple[str, str, int, int]]:
+def fuzzy_hits(msg: Message, field: str) -> list[tuple[str, str, int, int]]:
     """Typo matches for one field as (label, name, start, end), in text order.
 
     Two neighbouring words are also tried joined, for "global protct" or "any conect".
+    The matches of all fields are computed once per message and kept in ``msg.memo``.
     """
-    hits: list[tuple[str, str, int, int]] = []
-    previous: re.Match[str] | None = None
-    for match in _WORD.finditer(folded):
-        word = match.group()
-        found = _lookup(word)
-        start = match.start()
-        if found is None and previous is not None and previous.end() + 1 == start:
-            found = _lookup(previous.group() + word)
-            start = previous.start() if found else start
-        if found is not None and found[1] == field:
-            hits.append((found[2], found[0], start, match.end()))
-        previous = match
+    cached = msg.memo.get("fuzzy")
+    if cached is None:
+        cached = _all_hits(msg)
+        msg.memo["fuzzy"] = cached
+    assert isinstance(cached, list)
+    return [(label, name, start, end) for hit_field, label, name, start, end in cached if hit_field == field]
+
+
+def _all_hits(msg: Message) -> list[tuple[str, str, str, int, int]]:
+    hits: list[tuple[str, str, str, int, int]] = []
+    words = msg.words
+    prefixes = _PREFIXES
+    for i, word in enumerate(words):
+        found = None
+        joined = False
+        if len(word) >= _MIN_WORD and word[:2] in prefixes and word not in _STOP:
+            found = _lookup(word)
+        if found is None and i and len(word) >= _MIN_JOIN_PART and words[i - 1][:2] in prefixes:
+            found = _lookup(words[i - 1] + word)
+            joined = found is not None
+        if found is not None:
+            tokens = msg.tokens
+            if joined and tokens[i - 1][2] + 1 != tokens[i][1]:
+                continue  # only words separated by one character read as one name
+            first = tokens[i - 1][1] if joined else tokens[i][1]
+            hits.append((found[1], found[2], found[0], first, tokens[i][2]))
     return hits

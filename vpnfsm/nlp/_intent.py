@@ -7,27 +7,14 @@ own ("also my outlook won't sync" during the VPN flow is e-mail).
 
 from __future__ import annotations
 
-import re
-
-from vpnfsm.nlp._vocab import Vocabulary, load_vocabulary
+from vpnfsm.nlp._rules import GatedRules
+from vpnfsm.nlp._vocab import Vocabulary, WeightedRule, load_vocabulary
 from vpnfsm.nlp.context import Turn
-from vpnfsm.nlp.protocols import Facts, Hit
+from vpnfsm.nlp.protocols import Facts, Hit, Message
 
 __all__ = ["RuleIntentClassifier"]
 
-_Cues = tuple[tuple[str, re.Pattern[str]], ...]
-
-
-def _compile(pairs: tuple[tuple[str, str], ...]) -> _Cues:
-    return tuple((rule_id, re.compile(source)) for rule_id, source in pairs)
-
-
-def _first(cues: _Cues, folded: str) -> Hit | None:
-    for rule_id, pattern in cues:
-        found = pattern.search(folded)
-        if found:
-            return Hit("", rule_id, found.start(), found.end())
-    return None
+_Cues = GatedRules[WeightedRule]
 
 
 def _as(hit: Hit, intent: str) -> Hit:
@@ -38,44 +25,40 @@ class RuleIntentClassifier:
     """Classifies intents from the cue phrases of ``vocab.toml`` and the entities found."""
 
     def __init__(self, vocab: Vocabulary | None = None) -> None:
-        """Compile the intent cues of ``vocab``."""
+        """Compile the intent cues of ``vocab`` (one gated rule set, labelled by cue group)."""
         rules = (vocab or load_vocabulary()).intent_rules
-        self._vpn_strong = _compile(rules["vpn_strong"])
-        self._vpn_weak = _compile(rules["vpn_weak"])
-        self._email = _compile(rules["email"])
-        self._pwd_strong = _compile(rules["password_strong"])
-        self._pwd_weak = _compile(rules["password_weak"])
-        self._non_vpn = _compile(rules["non_vpn_objects"])
+        self._cues: _Cues = GatedRules([rule for group in rules.values() for rule in group])
 
-    def classify(self, text: str, folded: str, turn: Turn, facts: Facts) -> Hit:
+    def classify(self, msg: Message, turn: Turn, facts: Facts) -> Hit:
         """Return the intent hit; its span is the cue that decided, empty for a default."""
-        vpn = self._vpn_cue(folded, facts)
-        email = _first(self._email, folded)
-        pwd_strong = _first(self._pwd_strong, folded)
+        found = self._cues.first_by_label(msg)
+        cues = {label: Hit("", rule.id, m.start(), m.end()) for label, (rule, m) in found.items()}
+        vpn = self._vpn_cue(cues.get("vpn_strong"), facts)
+        email = cues.get("email")
+        pwd_strong = cues.get("password_strong")
         flow = turn.flow_intent
         if flow is not None:
-            return self._in_flow(folded, turn, flow, vpn, email, pwd_strong)
+            return self._in_flow(flow, vpn, email, pwd_strong, turn)
         if pwd_strong and facts.client is None and facts.error_code is None and not email:
             return _as(pwd_strong, "password_reset")
-        if vpn is not None:
-            return vpn
+        if vpn is not None and not (email and ":from-code:" in vpn.rule):
+            return vpn  # an error code alone does not beat a mail cue ("Outlook error 0x800CCC0E")
         if email:
             return _as(email, "email")
         if pwd_strong:
             return _as(pwd_strong, "password_reset")
-        pwd_weak = _first(self._pwd_weak, folded)
-        if pwd_weak:
-            return _as(pwd_weak, "password_reset")
-        weak = _first(self._vpn_weak, folded)
+        pwd_weak = cues.get("password_weak")
+        if pwd_weak and "network_secret" not in cues:
+            return _as(pwd_weak, "password_reset")  # "the guest wifi password" is a question, not a reset
+        weak = cues.get("vpn_weak")
         if weak and facts.symptom is not None:
             return _as(weak, "vpn")
         symptom = facts.symptom
-        if symptom is not None and symptom.weight >= 2 and _first(self._non_vpn, folded) is None:
+        if symptom is not None and symptom.weight >= 2 and "non_vpn_objects" not in cues:
             return Hit("vpn", f"intent:vpn:from-{symptom.rule}", symptom.start, symptom.end)
         return Hit("general", "intent:general:default", 0, 0)
 
-    def _vpn_cue(self, folded: str, facts: Facts) -> Hit | None:
-        strong = _first(self._vpn_strong, folded)
+    def _vpn_cue(self, strong: Hit | None, facts: Facts) -> Hit | None:
         if strong:
             return _as(strong, "vpn")
         for hit in (facts.client, facts.error_code):
@@ -86,9 +69,7 @@ class RuleIntentClassifier:
             return Hit("vpn", f"intent:vpn:from-{symptom.rule}", symptom.start, symptom.end)
         return None
 
-    def _in_flow(
-        self, folded: str, turn: Turn, flow: str, vpn: Hit | None, email: Hit | None, pwd: Hit | None
-    ) -> Hit:
+    def _in_flow(self, flow: str, vpn: Hit | None, email: Hit | None, pwd: Hit | None, turn: Turn) -> Hit:
         default = Hit(flow, f"intent:{flow}:flow-context", 0, 0)
         own = {"vpn": vpn, "email": email, "password_reset": pwd}
         if own.get(flow) is not None:

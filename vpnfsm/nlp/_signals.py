@@ -8,28 +8,32 @@ from __future__ import annotations
 
 import re
 
-from vpnfsm.nlp._vocab import Vocabulary, load_vocabulary
+from vpnfsm.nlp._rules import GatedRules
+from vpnfsm.nlp._vocab import Vocabulary, WeightedRule, load_vocabulary
 from vpnfsm.nlp.context import Turn
-from vpnfsm.nlp.protocols import Hit, Signals
+from vpnfsm.nlp.protocols import Hit, Message, Signals
 
 __all__ = ["RuleSignalDetector"]
 
-_Cues = tuple[tuple[str, re.Pattern[str]], ...]
+_Cues = GatedRules[WeightedRule]
 # A "don't know" with nothing pending counts only when it is (nearly) the whole message,
 # so "I don't know why the vpn drops" is a report, not an answer.
 _SHORT = 6
 
 
-def _compile(pairs: tuple[tuple[str, str], ...]) -> _Cues:
-    return tuple((rule_id, re.compile(source)) for rule_id, source in pairs)
+def _hit(found: tuple[WeightedRule, re.Match[str]] | None, value: str) -> Hit | None:
+    if found is None:
+        return None
+    rule, match = found
+    return Hit(value, rule.id, match.start(), match.end())
 
 
-def _first(cues: _Cues, folded: str, value: str) -> Hit | None:
-    for rule_id, pattern in cues:
-        found = pattern.search(folded)
-        if found:
-            return Hit(value, rule_id, found.start(), found.end())
-    return None
+def _first(cues: _Cues, msg: Message, value: str) -> Hit | None:
+    found = cues.first(msg)
+    if found is None:
+        return None
+    rule, match = found
+    return Hit(value, rule.id, match.start(), match.end())
 
 
 class RuleSignalDetector:
@@ -38,30 +42,30 @@ class RuleSignalDetector:
     def __init__(self, vocab: Vocabulary | None = None) -> None:
         """Compile the signal phrases of ``vocab``."""
         rules = (vocab or load_vocabulary()).signal_rules
-        self._human = _compile(rules["human"])
-        self._reset = _compile(rules["reset"])
-        self._dont_know = _compile(rules["dont_know"])
-        self._no_code = _compile(rules["dont_know_code"])
-        self._failed = _compile(rules["failed"])
-        self._worked = _compile(rules["worked"])
+        # Asked of every message: one gate pass for both.
+        self._always: _Cues = GatedRules([*rules["human"], *rules["reset"]])
+        self._dont_know: _Cues = GatedRules(rules["dont_know"])
+        self._no_code: _Cues = GatedRules(rules["dont_know_code"])
+        self._failed: _Cues = GatedRules(rules["failed"])
+        self._worked: _Cues = GatedRules(rules["worked"])
 
-    def detect(self, text: str, folded: str, turn: Turn, answered: bool) -> Signals:
+    def detect(self, msg: Message, turn: Turn, answered: bool) -> Signals:
         """Return the signals; ``answered`` is true when the pending question got a value."""
-        human = _first(self._human, folded, "true")
-        reset = _first(self._reset, folded, "true")
+        folded = msg.folded
+        found = self._always.first_by_label(msg)
+        human = _hit(found.get("human"), "true")
+        reset = _hit(found.get("reset"), "true")
         dont_know = None
-        if not answered:
-            dont_know = _first(self._dont_know, folded, "true")
+        if not answered and (turn.pending is not None or len(msg.tokens) <= _SHORT):
+            dont_know = _first(self._dont_know, msg, "true")
             if dont_know is None and turn.pending == "error_code":
-                dont_know = _first(self._no_code, folded, "true")
-            if dont_know is not None and turn.pending is None and len(folded.split()) > _SHORT:
-                dont_know = None
+                dont_know = _first(self._no_code, msg, "true")
         result = None
         if turn.pending == "result":
-            result = _first(self._failed, folded, "failed") or _first(self._worked, folded, "worked")
+            result = _first(self._failed, msg, "failed") or _first(self._worked, msg, "worked")
             if result is not None and result.value == "failed":
                 # "no longer drops", "not a problem anymore" read as success.
-                worked = _first(self._worked, folded, "worked")
+                worked = _first(self._worked, msg, "worked")
                 if worked is not None and worked.rule == "signal:result:worked-phrase" and _is_relief(folded):
                     result = worked
         return Signals(human=human, reset=reset, dont_know=dont_know, result=result)

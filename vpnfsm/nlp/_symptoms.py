@@ -1,8 +1,8 @@
 """Rule-based matcher for the ``symptom`` slot, vendor messages included.
 
-All symptom phrases are alternatives of one regex ordered by weight, and the scan restarts
-one character after each match start so a weak phrase cannot hide a stronger one that
-begins inside it. The strongest weight wins; between equals the user's first phrase wins
+Each phrase runs on its own (behind its word gate), so a weak phrase can never hide a
+stronger one that overlaps it. A vendor message beats every phrase. The strongest weight
+wins; between equals the user's first phrase wins
 (the taxonomy: "label the one the user leads with").
 """
 
@@ -11,17 +11,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from vpnfsm.nlp._entities import DEFAULT_CHOICES, _ordinal_choice, compile_alternatives
+from vpnfsm.nlp._entities import DEFAULT_CHOICES, ordinal_choice
+from vpnfsm.nlp._rules import GatedRules
 from vpnfsm.nlp._vocab import Vocabulary, WeightedRule, load_vocabulary
 from vpnfsm.nlp.context import Turn
-from vpnfsm.nlp.protocols import Hit
+from vpnfsm.nlp.protocols import Hit, Message
 
 __all__ = ["SymptomMatcher"]
 
 # "no DNS problem", "not slow": a negated symptom word is not the symptom.
 _NEGATED_BEFORE = re.compile(
-    r"(?:\bnot|\bno|\bnever|\bwithout|\bisn['’]t|\baren['’]t|\bno\s+longer|\bnor)\s+(?:a\s+|any\s+|an\s+|really\s+|the\s+)?$"
+    r"(?:\bnot|\bno|\bnever|\bwithout|\bisn['\u2019]t|\baren['\u2019]t|\bno\s+longer|\bnor)\s+(?:a\s+|any\s+|an\s+|really\s+|the\s+)?$"
 )
+
+
+_NO_MORE_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?any\s?more\b")
+
+
+def _may_negate(before: str) -> bool:
+    return "no" in before or "n't" in before or "n\u2019t" in before or "without" in before
 
 
 class SymptomMatcher:
@@ -30,36 +38,37 @@ class SymptomMatcher:
     def __init__(self, vocab: Vocabulary | None = None) -> None:
         """Compile the symptom phrases and vendor messages of ``vocab``."""
         vocab = vocab or load_vocabulary()
-        ordered = sorted(vocab.symptom_rules, key=lambda r: -r.weight)
-        self._rules: tuple[WeightedRule, ...] = tuple(ordered)
-        self._pattern = compile_alternatives([r.source for r in ordered])
-        self._messages = vocab.message_rules
-        self._message_pattern = compile_alternatives([r.source for r in self._messages])
+        self._rules: GatedRules[WeightedRule] = GatedRules(vocab.symptom_rules)
+        self._messages: GatedRules[WeightedRule] = GatedRules(vocab.message_rules)
         self._short = tuple((r, re.compile(r.source)) for r in vocab.symptom_short_answers)
 
-    def match(self, text: str, folded: str, turn: Turn, known: Mapping[str, str]) -> Hit | None:
+    def match(self, msg: Message, turn: Turn, known: Mapping[str, str]) -> Hit | None:
         """Return the leading symptom, weighted 1 (generic) .. 4 (a vendor message)."""
+        folded = msg.folded
         best: Hit | None = None
-        for match in self._message_pattern.finditer(folded):
-            rule = self._messages[int((match.lastgroup or "r0")[1:])]
-            best = Hit(rule.label, rule.id, match.start(), match.end(), weight=4, hint=rule.client)
-            break
+        for gate in self._messages.open(msg):
+            found = gate.pattern.search(folded)
+            if found and (best is None or found.start() < best.start):
+                rule = gate.rule
+                best = Hit(rule.label, rule.id, found.start(), found.end(), weight=4, hint=rule.client)
         if best is not None:
             return best
-        pos = 0
-        search = self._pattern.search
-        while True:
-            match = search(folded, pos)
-            if match is None:
+        for gate in self._rules.open(msg):
+            rule = gate.rule
+            if best is not None and rule.weight < best.weight:
+                continue
+            for found in gate.pattern.finditer(folded):
+                start = found.start()
+                if best is not None and rule.weight == best.weight and start >= best.start:
+                    break
+                window = max(0, start - 20)
+                if _may_negate(folded[window:start]) and _NEGATED_BEFORE.search(folded, window, start):
+                    continue
+                before = folded[window:start]
+                if "more" in folded and _may_negate(before) and _NO_MORE_AFTER.match(folded, found.end()):
+                    continue  # "it doesn't drop anymore" (but "won't connect anymore" is the problem)
+                best = Hit(rule.label, rule.id, start, found.end(), weight=rule.weight)
                 break
-            rule = self._rules[int((match.lastgroup or "r0")[1:])]
-            start = match.start()
-            pos = start + 1
-            if best is not None and rule.weight <= best.weight:
-                continue
-            if _NEGATED_BEFORE.search(folded, max(0, start - 20), start):
-                continue
-            best = Hit(rule.label, rule.id, start, match.end(), weight=rule.weight)
         if best is None and turn.pending == "symptom":
             best = self._short_answer(folded)
         return best
@@ -69,7 +78,7 @@ class SymptomMatcher:
             found = pattern.search(folded)
             if found:
                 return Hit(rule.label, rule.id, found.start(), found.end())
-        choice = _ordinal_choice(folded, DEFAULT_CHOICES["symptom"])
+        choice = ordinal_choice(folded, DEFAULT_CHOICES["symptom"])
         if choice:
             return Hit(choice[0], "symptom:choice:ordinal", choice[1], choice[2])
         return None

@@ -1,8 +1,15 @@
-"""Text preparation shared by every matcher: one lower-casing that keeps character offsets."""
+"""Text preparation shared by every matcher: one lower-casing and one tokenization per message."""
 
 from __future__ import annotations
 
-__all__ = ["fold"]
+import re
+
+__all__ = ["KEY_LEN", "fold", "key_of", "tokenize", "words"]
+
+#: Rules are gated by the first ``KEY_LEN`` letters of the words they need, so "connecting",
+#: "connection" and "connected" all open the rules listed under "connect".
+KEY_LEN = 4
+_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def fold(text: str) -> str:
@@ -15,3 +22,34 @@ def fold(text: str) -> str:
     if len(lowered) == len(text):
         return lowered
     return "".join(low if len(low) == 1 else ch for ch, low in ((c, c.lower()) for c in text))
+
+
+def key_of(word: str) -> str:
+    """Return the gate key of a word: its first :data:`KEY_LEN` characters."""
+    return word[:KEY_LEN]
+
+
+def tokenize(
+    folded: str, found: list[str] | tuple[str, ...] | None = None
+) -> tuple[tuple[str, int, int], ...]:
+    """Words (runs of ASCII letters and digits) with their spans.
+
+    ``found`` may pass the words already split off ``folded``; each is then located with
+    ``str.find`` from the end of the previous one, which is exact because only non-word
+    characters lie between two words.
+    """
+    if found is None:
+        found = _TOKEN.findall(folded)
+    spans: list[tuple[str, int, int]] = []
+    pos = 0
+    find = folded.find
+    for word in found:
+        start = find(word, pos)
+        pos = start + len(word)
+        spans.append((word, start, pos))
+    return tuple(spans)
+
+
+def words(folded: str) -> list[str]:
+    """Return the words of ``folded`` without spans (the cheap form most rules need)."""
+    return _TOKEN.findall(folded)

@@ -31,17 +31,25 @@ class AliasRule:
     source: str
     priority: int = 1
     literal: str | None = None
+    triggers: tuple[str, ...] = ()
+    not_before: str | None = None
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class WeightedRule:
-    """A symptom phrase or vendor message: the label it means and how sure it is."""
+    """A weighted regex rule: a symptom phrase, a vendor message, an intent cue or a signal.
+
+    ``label`` is what the rule means (a symptom, or the cue group for intents and signals).
+    """
 
     id: str
     label: str
     source: str
     weight: int
     client: str | None = None
+    triggers: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +66,8 @@ class Vocabulary:
     symptom_short_answers: tuple[WeightedRule, ...]
     message_rules: tuple[WeightedRule, ...]
     codes: dict[str, tuple[str, str]]
-    intent_rules: dict[str, tuple[tuple[str, str], ...]]
-    signal_rules: dict[str, tuple[tuple[str, str], ...]]
+    intent_rules: dict[str, tuple[WeightedRule, ...]]
+    signal_rules: dict[str, tuple[WeightedRule, ...]]
     fuzzy_targets: dict[str, tuple[str, str]]
     fuzzy_stopwords: frozenset[str]
     macros: dict[str, str]
@@ -91,24 +99,61 @@ def _alias_rules(field: str, entries: list[dict[str, Any]], macros: dict[str, st
                     source=alias_regex(alias, not_before.get(alias)),
                     priority=priority,
                     literal=alias,
+                    not_before=not_before.get(alias),
                 )
             )
         for pattern in entry.get("patterns", []):
-            rules.append(AliasRule(pattern["id"], label, _expand(pattern["re"], macros), priority))
+            rules.append(
+                AliasRule(
+                    pattern["id"],
+                    label,
+                    _expand(pattern["re"], macros),
+                    priority,
+                    triggers=tuple(pattern.get("any", ())),
+                )
+            )
     return rules
 
 
-def _weighted(entries: list[dict[str, Any]], macros: dict[str, str], key: str) -> list[WeightedRule]:
+def _also(item: dict[str, Any], gates: dict[str, list[str]]) -> tuple[str, ...]:
+    name = item.get("also")
+    return tuple(gates[name]) if name else ()
+
+
+def _weighted(
+    entries: list[dict[str, Any]], macros: dict[str, str], key: str, gates: dict[str, list[str]]
+) -> list[WeightedRule]:
     rules: list[WeightedRule] = []
     for entry in entries:
         for pattern in entry.get(key, []):
             weight = int(pattern.get("w", 2))
-            rules.append(WeightedRule(pattern["id"], entry["label"], _expand(pattern["re"], macros), weight))
+            rules.append(
+                WeightedRule(
+                    pattern["id"],
+                    entry["label"],
+                    _expand(pattern["re"], macros),
+                    weight,
+                    triggers=tuple(pattern.get("any", ())),
+                    also=_also(pattern, gates),
+                )
+            )
     return rules
 
 
-def _pairs(items: list[dict[str, str]], macros: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple((item["id"], _expand(item["re"], macros)) for item in items)
+def _cues(
+    items: list[dict[str, Any]], macros: dict[str, str], label: str, gates: dict[str, list[str]]
+) -> tuple[WeightedRule, ...]:
+    return tuple(
+        WeightedRule(
+            item["id"],
+            label,
+            _expand(item["re"], macros),
+            2,
+            triggers=tuple(item.get("any", ())),
+            also=_also(item, gates),
+        )
+        for item in items
+    )
 
 
 @cache
@@ -117,6 +162,7 @@ def load_vocabulary() -> Vocabulary:
     raw = resources.files(__package__).joinpath("vocab.toml").read_text(encoding="utf-8")
     data = tomllib.loads(raw)
     macros: dict[str, str] = data["macros"]
+    gates: dict[str, list[str]] = data["gates"]
     os_entries: list[dict[str, Any]] = data["os"]
     client_entries: list[dict[str, Any]] = data["client"]
     os_short = [
@@ -125,7 +171,9 @@ def load_vocabulary() -> Vocabulary:
         for item in entry.get("short_answers", [])
     ]
     messages = [
-        WeightedRule(m["id"], m["symptom"], _expand(m["re"], macros), 4, m.get("client"))
+        WeightedRule(
+            m["id"], m["symptom"], _expand(m["re"], macros), 4, m.get("client"), tuple(m.get("any", ()))
+        )
         for m in data["message"]
     ]
     codes: dict[str, tuple[str, str]] = {}
@@ -137,8 +185,8 @@ def load_vocabulary() -> Vocabulary:
         for entry in entries:
             for name in entry.get("fuzzy", []):
                 fuzzy[name] = (field, entry["label"])
-    intent = {key: _pairs(value, macros) for key, value in data["intent"].items()}
-    signals = {key: _pairs(value, macros) for key, value in data["signals"].items()}
+    intent = {key: _cues(value, macros, key, gates) for key, value in data["intent"].items()}
+    signals = {key: _cues(value, macros, key, gates) for key, value in data["signals"].items()}
     builtin = data["builtin"]
     return Vocabulary(
         os_rules=tuple(_alias_rules("os", os_entries, macros)),
@@ -147,8 +195,8 @@ def load_vocabulary() -> Vocabulary:
         builtin_aliases=tuple(builtin["aliases"]),
         builtin_by_os=dict(builtin["by_os"]),
         builtin_default=frozenset(builtin["default_for"]),
-        symptom_rules=tuple(_weighted(data["symptom"], macros, "patterns")),
-        symptom_short_answers=tuple(_weighted(data["symptom"], macros, "short_answers")),
+        symptom_rules=tuple(_weighted(data["symptom"], macros, "patterns", gates)),
+        symptom_short_answers=tuple(_weighted(data["symptom"], macros, "short_answers", gates)),
         message_rules=tuple(messages),
         codes=codes,
         intent_rules=intent,

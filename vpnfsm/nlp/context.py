@@ -7,8 +7,8 @@ flow (and so the intent a message defaults to while that flow runs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import Literal, NamedTuple
 
 from vpnfsm.nlp.model import Intent
 
@@ -32,8 +32,7 @@ _PREFIXES: tuple[tuple[str, Intent], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
+class Turn(NamedTuple):
     """The conversation context of one message.
 
     Attributes:
@@ -48,8 +47,11 @@ class Turn:
     flow_intent: Intent | None
 
 
+@lru_cache(maxsize=512)
 def read_context(state: str | None) -> Turn:
     """Derive the pending question and the flow's intent from a state name.
+
+    Cached: flows have few states and the result is immutable.
 
     >>> read_context("VPN_ASK_OS").pending
     'os'

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from vpnfsm.nlp._build import build
 from vpnfsm.nlp._codes import CodeMatcher
 from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
 from vpnfsm.nlp._intent import RuleIntentClassifier
 from vpnfsm.nlp._signals import RuleSignalDetector
 from vpnfsm.nlp._symptoms import SymptomMatcher
-from vpnfsm.nlp._text import fold
 from vpnfsm.nlp._vocab import load_vocabulary
 from vpnfsm.nlp.context import Turn, read_context
 from vpnfsm.nlp.model import Evidence, Extraction, Intent
@@ -23,6 +23,7 @@ from vpnfsm.nlp.protocols import (
     Facts,
     Hit,
     IntentClassifier,
+    Message,
     SignalDetector,
     SlotMatcher,
     is_intent,
@@ -89,26 +90,28 @@ class RuleExtractor:
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
-        text = text[:MAX_CHARS]
-        folded = fold(text)
+        msg = Message.of(text[:MAX_CHARS])
         turn = read_context(context)
         known: dict[str, str] = {}
-        os_hit = self._os.match(text, folded, turn, known)
+        os_hit = self._os.match(msg, turn, known)
         if os_hit is not None:
             known["os"] = os_hit.value
-        code = self._code.find(text, folded, turn)
-        symptom = self._symptom.match(text, folded, turn, known)
-        client = self._client.match(text, folded, turn, known)
+        code = self._code.find(msg, turn)
+        symptom = self._symptom.match(msg, turn, known)
+        client = self._client.match(msg, turn, known)
         client = client or _client_from_hints(symptom, code)
-        symptom = self._resolve_symptom(symptom, code)
+        if turn.pending != "error_code":
+            # At "what is the code?" the symptom is already known; a code's meaning must not
+            # overwrite what the user said about it.
+            symptom = self._resolve_symptom(symptom, code)
         facts = Facts(os=os_hit, client=client, symptom=symptom, error_code=code)
-        intent_hit = self._intent.classify(text, folded, turn, facts)
+        intent_hit = self._intent.classify(msg, turn, facts)
         intent: Intent = intent_hit.value if is_intent(intent_hit.value) else "general"  # type: ignore[assignment]
         if intent != "vpn":
             # Client and symptom describe VPN trouble; elsewhere they would mislead the flow.
             client = symptom = None
         answered = _answered(turn, os_hit, client, symptom, code)
-        signals = self._signals.detect(text, folded, turn, answered)
+        signals = self._signals.detect(msg, turn, answered)
         hits: list[tuple[str, Hit | None]] = [
             ("intent", intent_hit),
             ("os", os_hit),
@@ -121,26 +124,32 @@ class RuleExtractor:
             ("result", signals.result),
         ]
         evidence = tuple(
-            Evidence.model_construct(field=name, value=hit.value, rule=hit.rule, start=hit.start, end=hit.end)
+            build(
+                Evidence,
+                {"field": name, "value": hit.value, "rule": hit.rule, "start": hit.start, "end": hit.end},
+            )
             for name, hit in hits
             if hit is not None and (name != "intent" or hit.value == intent)
         )
         result = signals.result.value if signals.result is not None else None
-        return Extraction.model_construct(
-            intent=intent,
-            os=os_hit.value if os_hit else None,
-            client=client.value if client else None,
-            symptom=symptom.value if symptom else None,
-            error_code=code.value if code else None,
-            human=signals.human is not None,
-            reset=signals.reset is not None,
-            dont_know=signals.dont_know is not None,
-            result=result,
-            evidence=evidence,
+        return build(
+            Extraction,
+            {
+                "intent": intent,
+                "os": os_hit.value if os_hit else None,
+                "client": client.value if client else None,
+                "symptom": symptom.value if symptom else None,
+                "error_code": code.value if code else None,
+                "human": signals.human is not None,
+                "reset": signals.reset is not None,
+                "dont_know": signals.dont_know is not None,
+                "result": result,
+                "evidence": evidence,
+            },
         )
 
     def _resolve_symptom(self, symptom: Hit | None, code: Hit | None) -> Hit | None:
-        """A documented code's symptom beats only generic wording ("fails", "error")."""
+        """Apply a documented code's symptom; it beats only generic wording ("fails", "error")."""
         if code is None or (symptom is not None and symptom.weight >= 2):
             return symptom
         implied = self._codes.implied_symptom(code.value)
@@ -150,7 +159,7 @@ class RuleExtractor:
 
 
 def _client_from_hints(symptom: Hit | None, code: Hit | None) -> Hit | None:
-    """A vendor message or a product-specific code names the client when the user did not."""
+    """Take the client a vendor message or a product-specific code names, if the user did not."""
     for hit, kind in ((symptom, "message"), (code, "code")):
         if hit is not None and hit.hint:
             return Hit(hit.hint, f"client:from-{kind}:{hit.rule}", hit.start, hit.end)

@@ -62,5 +62,5 @@ class Extraction(BaseModel):
     evidence: tuple[Evidence, ...] = ()
 
     def entities(self) -> dict[str, str | None]:
-        """The four entity slots as a dict, in :data:`ENTITY_FIELDS` order."""
+        """Return the four entity slots as a dict, in :data:`ENTITY_FIELDS` order."""
         return {name: getattr(self, name) for name in ENTITY_FIELDS}

@@ -2,16 +2,18 @@
 
 A host that wants, say, an LLM to classify intents implements :class:`IntentClassifier` and
 passes it to ``RuleExtractor(intent_classifier=...)``; the other parts stay rule-based.
-Every part sees the folded (lower-cased, same length) text and the original text, so spans it
+Values are named tuples rather than dataclasses: they are built many times per message and a
+frozen dataclass costs several times more to construct. Every part gets a :class:`Message`
+(the text, its folded lower-case twin of the same length, and its words), so spans it
 reports index the user's message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
+from vpnfsm.nlp._text import KEY_LEN, fold, tokenize, words
 from vpnfsm.nlp.context import Turn
 from vpnfsm.nlp.model import Intent
 
@@ -20,14 +22,50 @@ __all__ = [
     "Facts",
     "Hit",
     "IntentClassifier",
+    "Message",
     "SignalDetector",
     "Signals",
     "SlotMatcher",
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Message:
+    """One user message prepared once for every part (treat it as read-only).
+
+    Attributes:
+        text: the message as typed (spans index this).
+        folded: ``text`` lower-cased with the same length.
+        words: the words of ``folded`` (runs of ASCII letters and digits).
+        keys: the gate keys of the words: their first ``KEY_LEN`` (4) characters.
+
+    """
+
+    __slots__ = ("_tokens", "folded", "keys", "memo", "text", "words")
+
+    def __init__(self, text: str) -> None:
+        """Fold ``text``, split it into words and compute the gate keys."""
+        self.text = text
+        self.folded = fold(text)
+        self.words: tuple[str, ...] = tuple(words(self.folded))
+        self.keys: set[str] = {word[:KEY_LEN] for word in self.words}
+        self._tokens: tuple[tuple[str, int, int], ...] | None = None
+        #: Per-message results parts share (e.g. typo matches for both os and client).
+        self.memo: dict[str, object] = {}
+
+    @classmethod
+    def of(cls, text: str) -> Message:
+        """Prepare ``text`` (same as the constructor; reads well at call sites)."""
+        return cls(text)
+
+    @property
+    def tokens(self) -> tuple[tuple[str, int, int], ...]:
+        """The words with their spans as (word, start, end), computed on first use."""
+        if self._tokens is None:
+            self._tokens = tokenize(self.folded, self.words)
+        return self._tokens
+
+
+class Hit(NamedTuple):
     """One extracted value with the rule and the span that produced it.
 
     Attributes:
@@ -44,8 +82,7 @@ class Hit:
     hint: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """The entity hits found before intent classification (the classifier may use them)."""
 
     os: Hit | None
@@ -54,8 +91,7 @@ class Facts:
     error_code: Hit | None
 
 
-@dataclass(frozen=True, slots=True)
-class Signals:
+class Signals(NamedTuple):
     """Conversation signals: each is a hit when it fired, else ``None``."""
 
     human: Hit | None = None
@@ -67,7 +103,7 @@ class Signals:
 class SlotMatcher(Protocol):
     """Finds one entity (os, client or symptom) in a message."""
 
-    def match(self, text: str, folded: str, turn: Turn, known: Mapping[str, str]) -> Hit | None:
+    def match(self, msg: Message, turn: Turn, known: Mapping[str, str]) -> Hit | None:
         """Return the best hit for the slot, or ``None`` when the text does not say.
 
         ``known`` holds the values other slots already got from this message (the client
@@ -79,7 +115,7 @@ class SlotMatcher(Protocol):
 class CodeFinder(Protocol):
     """Finds the error code in a message."""
 
-    def find(self, text: str, folded: str, turn: Turn) -> Hit | None:
+    def find(self, msg: Message, turn: Turn) -> Hit | None:
         """Return the error code hit (value normalized), or ``None``."""
         ...
 
@@ -87,7 +123,7 @@ class CodeFinder(Protocol):
 class IntentClassifier(Protocol):
     """Decides the intent of a message."""
 
-    def classify(self, text: str, folded: str, turn: Turn, facts: Facts) -> Hit:
+    def classify(self, msg: Message, turn: Turn, facts: Facts) -> Hit:
         """Return the intent as a hit whose ``value`` is an :data:`~vpnfsm.nlp.model.Intent`."""
         ...
 
@@ -95,12 +131,12 @@ class IntentClassifier(Protocol):
 class SignalDetector(Protocol):
     """Detects human / reset / don't-know / result signals."""
 
-    def detect(self, text: str, folded: str, turn: Turn, answered: bool) -> Signals:
+    def detect(self, msg: Message, turn: Turn, answered: bool) -> Signals:
         """Return the signals; ``answered`` says whether the pending question got a value."""
         ...
 
 
 def is_intent(value: str) -> bool:
-    """True when ``value`` is one of the taxonomy intents (guards plugged-in classifiers)."""
+    """Tell whether ``value`` is a taxonomy intent (guards plugged-in classifiers)."""
     allowed: tuple[Intent, ...] = ("vpn", "email", "password_reset", "general")
     return value in allowed
