@@ -21,6 +21,7 @@ from vpnfsm.handoff.summary import HandoffSummary
 from vpnfsm.nlp.model import Extraction
 from vpnfsm.reply import Reply
 from vpnfsm.store.memory import AsyncMemoryStore, MemoryStore
+from vpnfsm.store.redis import AsyncRedisStore, RedisStore
 from vpnfsm.types import AsyncSessionStore, Extractor, SessionStore
 
 __version__ = "0.1.0"
@@ -28,6 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AsyncAssistant",
     "AsyncMemoryStore",
+    "AsyncRedisStore",
     "AsyncSessionStore",
     "Assistant",
     "CorruptSession",
@@ -38,6 +40,7 @@ __all__ = [
     "HandoffSummary",
     "InputError",
     "MemoryStore",
+    "RedisStore",
     "Reply",
     "SessionConflict",
     "SessionError",

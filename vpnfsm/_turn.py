@@ -178,6 +178,7 @@ class TurnLogic:
                     text = self._step(session, running, extraction, message, now)
             else:
                 text = self._route(session, extraction, message, now)
+            _note_slot_text(session, extraction, message, stored_text)
 
         session.version += 1
         session.turns += 1
@@ -263,6 +264,7 @@ class TurnLogic:
         session.handoff_reason = None
         session.handoff_at = None
         session.reference = None
+        session.slot_text = {}
         session.tail = session.tail[-1:]
 
     def _running_spec(self, session: Session) -> FlowSpec | None:
@@ -379,3 +381,17 @@ class TurnLogic:
             session.reference = make_reference(session)
         text = "\n\n".join(model.said)
         return text.replace("{reference}", session.reference or "")
+
+
+def _note_slot_text(session: Session, extraction: Extraction, message: str, stored_text: str) -> None:
+    """Keep, per slot the flow took from this message, the words the user typed.
+
+    Only a span that survived redaction intact is kept, so nothing redacted
+    comes back through this side door.
+    """
+    for evidence in extraction.evidence:
+        if session.slots.get(evidence.field) != evidence.value:
+            continue
+        typed = message[evidence.start : evidence.end].strip()
+        if typed and typed in stored_text:
+            session.slot_text[evidence.field] = redact(typed)[:200]

@@ -38,8 +38,10 @@ def _default_extractor() -> Extractor:
 
 
 def _backoff(attempt: int) -> float:
-    # Jittered and growing, so racing writers spread out instead of colliding again.
-    return random.uniform(0, min(0.05, 0.0005 * (2 ** min(attempt, 7))))
+    # Full jitter, growing to a quarter second: racing writers spread out instead
+    # of colliding again. The cap is wide enough that 200 tasks bursting on one
+    # session all get through within the retry budget (tests/integration).
+    return random.uniform(0, min(0.25, 0.001 * (2 ** min(attempt, 8))))
 
 
 class _Facade:

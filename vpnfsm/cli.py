@@ -22,6 +22,8 @@ COMMANDS: tuple[str, ...] = (
     "vpnfsm.commands.extract",
     "vpnfsm.commands.evaluate",
     "vpnfsm.commands.bench",
+    "vpnfsm.commands.handoff",
+    "vpnfsm.commands.deliver",
     "vpnfsm.commands.verify",
     "vpnfsm.commands.diagram",
 )

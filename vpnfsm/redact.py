@@ -1,11 +1,21 @@
 """Remove secrets and personal data from text before it is stored, logged or ticketed.
 
-What is redacted (documented in ``docs/architecture.md``): passwords and
-passphrases written after a cue ("my password is ..."), one-time codes
-(4-8 digits after a cue such as "code", "OTP", "PIN"), bearer tokens, JWTs
-and long key-like strings, e-mail addresses and phone numbers. VPN error
-codes (``809``, ``-7200``, ``0x80070005``) and versions are left alone: they
-are the facts a technician needs.
+This is the single redaction point: the turn logic stores only ``redact(message)``
+in the history and the session tail, and the handoff summary, tags, Jira payload
+and delivery logs are built from that. What is redacted (also listed in
+``docs/operations.md``):
+
+- passwords, passphrases, PINs and secrets written after a cue ("my password
+  is ...", "pw: ...", "passcode = '...'"), quoted values included;
+- one-time codes: 4-8 digits after a cue ("OTP", "verification code", "PIN"),
+  and any standalone 6-8 digit number;
+- API keys and tokens after a cue ("token: ...", "api key ..."), bearer and
+  basic ``Authorization`` values, JWTs, credentials inside URLs
+  (``https://user:secret@host``) and long key-like strings;
+- e-mail addresses and phone numbers.
+
+VPN error codes (``809``, ``-7200``, ``0x80070005``), versions and product
+names are left alone: they are the facts a technician needs.
 """
 
 from __future__ import annotations
@@ -22,10 +32,22 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"(?i)\b(pass(?:word|wd|phrase|code)?|pwd|pw|pin|secret)\b(\s*(?:is|was|=|:)\s*|\s+)"
             r"(?!(?:is|was|expired|reset|wrong|right|correct|incorrect|for|of|and|but|not|still)\b)"
-            r"([\"']?)(\S+)\3"
+            r"(\"[^\"]*\"|'[^']*'|\S+)"
         ),
         r"\1\2" + REDACTED,
     ),
+    # "token: abc", "api key is xyz" -> the value after the cue.
+    (
+        re.compile(
+            r"(?i)\b((?:api[ _-]?)?(?:token|key)|apikey|client[ _-]secret)\b(\s*(?:is|=|:)\s*)"
+            r"(?!(?:expired|invalid|wrong|missing)\b)(\"[^\"]*\"|'[^']*'|\S{6,})"
+        ),
+        r"\1\2" + REDACTED,
+    ),
+    # Credentials inside URLs: scheme://user:secret@host.
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@"), r"\1" + REDACTED + "@"),
+    # Authorization: Basic <base64>.
+    (re.compile(r"(?i)\bbasic\s+[A-Za-z0-9+/]{8,}={0,2}"), "Basic " + REDACTED),
     # One-time codes: digits right after a cue word ("error code 13801" is not one).
     (
         re.compile(

@@ -103,6 +103,8 @@ class Session(BaseModel):
         steps: every set of steps given, with its result.
         tail: the last user lines, for the transcript excerpt of a handoff.
         ticket: the ticket-system key once the handoff was delivered.
+        slot_text: per slot, the (redacted) words the user typed that the
+            extractor read the value from, for the handoff summary.
 
     """
 
@@ -132,6 +134,7 @@ class Session(BaseModel):
     reference: str | None = None
     ticket: str | None = None
     tail: list[TailLine] = Field(default_factory=list)
+    slot_text: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def start(cls, session_id: str, *, tenant: str, now: float) -> Session:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from tests.flow_support import PHRASES, ScriptedExtractor
-from vpnfsm import Assistant, Extraction, InputError, MemoryStore, Reply
+from vpnfsm import Assistant, Extraction, InputError, MemoryStore, Reply, SessionStore
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.nlp import RuleExtractor
 from vpnfsm.verify import verify_flow
@@ -76,9 +76,13 @@ class Conversations(RuleBasedStateMachine):
 
     use_rule_extractor = False
 
+    def make_store(self) -> SessionStore:
+        """The store under test (a subclass runs the same steps through Redis)."""
+        return MemoryStore()
+
     @initialize()
     def setup(self) -> None:
-        self.store = MemoryStore()
+        self.store = self.make_store()
         self.extractor = ScriptedExtractor()
         self.assistant = Assistant(
             extractor=RuleExtractor() if self.use_rule_extractor else self.extractor,

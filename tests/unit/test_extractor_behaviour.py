@@ -42,6 +42,14 @@ def test_negated_client(ex: RuleExtractor, text: str, client: str) -> None:
     assert ex.extract(text, context="VPN_ASK_CLIENT").client == client
 
 
+def test_the_servers_system_is_not_the_users() -> None:
+    ex = RuleExtractor()
+    text = "Environment - Server: Ubuntu 22.04, Client: Windows 11. The tunnel never comes up."
+    assert ex.extract(text).os == "windows"
+    assert ex.extract("our vpn server runs on debian and my macbook can't connect").os == "macos"
+    assert ex.extract("vpn server on debian").os == "linux"  # the only system named is still a fact
+
+
 def test_a_lone_negated_mention_gives_no_value(ex: RuleExtractor) -> None:
     result = ex.extract("not windows", context="VPN_ASK_OS")
     assert result.os is None
@@ -218,6 +226,9 @@ def test_vendor_messages(ex: RuleExtractor, text: str, client: str, symptom: str
         ("VPN_ASK_CLIENT", "GP", "client", "globalprotect"),
         ("VPN_ASK_CLIENT", "the second one", "client", "globalprotect"),
         ("VPN_ASK_CLIENT", "the built-in one", "client", "windows_builtin"),
+        ("VPN_ASK_CLIENT", "none, just the windows settings", "client", "windows_builtin"),
+        ("VPN_ASK_SYMPTOM", "keeps kicking me out", "symptom", "disconnects"),
+        ("VPN_ASK_ERROR_CODE", "it said -6005 I think", "error_code", "-6005"),
         ("VPN_ASK_SYMPTOM", "login", "symptom", "auth_failure"),
         ("VPN_ASK_SYMPTOM", "slow", "symptom", "slow"),
         ("VPN_ASK_ERROR_CODE", "809", "error_code", "809"),
@@ -270,6 +281,10 @@ def test_a_report_with_dont_know_is_not_an_answer(ex: RuleExtractor) -> None:
         ("no, still broken", "failed"),
         ("didn't help", "failed"),
         ("not fixed", "failed"),
+        ("it worked for a minute then dropped again", "failed"),
+        ("now it says the certificate is invalid", "failed"),
+        ("error 691 now", "failed"),
+        ("works again, thanks", "worked"),
     ],
 )
 def test_check_result(ex: RuleExtractor, text: str, result: str) -> None:
@@ -313,6 +328,21 @@ def test_subject_change_mid_flow(ex: RuleExtractor) -> None:
     assert ex.extract("it says my account is locked", context="PWD_ASK_SYMPTOM").intent == "password_reset"
     assert ex.extract("outlook", context="EMAIL_ASK_CLIENT").intent == "email"
     assert ex.extract("and GlobalProtect won't connect", context="PWD_ASK_OS").intent == "vpn"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("my internet is slow at home", "general"),
+        ("wifi keeps dropping in the office", "general"),
+        ("my laptop is slow", "general"),
+        ("connected but no internet", "vpn"),
+        ("can't connect from my laptop since the update", "vpn"),
+        ("when on vpn the internet is slow", "vpn"),
+    ],
+)
+def test_symptoms_of_other_things_are_not_vpn(ex: RuleExtractor, text: str, intent: str) -> None:
+    assert ex.extract(text).intent == intent
 
 
 def test_vpn_login_failure_is_vpn(ex: RuleExtractor) -> None:
@@ -371,3 +401,18 @@ def test_signal_evidence(ex: RuleExtractor) -> None:
 def test_rejects_non_string(ex: RuleExtractor) -> None:
     with pytest.raises(TypeError):
         ex.extract(b"bytes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom"),
+    [
+        ("vpn keeps disconecting", "disconnects"),
+        ("vpn certficate error", "certificate"),
+        ("authentification failed on the vpn", "auth_failure"),
+        ("vpn says wrong pasword", "auth_failure"),
+        ("anyconect wont conect", "cannot_connect"),
+        ("vpn keeps droping", "disconnects"),
+    ],
+)
+def test_typos_in_symptom_words(ex: RuleExtractor, text: str, symptom: str) -> None:
+    assert ex.extract(text).symptom == symptom

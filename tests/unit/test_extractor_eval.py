@@ -14,6 +14,8 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO / ".." / "shared"
 DEV = SHARED / "dev-utterances.jsonl"
 CORPUS = REPO / "tests" / "data" / "extractor_corpus.jsonl"
+# Written after the rules were tuned on CORPUS and measured once before any fix (0.975 min).
+HELDOUT = REPO / "tests" / "data" / "extractor_heldout.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def extractor() -> RuleExtractor:
     return RuleExtractor()
 
 
-@pytest.mark.parametrize("path", [DEV, CORPUS], ids=["shared-dev", "own-corpus"])
+@pytest.mark.parametrize("path", [DEV, CORPUS, HELDOUT], ids=["shared-dev", "own-corpus", "held-out"])
 def test_every_field_is_at_least_95_percent(path: Path, extractor: RuleExtractor) -> None:
     report = evaluate(load_labeled(path), extractor)
     assert report.min_accuracy() >= 0.95, report.to_text()

@@ -103,3 +103,20 @@ def test_very_long_input_is_cut_not_rejected() -> None:
     result = RuleExtractor().extract("vpn down " * 5000 + "error 809")
     assert result.intent == "vpn"
     assert result.error_code is None  # beyond the first 4000 characters
+
+
+def test_one_instance_is_safe_to_share_between_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ex = RuleExtractor()
+    texts = [
+        ("GlobalProtect on Windows 11 fails with error 809", None),
+        ("not windows, a mac", "VPN_ASK_OS"),
+        ("anyconect wont conect", None),
+        ("nope, same thing", "VPN_CHECK_RESULT"),
+        ("no code", "VPN_ASK_ERROR_CODE"),
+    ] * 40
+    expected = [ex.extract(t, context=c) for t, c in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda pair: ex.extract(pair[0], context=pair[1]), texts))
+    assert got == expected

@@ -10,6 +10,7 @@ import vpnfsm
 EXPECTED = {
     "AsyncAssistant",
     "AsyncMemoryStore",
+    "AsyncRedisStore",
     "AsyncSessionStore",
     "Assistant",
     "CorruptSession",
@@ -20,6 +21,7 @@ EXPECTED = {
     "HandoffSummary",
     "InputError",
     "MemoryStore",
+    "RedisStore",
     "Reply",
     "SessionConflict",
     "SessionError",

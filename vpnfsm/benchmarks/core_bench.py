@@ -9,7 +9,6 @@ turn, as a chat script that "just uses transitions" would.
 from __future__ import annotations
 
 import gc
-from functools import partial
 from itertools import cycle
 from typing import Any
 
@@ -20,7 +19,7 @@ from vpnfsm.assistant import Assistant
 from vpnfsm.benchmarks._timing import summarize, time_calls
 from vpnfsm.flows.behaviour import FlowModel
 from vpnfsm.flows.spec import FlowSpec
-from vpnfsm.nlp import RuleExtractor
+from vpnfsm.nlp.bench import time_extraction
 
 __all__ = ["CONVERSATIONS", "run_core_bench"]
 
@@ -108,17 +107,21 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
     for _ in range(rounds):
         fast_ns += _turn_samples(fast, turns // rounds)
         naive_ns += _turn_samples(naive, turns // rounds)
-    extractor = RuleExtractor()
-    texts = cycle([(m, None) for conv in CONVERSATIONS for m in conv] + [("Windows", "VPN_ASK_OS")])
-    extract_ns: list[int] = []
-    for _ in range(extractions):
-        text, context = next(texts)
-        extract_ns += time_calls(partial(extractor.extract, text, context=context), count=1)
+    # Each message read in the state the bot was in when a user would send it.
+    texts: list[tuple[str, str | None]] = []
+    for conversation in CONVERSATIONS:
+        session_id: str | None = None
+        context: str | None = None
+        for message in conversation:
+            texts.append((message, context))
+            reply = fast.handle(message, session_id=session_id)
+            session_id, context = reply.session_id, reply.state
+    extraction = time_extraction(texts, repeat=max(1, extractions // len(texts)))
     fast_summary = summarize(fast_ns)
     naive_summary = summarize(naive_ns)
     return {
         "turn_in_memory": fast_summary,
         "turn_machine_per_turn": naive_summary,
         "speedup_median": round(naive_summary["median_us"] / fast_summary["median_us"], 2),
-        "extraction": summarize(extract_ns),
+        "extraction": {key: round(value, 2) for key, value in extraction.items()},
     }

@@ -23,6 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also benchmark the Redis store (no URL: start a temporary redis-server)",
     )
     parser.add_argument(
+        "--texts",
+        metavar="FILE",
+        default=None,
+        help="also time extraction on the messages of a JSON Lines file (text, context), e.g. a labeled set",
+    )
+    parser.add_argument(
         "--http", action="store_true", help="also run the HTTP load benchmark (needs the server extra)"
     )
 
@@ -35,6 +41,13 @@ def run(args: argparse.Namespace) -> int:
         print("vpnfsm bench: --turns must be at least 100", file=sys.stderr)
         return 2
     report: dict[str, Any] = {"core": run_core_bench(turns=args.turns, extractions=args.turns)}
+    if args.texts is not None:
+        from vpnfsm.nlp.bench import time_extraction
+        from vpnfsm.nlp.evaluate import load_labeled
+
+        pairs = [(row.text, row.context) for row in load_labeled(args.texts)]
+        figures = time_extraction(pairs, repeat=max(1, args.turns // max(1, len(pairs))))
+        report["extraction_texts"] = {"file": args.texts, **{k: round(v, 2) for k, v in figures.items()}}
     if args.redis is not None:
         from vpnfsm.benchmarks.redis_bench import run_redis_bench
 

@@ -1,7 +1,9 @@
 """The handoff summary: the facts of a case, as a versioned pydantic model.
 
-It is built only from the session (which holds redacted text), so nothing a
-user typed as a secret can reach it.
+It is built only from the session, which holds redacted text only (the turn
+logic redacts every message before storing it), so nothing a user typed as a
+secret can reach it. :func:`build_summary` redacts the free text once more,
+so a summary stays clean even for sessions written by an older version.
 """
 
 from __future__ import annotations
@@ -12,12 +14,24 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from vpnfsm.redact import redact
 from vpnfsm.session import Session, StepsGiven, TailLine
 
-__all__ = ["SUMMARY_VERSION", "HandoffReason", "HandoffSummary", "build_summary", "make_reference"]
+__all__ = [
+    "SUMMARY_VERSION",
+    "TRANSCRIPT_LINES",
+    "HandoffReason",
+    "HandoffSummary",
+    "build_summary",
+    "make_reference",
+]
 
 #: Bumped when the summary's shape changes; consumers can branch on it.
-SUMMARY_VERSION = 1
+#: 2: tenant-facing intent, raw slot text, resets/turns, state, timestamps of the transcript.
+SUMMARY_VERSION = 2
+
+#: User lines kept in the summary's transcript excerpt (the newest ones).
+TRANSCRIPT_LINES = 12
 
 HandoffReason = Literal["user_request", "steps_failed", "no_progress", "identity_check"]
 
@@ -37,12 +51,23 @@ class HandoffSummary(BaseModel):
     """Everything a person needs to take over a case.
 
     Attributes:
+        summary_version: the shape of this model (:data:`SUMMARY_VERSION`).
         reference: the case reference the user was given.
+        session_id, tenant: whose conversation it was.
+        flow, flow_version, intent: the flow that ran, the declaration version
+            it ran on, and the taxonomy intent that started it.
+        state: the handoff state the flow ended in.
         reason: why the bot handed off (the user asked, the steps failed,
             the conversation made no progress, or the user's identity must be
             checked by a person: password flow without a recovery method).
-        slots: the known facts; ``skipped`` lists facts the user could not give.
+        slots: the normalized facts (taxonomy labels); ``None`` when unknown.
+        slot_text: per known slot, the words the user typed (redacted).
+        skipped: facts the user could not give.
         steps: each set of steps given, with what the user said about it.
+        attempts: how many sets of steps were given in all.
+        resets: how often the user started over.
+        turns: how many messages the conversation had.
+        started_at, handed_off_at: when the conversation began and ended (UTC).
         transcript: the last user lines, redacted, oldest first.
 
     """
@@ -55,14 +80,28 @@ class HandoffSummary(BaseModel):
     tenant: str
     flow: str
     flow_version: str
+    # Defaulted so version-1 payloads still waiting in an outbox stay deliverable.
+    intent: str = "unknown"
+    state: str | None = None
     reason: HandoffReason
     slots: dict[str, str | None]
+    slot_text: dict[str, str] = {}
     skipped: list[str]
     steps: list[StepsGiven]
     attempts: int
+    resets: int = 0
+    turns: int = 0
     started_at: datetime
     handed_off_at: datetime
     transcript: list[TailLine]
+
+
+def _intent_of(flow: str) -> str:
+    # Imported here: the flow registry imports behaviour code the summary does not need.
+    from vpnfsm.flows.registry import FLOWS
+
+    spec = FLOWS.get(flow)
+    return spec.intent if spec is not None else (flow or "unknown")
 
 
 def build_summary(session: Session) -> HandoffSummary:
@@ -81,18 +120,24 @@ def build_summary(session: Session) -> HandoffSummary:
         reason = "steps_failed"
     elif session.handoff_reason == "identity_check":
         reason = "identity_check"
+    flow = session.flow or ""
     return HandoffSummary(
         reference=session.reference,
         session_id=session.id,
         tenant=session.tenant,
-        flow=session.flow or "",
+        flow=flow,
         flow_version=session.flow_version or "",
+        intent=_intent_of(flow),
+        state=session.state,
         reason=reason,
         slots=dict(session.slots),
+        slot_text={slot: redact(text) for slot, text in session.slot_text.items() if session.slots.get(slot)},
         skipped=list(session.skipped),
         steps=list(session.steps),
         attempts=len(session.steps),
+        resets=session.resets,
+        turns=session.turns,
         started_at=_utc(session.created_at),
         handed_off_at=_utc(session.handoff_at),
-        transcript=list(session.tail),
+        transcript=[line.model_copy(update={"text": redact(line.text)}) for line in session.tail[-TRANSCRIPT_LINES:]],
     )

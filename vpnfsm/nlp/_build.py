@@ -16,13 +16,18 @@ __all__ = ["build"]
 
 M = TypeVar("M", bound=BaseModel)
 _set = object.__setattr__
+_new = object.__new__
+_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
 
 
 def build(cls: type[M], values: dict[str, Any]) -> M:
     """Return an instance of ``cls`` holding ``values`` (which must name every field)."""
-    obj = cls.__new__(cls)
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = frozenset(cls.model_fields)
+    obj = _new(cls)
     _set(obj, "__dict__", values)
-    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_fields_set__", set(names))
     _set(obj, "__pydantic_extra__", None)
     _set(obj, "__pydantic_private__", None)
     return obj

@@ -32,7 +32,7 @@ _HEX = re.compile(r"(?<![0-9a-z])(?P<num>0x[0-9a-f]{4,8})(?![0-9a-z])")
 _BARE = re.compile(r"(?<![\w.\-:/,#$€£+])(?P<num>-?\d{1,6})(?![\w%°]|[.,:/]\d)")
 # Words before a number that make it something else than a code.
 _NOT_CODE_BEFORE = re.compile(
-    r"(?:port|ports|version|ver|v|build|release|floor|room|ext|extension|windows|win|macos|os|ios|"
+    r"\b(?:port|ports|version|ver|v|build|release|floor|room|ext|extension|windows|win|macos|os|ios|"
     r"android|ubuntu|fedora|debian|pixel|iphone|ipad|galaxy|since|year|in|every|for|about|after|"
     r"within|than|top|page|line|step|steps|option|ticket|incident|case|inc|req|kb|mb|gb|"
     r"update|patch|firmware|sonoma|chrome|office|outlook|mtu|vlan|id|pin|otp|passcode|code\s+is|"
@@ -59,7 +59,12 @@ _WINDOWS_CONTEXT = re.compile(
 
 # Gate keys (first four letters) of the cue words: no cue word, no cue scan.
 _CUE_KEYS = frozenset({"erro", "err", "code", "fehl", "erre", "stat"})
-_SHAPES = ((_HEX, "code:hresult"), (_PARENS, "code:parenthesized"), (_AFTER, "code:before-error"))
+# (pattern, rule id, a substring every match contains)
+_SHAPES = (
+    (_HEX, "code:hresult", "0x"),
+    (_PARENS, "code:parenthesized", "(-"),
+    (_AFTER, "code:before-error", "err"),
+)
 
 
 def _normalize(raw: str) -> str:
@@ -112,7 +117,9 @@ class CodeMatcher:
             if num.strip("-0") == "" or _NOT_CODE_AFTER.match(folded, match.end("num")):
                 continue  # "error code 0" is success; "an error 5 minutes after" is a time
             return self._hit(num, "code:cued", match.start("num"), match.end("num"), folded)
-        for pattern, rule in _SHAPES:
+        for pattern, rule, marker in _SHAPES:
+            if marker not in folded:
+                continue  # a substring test is far cheaper than a regex scan
             found = pattern.search(folded)
             if found:
                 return self._hit(found.group("num"), rule, found.start("num"), found.end("num"), folded)

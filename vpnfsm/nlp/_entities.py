@@ -51,6 +51,14 @@ _NEGATION_HINTS = (
     "no", "n't", "n\u2019t", "never", "instead", "rather", "other", "except", "from", "used to",
 )
 _WORKS_HINTS = frozenset({"works", "work", "working", "worked", "fine", "ok", "okay", "well", "perfectly"})
+# One scan for every word that can change how a mention reads (negation, "works on", server).
+_CONTEXT_HINT = re.compile(
+    r"no|n['\u2019]t|never|instead|rather|other|except|from|used|work|fine|ok|well|perfectly|server|gateway|router|firewall|host|headend"
+)
+_SERVER_HINTS = frozenset({"server", "server:", "gateway", "router", "firewall", "host", "host:", "headend"})
+_SERVER_BEFORE = re.compile(
+    r"\b(?:server|gateway|router|firewall|host|headend)(?:\s+(?:os|runs|is|on|running))*\s*[:=]?\s*(?:on\s+)?$"
+)
 _CORRECTION = re.compile(
     r"\b(?:actually|i\s+mean|sorry|correction|wait|oops|my\s+bad|scratch\s+that|rather)\b|\bno\s*[,!.;:-]"
 )
@@ -87,14 +95,22 @@ def _read_mentions(found: list[tuple[AliasRule, int, int]], folded: str) -> list
             continue  # "windows 10" as pattern and "windows" as alias: one mention
         last_start = start
         window = max(0, start - _BEFORE_WINDOW)
+        before = folded[window:start]
+        if _CONTEXT_HINT.search(before) is None:
+            # The common case: nothing before the mention can negate, demote or excuse it.
+            mentions.append(_Mention(rule, start, end, False, start >= correction_at))
+            continue
         if negated_before(folded, window, start) and not (
-            "but" in folded[window:start] and _BUT_NOT_BEFORE.search(folded, window, start)
+            "but" in before and _BUT_NOT_BEFORE.search(folded, window, start)
         ):
             continue
-        before = folded[window:start]
-        demoted = bool(_WORKS_HINTS.intersection(before.split())) and (
+        words = before.split()
+        demoted = bool(_WORKS_HINTS.intersection(words)) and (
             _WORKS_ON_BEFORE.search(folded, window, start) is not None
         )
+        if not demoted and _SERVER_HINTS.intersection(words):
+            # "Server: Ubuntu 22.04, client: Windows 11": the server's system is not the user's.
+            demoted = _SERVER_BEFORE.search(folded, window, start) is not None
         mentions.append(_Mention(rule, start, end, demoted, start >= correction_at))
     return mentions
 

@@ -20,6 +20,11 @@ __all__ = ["fuzzy_hits"]
 _MIN_WORD = 5
 _MIN_TARGET = 6
 _MIN_JOIN_PART = 3
+_SEEN_LIMIT = 50000
+# Words already judged (shared by all threads; set/dict updates are atomic in CPython and a
+# lost update only costs a second lookup). Bounded: cleared when it grows past the limit.
+_NOT_TYPO: set[str] = set()
+_TYPOS: dict[str, tuple[str, str, str]] = {}
 
 
 def _buckets() -> dict[str, tuple[tuple[str, str, str], ...]]:
@@ -31,6 +36,14 @@ def _buckets() -> dict[str, tuple[tuple[str, str, str], ...]]:
 
 
 _BUCKETS = _buckets()
+# A name split in two ("global protct") is tried joined only after the first word of a
+# two-word alias whose joined form is a fuzzy target ("global protect", "any connect").
+_VOCAB = load_vocabulary()
+_JOIN_HEADS = frozenset(
+    rule.literal.split(" ")[0]
+    for rule in (*_VOCAB.os_rules, *_VOCAB.client_rules)
+    if rule.literal and " " in rule.literal and rule.literal.replace(" ", "") in _VOCAB.fuzzy_targets
+)
 # Typos keep the first two letters in practice; this set filters words before any distance.
 _PREFIXES = frozenset(name[:2] for items in _BUCKETS.values() for name, _, _ in items)
 _STOP = load_vocabulary().fuzzy_stopwords
@@ -67,15 +80,28 @@ def fuzzy_hits(msg: Message, field: str) -> list[tuple[str, str, int, int]]:
 
 
 def _all_hits(msg: Message) -> list[tuple[str, str, str, int, int]]:
-    hits: list[tuple[str, str, str, int, int]] = []
     words = msg.words
-    prefixes = _PREFIXES
+    # Set operations decide most messages without a Python loop: every word already judged
+    # is either a known typo (in _TYPOS) or not (in _NOT_TYPO); only new words are looked up.
+    for word in set(words).difference(_NOT_TYPO, _TYPOS):
+        candidate = len(word) >= _MIN_WORD and word[:2] in _PREFIXES and word not in _STOP
+        verdict = _lookup(word) if candidate else None
+        if len(_NOT_TYPO) > _SEEN_LIMIT or len(_TYPOS) > _SEEN_LIMIT:
+            _NOT_TYPO.clear()
+            _TYPOS.clear()
+        if verdict is None:
+            _NOT_TYPO.add(word)
+        else:
+            _TYPOS[word] = verdict
+    singles = not _TYPOS.keys().isdisjoint(words)
+    joins = not _JOIN_HEADS.isdisjoint(words)
+    if not singles and not joins:
+        return []
+    hits: list[tuple[str, str, str, int, int]] = []
     for i, word in enumerate(words):
-        found = None
+        found = _TYPOS.get(word) if singles else None
         joined = False
-        if len(word) >= _MIN_WORD and word[:2] in prefixes and word not in _STOP:
-            found = _lookup(word)
-        if found is None and i and len(word) >= _MIN_JOIN_PART and words[i - 1][:2] in prefixes:
+        if found is None and joins and i and len(word) >= _MIN_JOIN_PART and words[i - 1] in _JOIN_HEADS:
             found = _lookup(words[i - 1] + word)
             joined = found is not None
         if found is not None:

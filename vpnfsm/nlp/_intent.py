@@ -15,6 +15,17 @@ from vpnfsm.nlp.protocols import Facts, Hit, Message
 __all__ = ["RuleIntentClassifier"]
 
 _Cues = GatedRules[WeightedRule]
+# Symptoms a device has on its own ("my laptop is slow", "chrome crashes"): not VPN trouble.
+_DEVICE_SYMPTOMS = frozenset({"slow", "client_error"})
+
+
+def _symptom_means_vpn(symptom: Hit | None, cues: dict[str, Hit]) -> bool:
+    """Tell whether a clear symptom with no other subject reads as VPN trouble (a VPN helpdesk bot)."""
+    if symptom is None or symptom.weight < 2:
+        return False
+    if "non_vpn_objects" in cues and symptom.weight < 3:
+        return False  # "wifi keeps dropping"; but "connected but no internet" is the VPN's
+    return not ("own_device" in cues and symptom.value in _DEVICE_SYMPTOMS)
 
 
 def _as(hit: Hit, intent: str) -> Hit:
@@ -54,7 +65,8 @@ class RuleIntentClassifier:
         if weak and facts.symptom is not None:
             return _as(weak, "vpn")
         symptom = facts.symptom
-        if symptom is not None and symptom.weight >= 2 and "non_vpn_objects" not in cues:
+        if _symptom_means_vpn(symptom, cues):
+            assert symptom is not None
             return Hit("vpn", f"intent:vpn:from-{symptom.rule}", symptom.start, symptom.end)
         return Hit("general", "intent:general:default", 0, 0)
 

@@ -20,6 +20,7 @@ from vpnfsm.nlp.protocols import Message
 __all__ = ["AliasIndex", "GatedRules", "phrase_key"]
 
 R = TypeVar("R", AliasRule, WeightedRule)
+_CACHE_LIMIT = 4096
 
 # Between two words of one alias: spaces, "-", "_", ".", "/", "!" — not a comma or a colon,
 # so "Windows, VPN not connecting" is not "Windows VPN".
@@ -56,25 +57,38 @@ class GatedRules(Generic[R]):
                 by_key.setdefault(key_of(word), []).append(index)
         self._by_key = {key: tuple(indexes) for key, indexes in by_key.items()}
         self._gate_keys = frozenset(self._by_key)
+        # Every word that can change the answer of open(): first gates and second gates.
+        self._keys = self._gate_keys | frozenset(k for keys in self._also if keys for k in keys)
+        self._cache: dict[frozenset[str], tuple[Gate[R], ...]] = {}
         self._always = tuple(always)
         self._always_gates: tuple[Gate[R], ...] = tuple(
             self._gates[i] for i in always if self._also[i] is None
         )
 
     def open(self, msg: Message) -> Sequence[Gate[R]]:
-        """Return the rules whose gate the message opens, in rule order."""
-        present = self._gate_keys.intersection(msg.keys)
+        """Return the rules whose gate the message opens, in rule order.
+
+        The answer depends only on which gate words are present, and few combinations occur,
+        so it is cached per combination (a bounded dict: reads and writes are atomic).
+        """
+        present = self._keys.intersection(msg.keys)
         if not present:
             return self._always_gates
+        key = frozenset(present)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         chosen: set[int] = set(self._always)
-        for key in present:
-            chosen.update(self._by_key[key])
-        gates = self._gates
-        keys = msg.keys
+        for word in present:
+            chosen.update(self._by_key.get(word, ()))
         also = self._also
-        return [
-            gates[i] for i in sorted(chosen) if also[i] is None or not also[i].isdisjoint(keys)  # type: ignore[union-attr]
-        ]
+        gates = tuple(
+            self._gates[i] for i in sorted(chosen) if also[i] is None or not also[i].isdisjoint(present)  # type: ignore[union-attr]
+        )
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = gates
+        return gates
 
     def first_by_label(self, msg: Message) -> dict[str, tuple[R, re.Match[str]]]:
         """Return, per label, the first rule (in rule order) that matches, with its match.

@@ -28,6 +28,19 @@ _NEGATED_BEFORE = re.compile(
 _NO_MORE_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?any\s?more\b")
 
 
+def _negated(folded: str, start: int, end: int) -> bool:
+    """Tell whether a phrase is negated: "no DNS problem", "it doesn't drop anymore"."""
+    window = max(0, start - 20)
+    before = folded[window:start]
+    if not _may_negate(before):
+        return False
+    if _NEGATED_BEFORE.search(folded, window, start):
+        return True
+    # "it doesn't drop anymore" (but "won't connect anymore" is the problem: the "n't" is
+    # inside that phrase, so it is not in the window before it).
+    return "more" in folded and _NO_MORE_AFTER.match(folded, end) is not None
+
+
 def _may_negate(before: str) -> bool:
     return "no" in before or "n't" in before or "n\u2019t" in before or "without" in before
 
@@ -36,38 +49,31 @@ class SymptomMatcher:
     """Finds the leading symptom (taxonomy ``symptom``) and any vendor message's client hint."""
 
     def __init__(self, vocab: Vocabulary | None = None) -> None:
-        """Compile the symptom phrases and vendor messages of ``vocab``."""
+        """Compile the symptom phrases and vendor messages of ``vocab`` behind one set of gates."""
         vocab = vocab or load_vocabulary()
-        self._rules: GatedRules[WeightedRule] = GatedRules(vocab.symptom_rules)
-        self._messages: GatedRules[WeightedRule] = GatedRules(vocab.message_rules)
+        # Vendor messages first: they carry weight 4, so they win over any phrase.
+        self._rules: GatedRules[WeightedRule] = GatedRules([*vocab.message_rules, *vocab.symptom_rules])
         self._short = tuple((r, re.compile(r.source)) for r in vocab.symptom_short_answers)
 
     def match(self, msg: Message, turn: Turn, known: Mapping[str, str]) -> Hit | None:
         """Return the leading symptom, weighted 1 (generic) .. 4 (a vendor message)."""
         folded = msg.folded
         best: Hit | None = None
-        for gate in self._messages.open(msg):
-            found = gate.pattern.search(folded)
-            if found and (best is None or found.start() < best.start):
-                rule = gate.rule
-                best = Hit(rule.label, rule.id, found.start(), found.end(), weight=4, hint=rule.client)
-        if best is not None:
-            return best
         for gate in self._rules.open(msg):
             rule = gate.rule
-            if best is not None and rule.weight < best.weight:
+            weight = rule.weight
+            if best is not None and weight < best.weight:
                 continue
-            for found in gate.pattern.finditer(folded):
+            search = gate.pattern.search
+            found = search(folded)
+            while found is not None:
                 start = found.start()
-                if best is not None and rule.weight == best.weight and start >= best.start:
+                if best is not None and weight == best.weight and start >= best.start:
                     break
-                window = max(0, start - 20)
-                if _may_negate(folded[window:start]) and _NEGATED_BEFORE.search(folded, window, start):
+                if weight < 4 and _negated(folded, start, found.end()):
+                    found = search(folded, start + 1)
                     continue
-                before = folded[window:start]
-                if "more" in folded and _may_negate(before) and _NO_MORE_AFTER.match(folded, found.end()):
-                    continue  # "it doesn't drop anymore" (but "won't connect anymore" is the problem)
-                best = Hit(rule.label, rule.id, start, found.end(), weight=rule.weight)
+                best = Hit(rule.label, rule.id, start, found.end(), weight=weight, hint=rule.client)
                 break
         if best is None and turn.pending == "symptom":
             best = self._short_answer(folded)

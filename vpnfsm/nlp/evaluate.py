@@ -25,7 +25,11 @@ EVAL_FIELDS: tuple[str, ...] = ("intent", "os", "client", "symptom", "error_code
 
 
 class _Extractor(Protocol):
-    def extract(self, text: str, *, context: str | None = None) -> Extraction: ...
+    """Anything with the extractor contract (the rule extractor or a host's own)."""
+
+    def extract(self, text: str, *, context: str | None = None) -> Extraction:
+        """Read one message in the context of a machine state."""
+        ...
 
 
 class LabeledRow(BaseModel):

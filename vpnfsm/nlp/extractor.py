@@ -112,6 +112,12 @@ class RuleExtractor:
             client = symptom = None
         answered = _answered(turn, os_hit, client, symptom, code)
         signals = self._signals.detect(msg, turn, answered)
+        if turn.pending == "result" and signals.result is None:
+            # "now it says certificate error": a newly reported problem means the steps failed.
+            news = symptom if symptom is not None and symptom.weight >= 2 else code
+            if news is not None:
+                failed = Hit("failed", f"result:failed-from-{news.rule}", news.start, news.end)
+                signals = signals._replace(result=failed)
         hits: list[tuple[str, Hit | None]] = [
             ("intent", intent_hit),
             ("os", os_hit),

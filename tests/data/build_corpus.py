@@ -10,7 +10,7 @@ FIELDS = ("context", "intent", "os", "client", "symptom", "error_code")
 
 def main() -> None:
     """Rebuild the JSONL corpus from its compact source."""
-    root = Path(__file__).resolve().parents[1] / "tests" / "data"
+    root = Path(__file__).resolve().parent
     rows = []
     for line in (root / "corpus_src.txt").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):

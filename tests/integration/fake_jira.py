@@ -1,0 +1,225 @@
+"""A local Jira stand-in for delivery tests: a real HTTP server on 127.0.0.1.
+
+It speaks ``POST /rest/api/{2,3}/issue`` and ``POST /rest/api/{2,3}/search``,
+validates every create body against the ``IssueUpdateDetails`` schema of the
+shared OpenAPI document (and v3 descriptions against the ADF schema), and
+plays scripted faults: HTTP errors with ``Retry-After``, answers slower than
+the client's timeout, and connections dropped after the issue was created.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from openapi_schema_validator import OAS30Validator
+
+CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
+_LABEL_JQL = re.compile(r'labels\s*=\s*"([^"]+)"')
+
+
+def _load(name: str) -> dict[str, Any]:
+    path = CONTRACTS / name
+    if not path.exists():
+        raise AssertionError(f"shared contract {path} is missing: tests need ../shared/contracts next to the repo")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+OPENAPI = _load("jira-cloud-platform-openapi-v3.json")
+ADF = _load("adf-schema-v1-full.json")
+
+
+def openapi_validator(schema_name: str) -> OAS30Validator:
+    """A validator for one component schema, resolving refs inside the whole document."""
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": OPENAPI["components"]}
+    return OAS30Validator(schema)
+
+
+ISSUE_VALIDATOR = openapi_validator("IssueUpdateDetails")
+SEARCH_VALIDATOR = openapi_validator("SearchRequestBean")
+ADF_VALIDATOR = jsonschema.Draft4Validator(ADF)
+
+
+@dataclass
+class Fault:
+    """What to do with one request instead of answering normally.
+
+    kind: ``status`` (answer ``status`` with ``retry_after``), ``slow`` (create
+    the issue, then answer after ``delay`` seconds - later than the client
+    waits), ``lag`` (take ``delay`` seconds *before* creating, as a busy Jira
+    does), ``drop`` (create the issue, then close the connection unanswered).
+    """
+
+    kind: str
+    status: int = 500
+    retry_after: str | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class FakeJira:
+    """State of the fake server; tests read it after delivery."""
+
+    issues: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_label: Counter[str] = field(default_factory=Counter)
+    create_faults: deque[Fault] = field(default_factory=deque)
+    search_faults: deque[Fault] = field(default_factory=deque)
+    requests: Counter[str] = field(default_factory=Counter)
+    invalid: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    url: str = ""
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            number = len(self.issues) + 1
+            key = f"{body['fields']['project']['key']}-{number}"
+            self.issues[key] = body
+            for label in body["fields"].get("labels", []):
+                self.by_label[label] += 1
+            return {
+                "id": str(10000 + number),
+                "key": key,
+                "self": f"{self.url}/rest/api/3/issue/{10000 + number}",
+            }
+
+    def search(self, label: str) -> list[dict[str, str]]:
+        with self.lock:
+            return [
+                {"id": key, "key": key}
+                for key, body in self.issues.items()
+                if label in body["fields"].get("labels", [])
+            ]
+
+
+def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+            return
+
+        def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+            raw = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def _fault(self, faults: deque[Fault]) -> Fault | None:
+            with state.lock:
+                return faults.popleft() if faults else None
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = json.loads(self.rfile.read(length) or b"null")
+            match = re.fullmatch(r"/rest/api/([23])/(issue|search)", self.path)
+            if match is None:
+                self._send(404, {"errorMessages": [f"no route {self.path}"], "errors": {}})
+                return
+            api, kind = match.groups()
+            with state.lock:
+                state.requests[kind] += 1
+            if not self.headers.get("Authorization", "").startswith(("Basic ", "Bearer ")):
+                self._send(401, {"errorMessages": ["not logged in"], "errors": {}})
+                return
+            if kind == "search":
+                self._search(body)
+            else:
+                self._create(body, api)
+
+        def _search(self, body: Any) -> None:
+            errors = [e.message for e in SEARCH_VALIDATOR.iter_errors(body)]
+            if errors:
+                state.invalid.append("search: " + "; ".join(errors))
+                self._send(400, {"errorMessages": errors, "errors": {}})
+                return
+            fault = self._fault(state.search_faults)
+            if fault is not None and fault.kind == "status":
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                self._send(fault.status, {"errorMessages": ["search fault"], "errors": {}}, headers)
+                return
+            found = _LABEL_JQL.search(body["jql"])
+            issues = state.search(found.group(1)) if found else []
+            self._send(
+                200,
+                {
+                    "startAt": 0,
+                    "maxResults": body.get("maxResults", 50),
+                    "total": len(issues),
+                    "issues": issues,
+                },
+            )
+
+        def _create(self, body: Any, api: str) -> None:
+            errors = [e.message for e in ISSUE_VALIDATOR.iter_errors(body)]
+            description = body.get("fields", {}).get("description") if isinstance(body, dict) else None
+            if api == "3":
+                errors += [f"ADF: {e.message}" for e in ADF_VALIDATOR.iter_errors(description)]
+            elif not isinstance(description, str):
+                errors.append("v2 description must be a string")
+            labels = body.get("fields", {}).get("labels", []) if isinstance(body, dict) else []
+            errors += [f"The label '{label}' contains spaces which is invalid." for label in labels if " " in label]
+            if errors:
+                state.invalid.append("create: " + "; ".join(errors))
+                self._send(400, {"errorMessages": [], "errors": {"body": "; ".join(errors)}})
+                return
+            fault = self._fault(state.create_faults)
+            if fault is not None and fault.kind == "status":
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                self._send(fault.status, {"errorMessages": [f"injected {fault.status}"], "errors": {}}, headers)
+                return
+            if fault is not None and fault.kind == "lag":
+                time.sleep(fault.delay)
+            created = state.create(body)
+            if fault is not None and fault.kind == "slow":
+                time.sleep(fault.delay)
+            if fault is not None and fault.kind == "drop":
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            self._send(201, created)
+
+    return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout) makes the late answer fail: expected here.
+        return
+
+
+class FakeJiraServer:
+    """Run :class:`FakeJira` on a free port in a background thread (a context manager)."""
+
+    def __init__(self) -> None:
+        self.state = FakeJira()
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self.state))
+        self.state.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return self.state.url
+
+    def __enter__(self) -> FakeJiraServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,129 @@
+"""Delivery against a real local HTTP server that injects faults.
+
+Every handoff must become exactly one Jira issue: none lost, none duplicated,
+through 500s, 429/503 with Retry-After, answers slower than the client's
+timeout, connections dropped after the issue was created, and a worker that
+dies between "Jira created it" and "we recorded it".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from delivery_scenario import FAST, Clock, handoffs, run_fault_scenario
+from fake_jira import FakeJiraServer, Fault
+
+from vpnfsm import Assistant, AsyncMemoryStore, DeliveryError, MemoryStore
+from vpnfsm.examples import EXAMPLE_TENANTS
+from vpnfsm.handoff.delivery import (
+    AsyncJiraClient,
+    DeliveryReport,
+    JiraAuth,
+    JiraClient,
+    RetryPolicy,
+    adeliver_pending,
+    deliver_pending,
+)
+from vpnfsm.handoff.tenants import load_tenants
+
+pytestmark = pytest.mark.integration
+
+
+def test_every_handoff_becomes_exactly_one_issue_through_faults(keyword_extractor: object) -> None:
+    clock = Clock()
+    store = MemoryStore(clock=clock)
+    bot = Assistant(store, extractor=keyword_extractor, clock=clock)  # type: ignore[arg-type]
+    lease = 30.0
+
+    def expire() -> None:
+        clock.offset += lease + 1
+
+    run_fault_scenario(store, bot, lease=lease, expire=expire)
+
+
+def test_async_worker_delivers_each_handoff_once(keyword_extractor: object) -> None:
+    clock = Clock()
+    sync_store = MemoryStore(clock=clock)
+    bot = Assistant(sync_store, extractor=keyword_extractor, clock=clock)  # type: ignore[arg-type]
+    sessions = handoffs(bot, 4, ["acme"])
+    store = AsyncMemoryStore(sync=sync_store)
+    tenants = load_tenants(EXAMPLE_TENANTS)
+
+    async def run(url: str) -> list[DeliveryReport]:
+        async with AsyncJiraClient(url, auth=JiraAuth.bearer("pat"), api=2, timeout=0.5, retry=FAST) as client:
+            first = await adeliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
+            second = await adeliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
+            return [first, second]
+
+    with FakeJiraServer() as server:
+        server.state.create_faults.extend([Fault("status", status=429, retry_after="0.02"), Fault("slow", delay=1.0)])
+        first, second = asyncio.run(run(server.url))
+    print(f"\nasync: handoffs={len(sessions)} issues={len(server.state.issues)} report={first}")
+    assert first.claimed == 4
+    assert first.failed == 0
+    assert second.claimed == 0
+    assert len(server.state.issues) == 4
+    assert all(isinstance(body["fields"]["description"], str) for body in server.state.issues.values())
+
+
+def test_refused_create_is_a_typed_error_and_stays_in_the_outbox(keyword_extractor: object) -> None:
+    clock = Clock()
+    store = MemoryStore(clock=clock)
+    bot = Assistant(store, extractor=keyword_extractor, clock=clock)  # type: ignore[arg-type]
+    handoffs(bot, 1, ["acme"])
+    tenants = load_tenants(EXAMPLE_TENANTS)
+    with FakeJiraServer() as server:
+        server.state.create_faults.append(Fault("status", status=403))
+        with JiraClient(server.url, auth=JiraAuth.basic("a@example.com", "t"), retry=FAST) as client:
+            report = deliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
+            assert report.failed == 1
+            assert "HTTP 403" in next(iter(report.errors.values()))
+            with pytest.raises(DeliveryError) as caught:  # the server's schema check refuses it
+                client.ensure_issue({"fields": {"summary": "no ADF description"}}, "vpnfsm-x")
+            assert caught.value.status == 400
+            assert len(server.state.invalid) == 1
+            clock.offset += 10
+            report = deliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
+    assert report.created == 1
+    assert len(server.state.issues) == 1
+
+
+def test_budget_runs_out_on_endless_503(keyword_extractor: object) -> None:
+    with FakeJiraServer() as server:
+        server.state.search_faults.extend(Fault("status", status=503, retry_after="0") for _ in range(3))
+        policy = RetryPolicy(attempts=3, backoff=0.0)
+        with (
+            JiraClient(server.url, auth=JiraAuth.bearer("t"), retry=policy) as client,
+            pytest.raises(DeliveryError) as caught,
+        ):
+            client.ensure_issue({"fields": {}}, "vpnfsm-y")
+    assert caught.value.status == 503
+    assert caught.value.retry_after == 0
+    assert server.state.requests["search"] == 3
+    assert server.state.requests["issue"] == 0
+
+
+@pytest.mark.parametrize(("settle", "issues"), [(0.0, 2), (0.6, 1)])
+def test_create_timed_out_while_jira_still_processes_it_is_not_duplicated(
+    keyword_extractor: object, settle: float, issues: int
+) -> None:
+    """Regression: a create that times out before Jira stored it was re-created at once.
+
+    With no settle wait (the old behaviour) the retry's search runs before the
+    first create lands, so both are stored; the settle wait closes that window.
+    """
+    store = MemoryStore()
+    bot = Assistant(store, extractor=keyword_extractor)  # type: ignore[arg-type]
+    handoffs(bot, 1, ["acme"])
+    tenants = load_tenants(EXAMPLE_TENANTS)
+    policy = RetryPolicy(attempts=6, backoff=0.01, max_backoff=0.02, settle=settle)
+    with FakeJiraServer() as server:
+        server.state.create_faults.append(Fault("lag", delay=0.3))
+        with JiraClient(server.url, auth=JiraAuth.bearer("t"), timeout=0.1, retry=policy) as client:
+            report = deliver_pending(store, client, tenants)
+        time.sleep(0.4)  # let the lagging create land
+    print(f"\nsettle={settle}: issues={len(server.state.issues)}")
+    assert report.failed == 0
+    assert len(server.state.issues) == issues

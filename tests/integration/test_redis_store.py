@@ -1,0 +1,286 @@
+"""The Redis stores against a real standalone server, each test on the sync and asyncio twin."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from conftest import Driver, StubExtractor
+from redis.cluster import key_slot
+
+from vpnfsm import Assistant, AsyncRedisStore, RedisStore, StoreUnavailable
+from vpnfsm.session import OutboxItem, Session
+from vpnfsm.store import _redis_common as common
+
+pytestmark = pytest.mark.integration
+
+
+def _keys(prefix: str, sid: str, tenant: str = "default") -> tuple[str, str]:
+    keys = common.RedisKeys(prefix)
+    return keys.session(tenant, sid), keys.history(tenant, sid)
+
+
+def test_turns_save_session_history_and_version(driver: Driver, prefix: str) -> None:
+    first = driver.handle("my vpn is broken", tenant="acme")
+    assert first.new_session
+    assert first.state == "VPN_ASK_OS"
+    second = driver.handle("windows 11", first.session_id, tenant="acme")
+    assert second.slots["os"] == "windows"
+    session = driver.call("load", first.session_id, tenant="acme")
+    assert session.version == 2
+    assert session.state == second.state
+    history = driver.call("history", first.session_id, tenant="acme")
+    assert [entry.role for entry in history] == ["user", "bot", "user", "bot"]
+    assert history[2].text == "windows 11"
+    skey, hkey = _keys(prefix, first.session_id, "acme")
+    assert key_slot(skey.encode()) == key_slot(hkey.encode())
+    assert skey.startswith(f"{prefix}:{{acme:{first.session_id}}}")
+
+
+def test_stale_expected_version_changes_nothing(driver: Driver, prefix: str) -> None:
+    reply = driver.handle("vpn down")
+    session = driver.call("load", reply.session_id, tenant="default")
+    before = driver.raw.get(_keys(prefix, reply.session_id)[0])
+    stale = session.model_copy(update={"version": 5, "state": "VPN_HANDOFF"})
+    assert driver.call("save", stale, expected_version=0) is False
+    assert driver.call("save", stale, expected_version=4) is False
+    assert driver.raw.get(_keys(prefix, reply.session_id)[0]) == before
+    assert len(driver.call("history", reply.session_id, tenant="default")) == 2
+    fresh = session.model_copy(update={"version": 2})
+    assert driver.call("save", fresh, expected_version=1) is True
+    # Saving the very same value again is recognised as the earlier write (a retried call).
+    assert driver.call("save", fresh, expected_version=1) is True
+
+
+def test_every_session_key_has_the_ttl_and_expiry_starts_fresh(driver_factory: Any, prefix: str) -> None:
+    driver = driver_factory(ttl_seconds=1.0)
+    reply = driver.handle("vpn please")
+    skey, hkey = _keys(prefix, reply.session_id)
+    ttls = [driver.raw.pttl(skey), driver.raw.pttl(hkey)]
+    assert all(0 < ttl <= 1000 for ttl in ttls), ttls
+    assert abs(ttls[0] - ttls[1]) < 50
+    time.sleep(0.6)
+    driver.handle("windows", reply.session_id)  # a turn resets the TTL of every key
+    assert driver.raw.pttl(skey) > 700
+    assert driver.raw.pttl(hkey) > 700
+    time.sleep(1.1)
+    assert driver.raw.exists(skey, hkey) == 0
+    later = driver.handle("hello again", reply.session_id)
+    assert later.new_session
+    assert later.notice == "unknown_session"
+    assert "expired" in later.reply
+    assert driver.call("load", reply.session_id, tenant="default").version == 1
+
+
+def test_history_is_capped_newest_kept(driver_factory: Any) -> None:
+    driver = driver_factory(history_cap=5)
+    sid = driver.handle("hello 0").session_id
+    for i in range(1, 6):
+        driver.handle(f"hello {i}", sid)
+    history = driver.call("history", sid, tenant="default")
+    assert len(history) == 5
+    assert history[-2].text == "hello 5"
+    assert driver.call("load", sid, tenant="default").version == 6
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"\x00\xffnot json", b'{"schema": 99, "id": "x"}', b"[1, 2, 3]", b'{"schema": 1, "id": 5}'],
+    ids=["bytes", "future-schema", "not-object", "invalid"],
+)
+def test_corrupt_value_is_quarantined_and_conversation_continues(driver: Driver, prefix: str, raw: bytes) -> None:
+    sid = "corrupt-" + prefix
+    skey, hkey = _keys(prefix, sid)
+    driver.raw.set(skey, raw)
+    driver.raw.rpush(hkey, b'{"at": 1, "role": "user", "text": "old line"}')
+    reply = driver.handle("vpn broken", sid)
+    assert reply.notice == "corrupt_session"
+    assert reply.new_session
+    quarantined = driver.raw.keys(f"{prefix}:{{default:{sid}}}:quarantine:*")
+    values = {key: driver.raw.type(key) for key in quarantined}
+    strings = [key for key, kind in values.items() if kind == b"string"]
+    assert len(strings) == 1
+    assert driver.raw.get(strings[0]) == raw
+    assert driver.raw.ttl(strings[0]) == -1  # kept until an operator looks
+    assert driver.raw.lrange(strings[0] + b":h", 0, -1) == [b'{"at": 1, "role": "user", "text": "old line"}']
+    following = driver.handle("windows", sid)
+    assert following.notice is None
+    assert following.slots["os"] == "windows"
+    assert driver.call("load", sid, tenant="default").version == 2
+    assert [e.text for e in driver.call("history", sid, tenant="default") if e.role == "user"] == [
+        "vpn broken",
+        "windows",
+    ]
+
+
+def test_wrong_type_under_session_key_is_quarantined(driver: Driver, prefix: str) -> None:
+    sid = "wrongtype"
+    skey, _ = _keys(prefix, sid)
+    driver.raw.hset(skey, "field", "value")
+    reply = driver.handle("hi", sid)
+    assert reply.notice == "corrupt_session"
+    (qkey,) = driver.raw.keys(f"{prefix}:{{default:{sid}}}:quarantine:*")
+    assert driver.raw.hgetall(qkey) == {b"field": b"value"}
+    assert driver.call("load", sid, tenant="default").version == 1
+
+
+def test_older_schema_is_migrated_on_load(driver: Driver, prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pretend the current format is schema 2, whose step from 1 renames an old field.
+    from vpnfsm.store import _codec
+
+    def one_to_two(data: dict[str, Any]) -> dict[str, Any]:
+        data["last_intent"] = data.pop("intent_v1")
+        return data
+
+    monkeypatch.setattr(_codec, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(_codec._MIGRATIONS, 1, one_to_two)
+    old = b'{"schema":1,"id":"old","version":3,"created_at":1.0,"updated_at":2.0,"intent_v1":"vpn"}'
+    driver.raw.set(_keys(prefix, "old")[0], old)
+    loaded = driver.call("load", "old", tenant="default")
+    assert loaded.schema_ == 2
+    assert loaded.last_intent == "vpn"
+    assert loaded.version == 3
+    assert driver.handle("hello", "old").notice is None
+    stored = Session.load_json(driver.raw.get(_keys(prefix, "old")[0]))
+    assert stored.schema_ == 2  # the next save writes the current schema
+    assert stored.version == 4
+
+
+def test_delete_removes_session_and_history(driver: Driver, prefix: str) -> None:
+    sid = driver.handle("vpn").session_id
+    assert driver.call("delete", sid, tenant="default") is True
+    assert driver.raw.exists(*_keys(prefix, sid)) == 0
+    assert driver.call("delete", sid, tenant="default") is False
+
+
+def _handoff(driver: Driver, tenant: str = "default") -> str:
+    sid = driver.handle("vpn is down", tenant=tenant).session_id
+    reply = driver.handle("agent please", sid, tenant=tenant)
+    assert reply.outcome == "handoff"
+    return sid
+
+
+def test_outbox_item_written_with_the_handoff_and_leased(driver: Driver, prefix: str) -> None:
+    sid = _handoff(driver)
+    outbox_key = common.RedisKeys(prefix).outbox("default", sid)
+    assert key_slot(outbox_key.encode()) == key_slot(_keys(prefix, sid)[0].encode())
+    assert driver.raw.ttl(outbox_key) == -1  # pending deliveries outlive the session TTL
+    items = driver.call("outbox_claim", "worker-a", limit=10, lease_seconds=0.5)
+    assert [item.session_id for item in items] == [sid]
+    assert '"reference"' in items[0].payload
+    assert driver.call("outbox_claim", "worker-b", limit=10, lease_seconds=0.5) == []
+    time.sleep(0.6)  # worker-a "died": the lease runs out and the item comes back
+    again = driver.call("outbox_claim", "worker-b", limit=10, lease_seconds=30)
+    assert [item.id for item in again] == [items[0].id]
+    driver.call("outbox_done", items[0].id)
+    time.sleep(0.05)
+    assert driver.call("outbox_claim", "worker-c", limit=10, lease_seconds=0.01) == []
+    assert driver.raw.exists(outbox_key) == 0
+    # Another message after the handoff enqueues nothing new.
+    driver.handle("any news?", sid)
+    assert driver.call("outbox_claim", "worker-c", limit=10, lease_seconds=1) == []
+
+
+def test_outbox_index_lost_after_save_is_recovered(driver: Driver, prefix: str) -> None:
+    sid = _handoff(driver)
+    keys = common.RedisKeys(prefix)
+    driver.raw.delete(keys.due, keys.where)  # as if the process died between save and index
+    # The first claim of a store runs the recovery sweep, so the item is found.
+    items = driver.call("outbox_claim", "w", limit=10, lease_seconds=60)
+    assert [item.session_id for item in items] == [sid]
+    driver.raw.delete(keys.due, keys.where)
+    assert driver.call("outbox_claim", "w", limit=10, lease_seconds=60) == []  # no sweep yet
+    assert driver.call("outbox_recover") == 1
+    again = driver.call("outbox_claim", "w", limit=10, lease_seconds=60)
+    assert [item.id for item in again] == [items[0].id]
+    driver.call("outbox_done", items[0].id)
+    assert driver.call("outbox_recover") == 0
+    assert driver.call("outbox_claim", "w", limit=10, lease_seconds=60) == []
+
+
+def test_outbox_claim_respects_limit_and_order(driver: Driver) -> None:
+    sids = [_handoff(driver, tenant=f"t{i}") for i in range(3)]
+    first = driver.call("outbox_claim", "w", limit=2, lease_seconds=30)
+    second = driver.call("outbox_claim", "w", limit=2, lease_seconds=30)
+    assert [i.session_id for i in first + second] == sids
+    assert isinstance(first[0], OutboxItem)
+    assert first[0].tenant == "t0"
+
+
+def test_unreachable_redis_raises_store_unavailable_quickly(driver_factory: Any) -> None:
+    from _redis_procs import free_port
+
+    driver = driver_factory(f"redis://127.0.0.1:{free_port()}/0")
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable) as info:
+        driver.handle("vpn")
+    assert time.monotonic() - started < 3.0
+    assert info.value.__cause__ is not None
+    with pytest.raises(StoreUnavailable):
+        driver.call("ping")
+
+
+def test_from_url_builds_working_assistant(redis_url: str, prefix: str) -> None:
+    store = RedisStore.from_url(redis_url, prefix=prefix)
+    try:
+        bot = Assistant(store=store, extractor=StubExtractor())
+        reply = bot.handle("vpn")
+        assert bot.handle("mac", reply.session_id).slots["os"] == "macos"
+        store.ping()
+    finally:
+        store.close()
+    with pytest.raises(ValueError, match="not a Redis URL"):
+        RedisStore.from_url("http://localhost")
+    assert isinstance(AsyncRedisStore.from_url(redis_url), AsyncRedisStore)
+
+
+def test_a_turn_is_two_round_trips(driver: Driver) -> None:
+    sid = driver.handle("vpn broken").session_id
+    client = driver.store.client
+    sent: list[str] = []
+    original = client.execute_command
+
+    def counting(*args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]))
+        return original(*args, **options)
+
+    client.execute_command = counting
+    try:
+        driver.handle("windows", sid)
+    finally:
+        client.execute_command = original
+    assert sent == ["GET", "EVALSHA"]
+
+
+def test_value_replaced_while_quarantining_is_loaded_not_moved(driver: Driver, prefix: str) -> None:
+    import inspect
+
+    sid = driver.handle("vpn broken").session_id
+    client = driver.store.client
+    original = client.get
+    calls: list[str] = []
+
+    def stale_first(key: str) -> Any:
+        # The first read sees garbage that a concurrent turn has already replaced.
+        calls.append(key)
+        result = original(key)
+        if len(calls) > 1:
+            return result
+        if inspect.isawaitable(result):
+
+            async def garbage() -> bytes:
+                await result
+                return b"garbage"
+
+            return garbage()
+        return b"garbage"
+
+    client.get = stale_first
+    try:
+        session = driver.call("load", sid, tenant="default")
+    finally:
+        client.get = original
+    assert session.version == 1
+    assert len(calls) == 2
+    assert driver.raw.keys(f"{prefix}:*quarantine*") == []

@@ -1,0 +1,100 @@
+"""The I/O-free half of the Redis stores: URLs, key names, script arguments, replies."""
+
+from __future__ import annotations
+
+import pytest
+import redis.exceptions as rex
+from redis.cluster import key_slot
+
+from vpnfsm.errors import StoreUnavailable
+from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.store import _redis_common as common
+from vpnfsm.store.redis import AsyncRedisStore, RedisStore
+
+
+@pytest.mark.parametrize(
+    ("url", "cluster", "expected_url", "expected_cluster"),
+    [
+        ("redis://h:1/0", None, "redis://h:1/0", False),
+        ("rediss://u:p@h:1/2?cluster=1", None, "rediss://u:p@h:1/2", True),
+        ("redis://h:1?cluster=true&ssl_cert_reqs=none", None, "redis://h:1?ssl_cert_reqs=none", True),
+        ("redis://h:1?cluster=no", None, "redis://h:1", False),
+        ("redis://h:1?cluster=1", False, "redis://h:1", False),
+        ("redis://h:1", True, "redis://h:1", True),
+    ],
+)
+def test_client_config_reads_the_cluster_flag(
+    url: str, cluster: bool | None, expected_url: str, expected_cluster: bool
+) -> None:
+    config = common.client_config(url, cluster=cluster)
+    assert config.url == expected_url
+    assert config.cluster is expected_cluster
+    assert config.options["socket_timeout"] == common.SOCKET_TIMEOUT
+
+
+@pytest.mark.parametrize("url", ["http://h:1", "localhost:6379", ""])
+def test_client_config_rejects_other_urls(url: str) -> None:
+    with pytest.raises(ValueError, match="not a Redis URL"):
+        common.client_config(url, cluster=None)
+
+
+def test_all_keys_of_a_session_share_one_slot() -> None:
+    keys = common.RedisKeys("app")
+    names = [keys.session("acme", "s1"), keys.history("acme", "s1"), keys.outbox("acme", "s1")]
+    names += list(keys.quarantine("acme", "s1", 12.5))
+    assert names[:3] == ["app:{acme:s1}:s", "app:{acme:s1}:h", "app:{acme:s1}:o"]
+    assert len({key_slot(name.encode()) for name in names}) == 1
+    assert key_slot(keys.due.encode()) == key_slot(keys.where.encode())
+
+
+def test_save_args_carry_version_ttl_cap_history_and_outbox() -> None:
+    session = Session.start("s1", tenant="acme", now=1.0)
+    session.version = 4
+    history = [HistoryEntry(at=1.0, role="user", text="hi"), HistoryEntry(at=1.0, role="bot", text="hello")]
+    item = OutboxItem(id="acme:s1:R1", session_id="s1", tenant="acme", created_at=2.5, payload="{}")
+    keys, args = common.save_args(
+        common.RedisKeys("app"), session, expected_version=3, history=history, outbox=[item], ttl_ms=900, history_cap=7
+    )
+    assert keys == ["app:{acme:s1}:s", "app:{acme:s1}:h", "app:{acme:s1}:o"]
+    assert args[:5] == [3, session.dump_json(), 900, 7, 2]
+    assert Session.load_json(args[1]).version == 4  # type: ignore[arg-type]
+    assert args[7] == "acme:s1:R1"
+    assert OutboxItem.model_validate_json(args[8]) == item  # type: ignore[arg-type]
+    assert common.index_args(common.RedisKeys("app"), [item]) == ["acme:s1:R1", "app:{acme:s1}:o", 2500]
+
+
+def test_parse_claim_pairs_ids_with_keys() -> None:
+    assert common.parse_claim([b"a", b"k1", "b", b""]) == [("a", "k1"), ("b", "")]
+    assert common.parse_claim([]) == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        rex.ConnectionError("refused"),
+        rex.TimeoutError("slow"),
+        rex.BusyLoadingError("loading"),
+        rex.ClusterDownError("down"),
+        rex.ReadOnlyError("replica"),
+        rex.TryAgainError("again"),
+    ],
+)
+def test_availability_errors_become_store_unavailable(error: Exception) -> None:
+    with pytest.raises(StoreUnavailable) as info, common.translate_errors():
+        raise error
+    assert info.value.__cause__ is error
+
+
+def test_other_redis_errors_pass_through() -> None:
+    with pytest.raises(rex.ResponseError), common.translate_errors():
+        raise rex.ResponseError("ERR bug in script")
+
+
+@pytest.mark.parametrize("store_class", [RedisStore, AsyncRedisStore])
+def test_store_settings_are_checked(store_class: type[RedisStore] | type[AsyncRedisStore]) -> None:
+    with pytest.raises(ValueError, match="ttl_seconds"):
+        store_class.from_url("redis://127.0.0.1:1", ttl_seconds=0)
+    with pytest.raises(ValueError, match="history_cap"):
+        store_class.from_url("redis://127.0.0.1:1", history_cap=0)
+    with pytest.raises(ValueError, match="prefix"):
+        store_class.from_url("redis://127.0.0.1:1", prefix="a{b}")

@@ -1,0 +1,260 @@
+"""What a turn costs with Redis, side by side with Redis's own round trip, in one run.
+
+Figures (all medians in microseconds unless named otherwise):
+
+* ``ping_median_us``: one ``PING`` round trip, the floor of any Redis call.
+* ``turn_median_us``: a full :meth:`vpnfsm.Assistant.handle` through
+  :class:`~vpnfsm.RedisStore` (extract, step, load, compare-and-set save).
+* ``store_median_us``: the Redis part of those same turns (load + save).
+* ``turn_in_memory_median_us``: the same conversations on the memory store.
+* ``turn_history_10_median_us`` / ``turn_history_1000_median_us``: turns on
+  sessions whose history list already holds 10 resp. 1,000 entries.
+* ``session_memory_bytes`` / ``history_memory_bytes``: ``MEMORY USAGE`` of the
+  session key and of the history key after a 10-turn conversation.
+
+The targets in the Redis issue are ratios of these figures, so they are
+reported too (``*_over_ping``, ``history_1000_over_10``).
+"""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from itertools import cycle
+from pathlib import Path
+from typing import Any
+
+from vpnfsm.assistant import Assistant
+from vpnfsm.benchmarks._timing import summarize, time_calls
+from vpnfsm.benchmarks.core_bench import CONVERSATIONS
+from vpnfsm.errors import StoreUnavailable
+from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.store._codec import encode_history
+from vpnfsm.store.memory import MemoryStore
+from vpnfsm.store.redis import RedisStore
+
+__all__ = ["TEN_TURNS", "run_redis_bench", "temporary_redis"]
+
+#: The conversation whose stored size is reported (ten user messages).
+TEN_TURNS: tuple[str, ...] = (
+    "VPN is not working",
+    "Windows",
+    "GlobalProtect",
+    "it just won't connect",
+    "error 809",
+    "no",
+    "no",
+    "any update?",
+    "thanks",
+    "bye",
+)
+
+
+@contextmanager
+def temporary_redis() -> Iterator[str]:
+    """A throwaway ``redis-server`` on a free port in a temp dir; yields its URL.
+
+    Raises:
+        StoreUnavailable: no ``redis-server`` binary, or it did not start.
+
+    """
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise StoreUnavailable(
+            "no redis-server on PATH: install one (apt-get install redis-server) or pass a Redis URL"
+        )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    with tempfile.TemporaryDirectory(prefix="vpnfsm-bench-") as workdir:
+        args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", workdir]
+        args += ["--save", "", "--appendonly", "no", "--logfile", str(Path(workdir) / "redis.log")]
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            url = f"redis://127.0.0.1:{port}/0"
+            _wait_until_up(url, process)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    store = RedisStore.from_url(url)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                store.ping()
+                return
+            except StoreUnavailable:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise
+    finally:
+        store.close()
+
+
+class _TimedStore:
+    """Delegates to a Redis store and adds up the time spent in load and save."""
+
+    def __init__(self, inner: RedisStore) -> None:
+        self.inner = inner
+        self.spent_ns = 0
+
+    def load(self, session_id: str, *, tenant: str) -> Session | None:
+        start = time.perf_counter_ns()
+        try:
+            return self.inner.load(session_id, tenant=tenant)
+        finally:
+            self.spent_ns += time.perf_counter_ns() - start
+
+    def save(
+        self,
+        session: Session,
+        *,
+        expected_version: int,
+        history: Sequence[HistoryEntry] = (),
+        outbox: Sequence[OutboxItem] = (),
+    ) -> bool:
+        start = time.perf_counter_ns()
+        try:
+            return self.inner.save(session, expected_version=expected_version, history=history, outbox=outbox)
+        finally:
+            self.spent_ns += time.perf_counter_ns() - start
+
+    def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
+        return self.inner.history(session_id, tenant=tenant)
+
+    def delete(self, session_id: str, *, tenant: str) -> bool:
+        return self.inner.delete(session_id, tenant=tenant)
+
+    def ping(self) -> None:
+        self.inner.ping()
+
+    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+        return self.inner.outbox_claim(consumer, limit=limit, lease_seconds=lease_seconds)
+
+    def outbox_done(self, item_id: str) -> None:
+        self.inner.outbox_done(item_id)
+
+
+def _conversation_turns(
+    bot: Assistant, conversations: Iterator[tuple[str, ...]], turns: int, *, store: _TimedStore | None = None
+) -> tuple[list[int], list[int]]:
+    """Replay conversations until ``turns`` turns; (turn ns, store ns) per turn."""
+    turn_ns: list[int] = []
+    store_ns: list[int] = []
+    while len(turn_ns) < turns:
+        session_id: str | None = None
+        for message in next(conversations):
+            if store is not None:
+                store.spent_ns = 0
+            start = time.perf_counter_ns()
+            session_id = bot.handle(message, session_id=session_id).session_id
+            turn_ns.append(time.perf_counter_ns() - start)
+            if store is not None:
+                store_ns.append(store.spent_ns)
+    return turn_ns[:turns], store_ns[:turns]
+
+
+def _history_turns(bot: Assistant, client: Any, store: RedisStore, length: int, rounds: int) -> list[int]:
+    """Turns of fresh conversations whose history list already holds ``length`` entries."""
+    filler = encode_history(HistoryEntry(at=time.time(), role="user", text="an earlier line of this chat"))
+    samples: list[int] = []
+    for conversation in CONVERSATIONS[:rounds]:
+        session_id = uuid.uuid4().hex
+        client.rpush(store.keys.history("default", session_id), *([filler] * length))
+        for message in conversation:
+            samples += time_calls(partial(bot.handle, message, session_id=session_id), count=1)
+    return samples
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return round(numerator / denominator, 2) if denominator else float("inf")
+
+
+def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | int]:
+    """Measure the figures listed in the module docstring against ``url``.
+
+    ``url`` ``None`` starts a temporary redis-server on a free port and stops
+    it afterwards. Keys are written under a fresh prefix and deleted at the end.
+
+    Raises:
+        StoreUnavailable: Redis could not be reached (or started).
+        ValueError: ``turns`` is below 100.
+
+    """
+    if turns < 100:
+        raise ValueError("turns must be at least 100")
+    if url is None:
+        with temporary_redis() as temp_url:
+            return run_redis_bench(temp_url, turns=turns)
+    prefix = "vpnfsm-bench-" + uuid.uuid4().hex[:8]
+    redis_store = RedisStore.from_url(url, prefix=prefix, history_cap=2000)
+    client: Any = redis_store.client
+    try:
+        timed = _TimedStore(redis_store)
+        bot = Assistant(store=timed)
+        memory_bot = Assistant(store=MemoryStore())
+        _conversation_turns(bot, cycle(CONVERSATIONS), 200)  # warm up connections and caches
+        _conversation_turns(memory_bot, cycle(CONVERSATIONS), 200)
+        gc.collect()
+        ping_ns: list[int] = []
+        turn_ns: list[int] = []
+        store_ns: list[int] = []
+        memory_ns: list[int] = []
+        short_ns: list[int] = []
+        long_ns: list[int] = []
+        rounds = 10  # interleave, so machine noise hits every figure alike
+        redis_conversations, memory_conversations = cycle(CONVERSATIONS), cycle(CONVERSATIONS)
+        for _ in range(rounds):
+            ping_ns += time_calls(client.ping, count=turns // rounds)
+            more_turns, more_store = _conversation_turns(bot, redis_conversations, turns // rounds, store=timed)
+            turn_ns += more_turns
+            store_ns += more_store
+            memory_ns += _conversation_turns(memory_bot, memory_conversations, turns // rounds)[0]
+            short_ns += _history_turns(bot, client, redis_store, 10, len(CONVERSATIONS))
+            long_ns += _history_turns(bot, client, redis_store, 1000, len(CONVERSATIONS))
+
+        session_id = None
+        for message in TEN_TURNS:
+            session_id = bot.handle(message, session_id=session_id).session_id
+        assert session_id is not None
+        session_key = redis_store.keys.session("default", session_id)
+        history_key = redis_store.keys.history("default", session_id)
+        session_bytes = int(client.memory_usage(session_key, samples=0) or 0)
+        history_bytes = int(client.memory_usage(history_key, samples=0) or 0)
+        json_bytes = int(client.strlen(session_key))
+
+        ping = summarize(ping_ns)["median_us"]
+        turn = summarize(turn_ns)["median_us"]
+        store = summarize(store_ns)["median_us"]
+        short = summarize(short_ns)["median_us"]
+        long = summarize(long_ns)["median_us"]
+        return {
+            "ping_median_us": ping,
+            "turn_median_us": turn,
+            "store_median_us": store,
+            "turn_in_memory_median_us": summarize(memory_ns)["median_us"],
+            "turn_history_10_median_us": short,
+            "turn_history_1000_median_us": long,
+            "turn_over_ping": _ratio(turn, ping),
+            "store_over_ping": _ratio(store, ping),
+            "history_1000_over_10": _ratio(long, short),
+            "session_memory_bytes": session_bytes,
+            "session_json_bytes": json_bytes,
+            "history_memory_bytes": history_bytes,
+            "turns": len(turn_ns),
+        }
+    finally:
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            client.delete(key)
+        redis_store.close()

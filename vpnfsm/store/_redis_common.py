@@ -1,0 +1,301 @@
+"""Everything the sync and asyncio Redis stores share, without I/O.
+
+Lua scripts, key names, the arguments each script call takes, how replies
+are read, how redis-py errors map to :class:`~vpnfsm.errors.StoreUnavailable`,
+and how a client is configured from a URL. ``redis.py`` holds only the lines
+that talk to the server, once for each I/O style.
+
+The format is documented in ``docs/storage.md``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis.exceptions as rex
+
+from vpnfsm.errors import StoreUnavailable
+from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.store._codec import (
+    decode_history,
+    encode_history,
+    encode_session,
+    history_key,
+    quarantine_key,
+    session_key,
+)
+
+__all__ = [
+    "CLAIM_LUA",
+    "DONE_LUA",
+    "INDEX_LUA",
+    "POOL_OPTIONS",
+    "QUARANTINE_LUA",
+    "RETRY_DELAYS",
+    "SAVE_LUA",
+    "SOCKET_TIMEOUT",
+    "ClientConfig",
+    "RedisKeys",
+    "client_config",
+    "decode_history_list",
+    "index_args",
+    "outbox_item",
+    "parse_claim",
+    "save_args",
+    "translate_errors",
+]
+
+#: Pauses between attempts when Redis is unreachable: three attempts in about
+#: a quarter of a second, so a blip is absorbed and an outage is reported fast.
+RETRY_DELAYS: tuple[float, ...] = (0.05, 0.2)
+
+#: Socket timeouts of clients built from a URL: a turn is a few milliseconds,
+#: so a server that takes half a second is treated as down.
+SOCKET_TIMEOUT = 0.5
+
+#: Connection pool of clients built from a URL: enough for a busy worker; a
+#: caller waits up to ``timeout`` seconds for a free connection in a burst.
+POOL_OPTIONS: dict[str, Any] = {"max_connections": 64, "timeout": 5.0}
+
+# The compare-and-set save, one round trip for the whole turn.
+# KEYS: session, history, per-session outbox.
+# ARGV: expected version, new session JSON, TTL ms, history cap, n history
+#       entries, the entries, then (outbox id, outbox JSON) pairs.
+# Returns 1 saved, 2 this exact value was already saved (a retried call whose
+# reply was lost), 0 conflict (stale version, or an unreadable stored value
+# that the caller's reload will quarantine).
+SAVE_LUA = """
+local cur = redis.pcall('GET', KEYS[1])
+if type(cur) == 'table' and cur['err'] then return 0 end
+local expected = tonumber(ARGV[1])
+if cur then
+  if cur == ARGV[2] then return 2 end
+  local ok, doc = pcall(cjson.decode, cur)
+  if not ok or type(doc) ~= 'table' then return 0 end
+  if (tonumber(doc['version']) or 0) ~= expected then return 0 end
+elseif expected ~= 0 then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+local n = tonumber(ARGV[5])
+if n > 0 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 6, 5 + n))
+  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+local i = 6 + n
+while i < #ARGV do
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+return 1
+"""
+
+# Move an unreadable session value (and its history) aside, unless it changed
+# since it was read. KEYS: session, history, quarantine, quarantine history.
+# ARGV: the raw value read ('' when the key held a non-string type).
+QUARANTINE_LUA = """
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return 0 end
+if t == 'string' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('RENAME', KEYS[1], KEYS[3])
+redis.call('PERSIST', KEYS[3])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('RENAME', KEYS[2], KEYS[4])
+  redis.call('PERSIST', KEYS[4])
+end
+return 1
+"""
+
+# Register outbox items in the global index (idempotent: NX).
+# KEYS: due zset, where hash. ARGV: (id, per-session outbox key, due ms) triples.
+INDEX_LUA = """
+for i = 1, #ARGV, 3 do
+  redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 2], ARGV[i])
+  redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])
+end
+return 1
+"""
+
+# Lease up to ARGV[1] due items for ARGV[2] ms, by the server's clock so that
+# workers with skewed clocks agree. KEYS: due zset, where hash.
+# Returns a flat list: id, per-session outbox key, id, key, ...
+CLAIM_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), id)
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+end
+return out
+"""
+
+# Forget a delivered (or vanished) item. KEYS: due zset, where hash. ARGV: id.
+DONE_LUA = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+return redis.call('HDEL', KEYS[2], ARGV[1])
+"""
+
+
+@dataclass(frozen=True)
+class RedisKeys:
+    """Key names under one prefix (see ``docs/storage.md``)."""
+
+    prefix: str
+
+    def session(self, tenant: str, session_id: str) -> str:
+        """The session JSON (a string with a TTL)."""
+        return session_key(self.prefix, tenant, session_id)
+
+    def history(self, tenant: str, session_id: str) -> str:
+        """The capped history list (same TTL as the session)."""
+        return history_key(self.prefix, tenant, session_id)
+
+    def outbox(self, tenant: str, session_id: str) -> str:
+        """The session's undelivered handoffs (a hash item id -> item JSON, no TTL)."""
+        return session_key(self.prefix, tenant, session_id)[:-1] + "o"
+
+    def outbox_pattern(self) -> str:
+        """SCAN pattern matching every per-session outbox key (the recovery sweep)."""
+        return f"{self.prefix}:{{*}}:o"
+
+    def quarantine(self, tenant: str, session_id: str, stamp: float) -> tuple[str, str]:
+        """Where an unreadable session value and its history are moved."""
+        key = quarantine_key(self.prefix, tenant, session_id, stamp)
+        return key, key + ":h"
+
+    @property
+    def due(self) -> str:
+        """The outbox index: item id -> due time in ms (created, or lease end)."""
+        return f"{self.prefix}:{{{self.prefix}:outbox}}:due"
+
+    @property
+    def where(self) -> str:
+        """The outbox index: item id -> its per-session outbox key."""
+        return f"{self.prefix}:{{{self.prefix}:outbox}}:where"
+
+
+def save_args(
+    keys: RedisKeys,
+    session: Session,
+    *,
+    expected_version: int,
+    history: Sequence[HistoryEntry],
+    outbox: Sequence[OutboxItem],
+    ttl_ms: int,
+    history_cap: int,
+) -> tuple[list[str], list[bytes | str | int]]:
+    """The KEYS and ARGV of one :data:`SAVE_LUA` call."""
+    key_names = [
+        keys.session(session.tenant, session.id),
+        keys.history(session.tenant, session.id),
+        keys.outbox(session.tenant, session.id),
+    ]
+    args: list[bytes | str | int] = [
+        expected_version,
+        encode_session(session),
+        ttl_ms,
+        history_cap,
+        len(history),
+    ]
+    args.extend(encode_history(entry) for entry in history)
+    for item in outbox:
+        args.extend((item.id, item.model_dump_json()))
+    return key_names, args
+
+
+def index_args(keys: RedisKeys, outbox: Sequence[OutboxItem]) -> list[str | int]:
+    """The ARGV of an :data:`INDEX_LUA` call for items just saved."""
+    args: list[str | int] = []
+    for item in outbox:
+        args.extend((item.id, keys.outbox(item.tenant, item.session_id), int(item.created_at * 1000)))
+    return args
+
+
+def decode_history_list(raws: Sequence[bytes]) -> list[HistoryEntry]:
+    """Decode an LRANGE reply, skipping unreadable entries."""
+    return [entry for entry in map(decode_history, raws) if entry is not None]
+
+
+def parse_claim(reply: Sequence[bytes | str]) -> list[tuple[str, str]]:
+    """``(item id, per-session outbox key)`` pairs from a :data:`CLAIM_LUA` reply."""
+    texts = [value.decode() if isinstance(value, bytes) else value for value in reply]
+    return list(zip(texts[0::2], texts[1::2], strict=True))
+
+
+def outbox_item(raw: bytes | str | None) -> OutboxItem | None:
+    """Decode an item read from a per-session outbox hash; ``None`` when gone or unreadable."""
+    if raw is None:
+        return None
+    try:
+        return OutboxItem.model_validate_json(raw)
+    except ValueError:
+        return None
+
+
+# Errors that mean "not reachable right now": worth a short retry, then
+# StoreUnavailable. Everything else (a script bug, WRONGTYPE) is a real error.
+_TRANSIENT: tuple[type[BaseException], ...] = (
+    rex.ConnectionError,  # includes BusyLoadingError (restarting from AOF), MaxConnectionsError
+    rex.TimeoutError,
+    rex.ClusterDownError,  # includes MasterDownError
+    rex.TryAgainError,
+    rex.ReadOnlyError,  # a demoted master during failover
+    rex.RedisClusterException,  # no reachable startup node / slot not covered
+    OSError,
+)
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """The one place where redis-py's availability errors become :class:`StoreUnavailable`.
+
+    Used around every Redis call of both stores (``with`` works inside
+    coroutines too, since the translation itself does no I/O).
+    """
+    try:
+        yield
+    except _TRANSIENT as exc:
+        raise StoreUnavailable(f"Redis is unavailable: {exc.__class__.__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """How to build a client from a URL."""
+
+    url: str
+    cluster: bool
+    options: dict[str, Any]
+
+
+def client_config(url: str, *, cluster: bool | None) -> ClientConfig:
+    """Read ``redis://``, ``rediss://`` and ``unix://`` URLs, plus ``?cluster=1``.
+
+    ``cluster`` overrides the query parameter. Clients get short timeouts; the
+    standalone client's own retries are left to :data:`RETRY_DELAYS`, so one
+    policy decides how long a turn waits for an unreachable server.
+
+    Raises:
+        ValueError: the URL scheme is not one of the above.
+
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(f"not a Redis URL: {url!r} (expected redis://, rediss:// or unix://)")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    flag = [value for name, value in query if name == "cluster"]
+    rest = [(name, value) for name, value in query if name != "cluster"]
+    from_url = bool(flag) and flag[-1].lower() in ("1", "true", "yes", "on")
+    clean = urlunsplit(parts._replace(query=urlencode(rest)))
+    options: dict[str, Any] = {
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": SOCKET_TIMEOUT,
+    }
+    return ClientConfig(url=clean, cluster=from_url if cluster is None else cluster, options=options)

@@ -1,0 +1,478 @@
+"""Redis session stores: :class:`RedisStore` (sync) and :class:`AsyncRedisStore` (asyncio).
+
+A turn costs two round trips: ``GET`` of the session on load, one ``EVALSHA``
+on save that compares the version, writes the session, appends the history,
+resets every TTL and enqueues a handoff, all or nothing. Both classes share
+their scripts, keys, encoding and error mapping with
+:mod:`vpnfsm.store._redis_common` and hold only the lines that do I/O.
+Standalone Redis and Redis Cluster work alike: all keys of a session share
+one hash tag, hence one slot. The format is described in ``docs/storage.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import Any, ClassVar, Self, TypeVar, cast
+
+import redis
+import redis.asyncio
+import redis.asyncio.cluster
+import redis.cluster
+import redis.exceptions as rex
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from vpnfsm.errors import CorruptSession, StoreUnavailable
+from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.store import _redis_common as common
+from vpnfsm.store._codec import DEFAULT_PREFIX, decode_session
+from vpnfsm.store.memory import DEFAULT_HISTORY_CAP, DEFAULT_TTL_SECONDS
+
+__all__ = ["DEFAULT_SWEEP_SECONDS", "AsyncRedisStore", "RedisStore"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+#: How often ``outbox_claim`` re-indexes outbox items whose index write was lost.
+DEFAULT_SWEEP_SECONDS = 60.0
+
+T = TypeVar("T")
+
+
+class _RedisStoreBase:
+    """Construction, settings and pure helpers shared by both stores (no I/O)."""
+
+    #: Builds ``(client, pool or None)`` from a URL; set by each twin.
+    _client_factory: ClassVar[Callable[..., tuple[Any, Any]]]
+
+    def __init__(
+        self,
+        client: object,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        history_cap: int = DEFAULT_HISTORY_CAP,
+        sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if ttl_seconds <= 0:
+            raise ValueError("ttl_seconds must be positive")
+        if history_cap < 1:
+            raise ValueError("history_cap must be at least 1")
+        if not prefix or any(c in prefix for c in "{}*?[]"):
+            raise ValueError("prefix must be non-empty and free of '{}*?[]'")
+        self.keys = common.RedisKeys(prefix)
+        self.ttl_seconds = ttl_seconds
+        self.history_cap = history_cap
+        self.sweep_seconds = sweep_seconds
+        self._clock = clock
+        self._last_sweep: float | None = None
+        self._pool: Any = None  # set by from_url, which owns the pool it builds
+        self.client: Any = cast(Any, client)
+        # register_script returns the sync or asyncio Script object to match the client.
+        self._save_script = self.client.register_script(common.SAVE_LUA)
+        self._quarantine_script = self.client.register_script(common.QUARANTINE_LUA)
+        self._index_script = self.client.register_script(common.INDEX_LUA)
+        self._claim_script = self.client.register_script(common.CLAIM_LUA)
+        self._done_script = self.client.register_script(common.DONE_LUA)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        cluster: bool | None = None,
+        prefix: str = DEFAULT_PREFIX,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        history_cap: int = DEFAULT_HISTORY_CAP,
+    ) -> Self:
+        """A store on a ``redis://``, ``rediss://`` or ``unix://`` URL.
+
+        Redis Cluster is used when ``cluster`` is true or the URL carries
+        ``?cluster=1``; the URL then names any one node. No connection is made
+        until the first call.
+
+        Raises:
+            ValueError: the URL is not a Redis URL, or a setting is out of range.
+
+        """
+        client, pool = cls._client_factory(url, cluster=cluster)
+        store = cls(client, prefix=prefix, ttl_seconds=ttl_seconds, history_cap=history_cap)
+        store._pool = pool
+        return store
+
+    def _unreadable(self, key: str, tenant: str, session_id: str) -> tuple[str, list[str]]:
+        """The quarantine key, and the KEYS of the quarantine script, for a bad value."""
+        qkey, qhistory = self.keys.quarantine(tenant, session_id, self._clock())
+        return qkey, [key, self.keys.history(tenant, session_id), qkey, qhistory]
+
+    def _save_call(
+        self,
+        session: Session,
+        expected_version: int,
+        history: Sequence[HistoryEntry],
+        outbox: Sequence[OutboxItem],
+    ) -> tuple[list[str], list[bytes | str | int]]:
+        return common.save_args(
+            self.keys,
+            session,
+            expected_version=expected_version,
+            history=history,
+            outbox=outbox,
+            ttl_ms=max(1, int(self.ttl_seconds * 1000)),
+            history_cap=self.history_cap,
+        )
+
+    def _sweep_due(self) -> bool:
+        now = time.monotonic()
+        if self._last_sweep is not None and now - self._last_sweep < self.sweep_seconds:
+            return False
+        self._last_sweep = now
+        return True
+
+
+def _sync_client(url: str, *, cluster: bool | None) -> tuple[Any, Any]:
+    """A client and the pool the store owns (``None`` for a cluster client, which owns its own)."""
+    config = common.client_config(url, cluster=cluster)
+    if config.cluster:
+        return redis.cluster.RedisCluster.from_url(config.url, **config.options), None
+    # A blocking pool: a burst larger than the pool waits for a connection
+    # instead of failing; the bounded retry in the store is the only retry.
+    pool = redis.BlockingConnectionPool.from_url(
+        config.url, **config.options, **common.POOL_OPTIONS, retry=Retry(NoBackoff(), 0)
+    )
+    return redis.Redis(connection_pool=pool, retry=Retry(NoBackoff(), 0)), pool
+
+
+def _async_client(url: str, *, cluster: bool | None) -> tuple[Any, Any]:
+    """The asyncio counterpart of :func:`_sync_client`."""
+    config = common.client_config(url, cluster=cluster)
+    if config.cluster:
+        return redis.asyncio.cluster.RedisCluster.from_url(config.url, **config.options), None
+    pool = redis.asyncio.BlockingConnectionPool.from_url(
+        config.url, **config.options, **common.POOL_OPTIONS, retry=AsyncRetry(NoBackoff(), 0)
+    )
+    return redis.asyncio.Redis(connection_pool=pool, retry=AsyncRetry(NoBackoff(), 0)), pool
+
+
+def _is_wrongtype(exc: rex.ResponseError) -> bool:
+    return str(exc).startswith("WRONGTYPE")
+
+
+class RedisStore(_RedisStoreBase):
+    """A :class:`~vpnfsm.types.SessionStore` on Redis or Redis Cluster (synchronous).
+
+    Args:
+        client: a ``redis.Redis`` or ``redis.cluster.RedisCluster`` (use
+            :meth:`from_url` to build one with suitable timeouts).
+        prefix: first part of every key, so several deployments can share a server.
+        ttl_seconds: idle time after which a session expires; every turn resets it.
+        history_cap: history entries kept per session (oldest dropped).
+        sweep_seconds: how often :meth:`outbox_claim` runs the recovery sweep.
+        clock: seconds since the epoch, used for quarantine key stamps.
+
+    Every method raises :class:`~vpnfsm.errors.StoreUnavailable` when Redis
+    cannot be reached after a short bounded retry.
+
+    Example::
+
+        bot = Assistant(store=RedisStore.from_url("redis://localhost:6379/0"))
+
+    """
+
+    _client_factory = staticmethod(_sync_client)
+
+    def _call(self, operation: Callable[[], T]) -> T:
+        # The short bounded retry: every Redis call of this store goes through here.
+        for delay in (*common.RETRY_DELAYS, None):
+            try:
+                with common.translate_errors():
+                    return operation()
+            except StoreUnavailable:
+                if delay is None:
+                    raise
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def load(self, session_id: str, *, tenant: str) -> Session | None:
+        """The stored session (one ``GET``), or ``None`` when unknown or expired.
+
+        Raises:
+            CorruptSession: the value was unreadable; it now lives under the
+                error's ``quarantine_key`` and the next load returns ``None``.
+            StoreUnavailable: Redis could not be reached.
+
+        """
+        key = self.keys.session(tenant, session_id)
+        try:
+            raw: bytes | None = self._call(lambda: self.client.get(key))
+        except rex.ResponseError as exc:
+            if not _is_wrongtype(exc):
+                raise
+            raw, detail = b"", "not a string value"
+        else:
+            if raw is None:
+                return None
+            try:
+                return decode_session(raw, key=key)
+            except CorruptSession as exc:
+                detail = exc.detail
+        qkey, keys = self._unreadable(key, tenant, session_id)
+        if not self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
+            # A turn replaced the unreadable value meanwhile: read what is there now.
+            return self.load(session_id, tenant=tenant)
+        logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
+        raise CorruptSession(key, quarantine_key=qkey, detail=detail)
+
+    def save(
+        self,
+        session: Session,
+        *,
+        expected_version: int,
+        history: Sequence[HistoryEntry] = (),
+        outbox: Sequence[OutboxItem] = (),
+    ) -> bool:
+        """Compare-and-set in one ``EVALSHA``; see :meth:`vpnfsm.types.SessionStore.save`.
+
+        Raises:
+            StoreUnavailable: Redis could not be reached; nothing was written.
+
+        """
+        keys, args = self._save_call(session, expected_version, history, outbox)
+        result = self._call(lambda: self._save_script(keys=keys, args=args))
+        if result == 0:
+            return False
+        if outbox:
+            # A second call only for the rare handoff turn; if it is lost, the sweep repairs it.
+            index = common.index_args(self.keys, outbox)
+            self._call(lambda: self._index_script(keys=[self.keys.due, self.keys.where], args=index))
+        return True
+
+    def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
+        """The stored history, oldest first."""
+        key = self.keys.history(tenant, session_id)
+        raws: list[bytes] = self._call(lambda: self.client.lrange(key, 0, -1))
+        return common.decode_history_list(raws)
+
+    def delete(self, session_id: str, *, tenant: str) -> bool:
+        """Remove a session and its history (pending handoffs are still delivered)."""
+        keys = (self.keys.session(tenant, session_id), self.keys.history(tenant, session_id))
+        removed: int = self._call(lambda: self.client.delete(*keys))
+        return removed > 0
+
+    def ping(self) -> None:
+        """Return when Redis answers ``PING``.
+
+        Raises:
+            StoreUnavailable: it does not.
+
+        """
+        self._call(lambda: self.client.ping())
+
+    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+        """Lease up to ``limit`` due handoffs; an unfinished lease comes back after ``lease_seconds``.
+
+        ``consumer`` is logged only: a lease belongs to whoever holds the item id.
+        """
+        if self._sweep_due():
+            self.outbox_recover()
+        keys = [self.keys.due, self.keys.where]
+        reply = self._call(lambda: self._claim_script(keys=keys, args=[limit, int(lease_seconds * 1000)]))
+        pairs = common.parse_claim(reply)
+        if not pairs:
+            return []
+        raws: list[bytes | None] = self._call(lambda: self._hget_many(pairs))
+        items: list[OutboxItem] = []
+        for (item_id, _), raw in zip(pairs, raws, strict=True):
+            item = common.outbox_item(raw)
+            if item is None:  # delivered meanwhile, or unreadable: drop from the index
+                self._call(partial(self._done_script, keys=keys, args=[item_id]))
+                continue
+            items.append(item)
+        logger.debug("consumer %s leased %d outbox item(s)", consumer, len(items))
+        return items
+
+    def _hget_many(self, pairs: list[tuple[str, str]]) -> list[bytes | None]:
+        # One pipelined round trip; in a cluster redis-py splits it per node.
+        # An item without a known outbox key reads as missing.
+        located = [(item_id, key) for item_id, key in pairs if key]
+        pipe = self.client.pipeline(transaction=False)
+        for item_id, key in located:
+            pipe.hget(key, item_id)
+        found = dict(zip(located, pipe.execute() if located else [], strict=True))
+        return [found.get(pair) for pair in pairs]
+
+    def outbox_done(self, item_id: str) -> None:
+        """Mark a handoff delivered: never handed out again."""
+        where = self.keys.where
+        key: bytes | None = self._call(lambda: self.client.hget(where, item_id))
+        if key is not None:
+            self._call(lambda: self.client.hdel(key, item_id))
+        self._call(lambda: self._done_script(keys=[self.keys.due, where], args=[item_id]))
+
+    def outbox_recover(self) -> int:
+        """Re-index outbox items whose index write was lost (a crash after the save).
+
+        Scans every node for per-session outbox keys; idempotent. Returns the
+        number of items seen. :meth:`outbox_claim` runs it every ``sweep_seconds``.
+        """
+
+        def sweep() -> int:
+            seen = 0
+            for key in self.client.scan_iter(match=self.keys.outbox_pattern(), count=500):
+                items = [common.outbox_item(raw) for raw in self.client.hvals(key)]
+                found = [item for item in items if item is not None]
+                if found:
+                    index = common.index_args(self.keys, found)
+                    self._index_script(keys=[self.keys.due, self.keys.where], args=index)
+                seen += len(found)
+            return seen
+
+        return self._call(sweep)
+
+    def close(self) -> None:
+        """Close the client's connections (and the pool :meth:`from_url` made)."""
+        self.client.close()
+        if self._pool is not None:
+            self._pool.disconnect()
+
+
+class AsyncRedisStore(_RedisStoreBase):
+    """The asyncio twin of :class:`RedisStore` (an :class:`~vpnfsm.types.AsyncSessionStore`).
+
+    Takes a ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster``;
+    same arguments, keys, scripts and semantics as the sync store.
+    """
+
+    _client_factory = staticmethod(_async_client)
+
+    async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
+        # The asyncio counterpart of RedisStore._call: same errors, same delays.
+        for delay in (*common.RETRY_DELAYS, None):
+            try:
+                with common.translate_errors():
+                    return await operation()
+            except StoreUnavailable:
+                if delay is None:
+                    raise
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def load(self, session_id: str, *, tenant: str) -> Session | None:
+        """See :meth:`RedisStore.load`."""
+        key = self.keys.session(tenant, session_id)
+        try:
+            raw: bytes | None = await self._call(lambda: self.client.get(key))
+        except rex.ResponseError as exc:
+            if not _is_wrongtype(exc):
+                raise
+            raw, detail = b"", "not a string value"
+        else:
+            if raw is None:
+                return None
+            try:
+                return decode_session(raw, key=key)
+            except CorruptSession as exc:
+                detail = exc.detail
+        qkey, keys = self._unreadable(key, tenant, session_id)
+        if not await self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
+            return await self.load(session_id, tenant=tenant)
+        logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
+        raise CorruptSession(key, quarantine_key=qkey, detail=detail)
+
+    async def save(
+        self,
+        session: Session,
+        *,
+        expected_version: int,
+        history: Sequence[HistoryEntry] = (),
+        outbox: Sequence[OutboxItem] = (),
+    ) -> bool:
+        """See :meth:`RedisStore.save`."""
+        keys, args = self._save_call(session, expected_version, history, outbox)
+        result = await self._call(lambda: self._save_script(keys=keys, args=args))
+        if result == 0:
+            return False
+        if outbox:
+            index = common.index_args(self.keys, outbox)
+            await self._call(lambda: self._index_script(keys=[self.keys.due, self.keys.where], args=index))
+        return True
+
+    async def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
+        """See :meth:`RedisStore.history`."""
+        key = self.keys.history(tenant, session_id)
+        raws: list[bytes] = await self._call(lambda: self.client.lrange(key, 0, -1))
+        return common.decode_history_list(raws)
+
+    async def delete(self, session_id: str, *, tenant: str) -> bool:
+        """See :meth:`RedisStore.delete`."""
+        keys = (self.keys.session(tenant, session_id), self.keys.history(tenant, session_id))
+        removed: int = await self._call(lambda: self.client.delete(*keys))
+        return removed > 0
+
+    async def ping(self) -> None:
+        """See :meth:`RedisStore.ping`."""
+        await self._call(lambda: self.client.ping())
+
+    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+        """See :meth:`RedisStore.outbox_claim`."""
+        if self._sweep_due():
+            await self.outbox_recover()
+        keys = [self.keys.due, self.keys.where]
+        reply = await self._call(lambda: self._claim_script(keys=keys, args=[limit, int(lease_seconds * 1000)]))
+        pairs = common.parse_claim(reply)
+        if not pairs:
+            return []
+        raws = await self._call(lambda: self._hget_many(pairs))
+        items: list[OutboxItem] = []
+        for (item_id, _), raw in zip(pairs, raws, strict=True):
+            item = common.outbox_item(raw)
+            if item is None:
+                await self._call(partial(self._done_script, keys=keys, args=[item_id]))
+                continue
+            items.append(item)
+        logger.debug("consumer %s leased %d outbox item(s)", consumer, len(items))
+        return items
+
+    async def _hget_many(self, pairs: list[tuple[str, str]]) -> list[bytes | None]:
+        located = [(item_id, key) for item_id, key in pairs if key]
+        pipe = self.client.pipeline(transaction=False)
+        for item_id, key in located:
+            pipe.hget(key, item_id)
+        found = dict(zip(located, await pipe.execute() if located else [], strict=True))
+        return [found.get(pair) for pair in pairs]
+
+    async def outbox_done(self, item_id: str) -> None:
+        """See :meth:`RedisStore.outbox_done`."""
+        where = self.keys.where
+        key: bytes | None = await self._call(lambda: self.client.hget(where, item_id))
+        if key is not None:
+            await self._call(lambda: self.client.hdel(key, item_id))
+        await self._call(lambda: self._done_script(keys=[self.keys.due, where], args=[item_id]))
+
+    async def outbox_recover(self) -> int:
+        """See :meth:`RedisStore.outbox_recover`."""
+
+        async def sweep() -> int:
+            seen = 0
+            async for key in self.client.scan_iter(match=self.keys.outbox_pattern(), count=500):
+                items = [common.outbox_item(raw) for raw in await self.client.hvals(key)]
+                found = [item for item in items if item is not None]
+                if found:
+                    index = common.index_args(self.keys, found)
+                    await self._index_script(keys=[self.keys.due, self.keys.where], args=index)
+                seen += len(found)
+            return seen
+
+        return await self._call(sweep)
+
+    async def aclose(self) -> None:
+        """Close the client's connections (and the pool :meth:`from_url` made)."""
+        await self.client.aclose()
+        if self._pool is not None:
+            await self._pool.disconnect()
