@@ -18,6 +18,7 @@ from transitions import Machine, MachineError
 
 from vpnfsm.errors import FlowError
 from vpnfsm.flows.behaviour import ACTIONS, GUARDS, FlowModel, parse_name
+from vpnfsm.flows.slots import check_vocabulary
 from vpnfsm.flows.spec import TRIGGERS, FlowSpec
 
 __all__ = ["MAX_ADVANCES", "Engine", "engine_for", "validate"]
@@ -44,6 +45,10 @@ def _action(name: str) -> _Callback:
     return lambda event: action(event.model, arg)
 
 
+def _observe(observer: Callable[[int], None], index: int) -> _Callback:
+    return lambda event: observer(index)
+
+
 def _names(value: object) -> list[str]:
     if value is None:
         return []
@@ -59,8 +64,9 @@ def validate(spec: FlowSpec) -> list[str]:
     Checks: one existing initial state, known triggers, existing sources and
     destinations, registered guards and actions, no exit from a terminal
     state, every state reachable from the initial one (ignoring guards), a
-    transient state's last ``advance`` is unconditional, and every message
-    key exists. Behavioural properties (dead ends, bounds) are proved by the
+    transient state's last ``advance`` is unconditional, every message
+    key exists, and the slot vocabulary names declared slots with valid
+    patterns. Behavioural properties (dead ends, bounds) are proved by the
     verifier, which explores the guards.
     """
     problems: list[str] = []
@@ -125,10 +131,13 @@ def validate(spec: FlowSpec) -> list[str]:
                 reached.add(target)
                 frontier.append(target)
     problems += [f"state {name} is unreachable" for name in names if name not in reached]
+    problems += check_vocabulary(spec)
     return problems
 
 
-def _machine_config(spec: FlowSpec) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _machine_config(
+    spec: FlowSpec, observer: Callable[[int], None] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     states: list[dict[str, Any]] = []
     for state in spec.states:
         on_enter: list[_Callback] = []
@@ -142,7 +151,7 @@ def _machine_config(spec: FlowSpec) -> tuple[list[dict[str, Any]], list[dict[str
             on_exit.append(_action("clear_reasks"))
         states.append({"name": state.name, "on_enter": on_enter, "on_exit": on_exit})
     transitions: list[dict[str, Any]] = []
-    for transition in spec.transitions:
+    for index, transition in enumerate(spec.transitions):
         config: dict[str, Any] = {
             "trigger": transition["trigger"],
             "source": transition["source"],
@@ -154,6 +163,10 @@ def _machine_config(spec: FlowSpec) -> tuple[list[dict[str, Any]], list[dict[str
         for key in ("before", "after", "prepare"):
             if transition.get(key):
                 config[key] = [_action(name) for name in _names(transition[key])]
+        if observer is not None:
+            # Runs first among the "before" callbacks, i.e. once the guards
+            # passed: it tells the verifier which declared transition fired.
+            config["before"] = [_observe(observer, index), *config.get("before", [])]
         transitions.append(config)
     return states, transitions
 
@@ -161,17 +174,23 @@ def _machine_config(spec: FlowSpec) -> tuple[list[dict[str, Any]], list[dict[str
 class Engine:
     """A flow's shared ``transitions`` machine and the loop that runs one turn.
 
+    Args:
+        spec: the declaration to run.
+        observer: called with the index (in ``spec.transitions``) of every
+            declared transition that fires; the verifier uses it to measure
+            transition coverage. The request path passes none.
+
     Raises:
         FlowError: at construction, when the declaration is invalid.
 
     """
 
-    def __init__(self, spec: FlowSpec) -> None:
+    def __init__(self, spec: FlowSpec, *, observer: Callable[[int], None] | None = None) -> None:
         problems = validate(spec)
         if problems:
             raise FlowError(spec.name, problems)
         self.spec = spec
-        states, transitions = _machine_config(spec)
+        states, transitions = _machine_config(spec, observer)
         self.machine = Machine(
             model=None,
             states=states,

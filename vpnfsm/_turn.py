@@ -12,10 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from vpnfsm._engine import engine_for
+from vpnfsm._engine import Engine, engine_for
 from vpnfsm.errors import InputError
+from vpnfsm.flows import registry
 from vpnfsm.flows.behaviour import FlowModel
 from vpnfsm.flows.knowledge import load_table
+from vpnfsm.flows.slots import match_slots
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.summary import build_summary, make_reference
 from vpnfsm.nlp.model import Extraction
@@ -41,6 +43,9 @@ _NOTICES: Mapping[str, str] = {
     "so let's start fresh.",
     "corrupt_session": "Something went wrong with our earlier conversation, so let's start fresh.",
 }
+
+#: Said when a session's flow declaration changed and could not be carried over.
+FLOW_UPDATED = "The troubleshooting steps were updated since we last spoke, so let's start this again."
 
 
 def check_id(value: str, *, field_name: str) -> str:
@@ -94,6 +99,8 @@ class TurnLogic:
         self.extractor = extractor
         self.flows = dict(flows)
         self.engines = {name: engine_for(spec) for name, spec in self.flows.items()}
+        # Earlier declarations that running sessions may still use (see docs/operations.md).
+        self.previous = dict(registry.PREVIOUS_VERSIONS)
         for spec in self.flows.values():
             load_table(spec.knowledge)  # fail at start-up, not mid-conversation
         self.max_message_chars = max_message_chars
@@ -162,9 +169,15 @@ class TurnLogic:
             session.tail.append(TailLine(at=now, text=stored_text, state=state_before))
             del session.tail[:-TAIL_CAP]
             if session.flow is not None and session.outcome is None:
-                text = self._step(session, self.flows[session.flow], extraction, now)
+                running = self._running_spec(session)
+                if running is None:  # its declaration is gone: begin the current one again
+                    spec = self.flows[session.flow]
+                    self._clear_flow(session)
+                    text = FLOW_UPDATED + "\n\n" + self._start(session, spec, extraction, message, now)
+                else:
+                    text = self._step(session, running, extraction, message, now)
             else:
-                text = self._route(session, extraction, now)
+                text = self._route(session, extraction, message, now)
             _note_slot_text(session, extraction, message, stored_text)
 
         session.version += 1
@@ -259,7 +272,33 @@ class TurnLogic:
         session.slot_text = {}
         session.tail = session.tail[-1:]
 
-    def _route(self, session: Session, extraction: Extraction, now: float) -> str:
+    def _running_spec(self, session: Session) -> FlowSpec | None:
+        """The declaration a running session continues on, after a deploy changed its flow.
+
+        Same version: the current one. A ``migrations`` entry for the
+        session's version: the current one, with the state moved (slots and
+        counters kept). Else the old declaration if it is still registered in
+        ``PREVIOUS_VERSIONS``; ``None`` when there is no way to continue.
+        """
+        assert session.flow is not None
+        spec = self.flows[session.flow]
+        if session.flow_version in (None, spec.version):
+            return spec
+        mapping = spec.migrations.get(session.flow_version or "")
+        state = session.state or spec.initial
+        if mapping is not None and (state in mapping or state in spec.state_names):
+            session.state = mapping.get(state, state)
+            session.flow_version = spec.version
+            return spec
+        return registry.previous_version(spec.name, session.flow_version or "", self.previous)
+
+    def _engine(self, spec: FlowSpec) -> Engine:
+        # The current declaration's engine, or the shared one of an older version.
+        if self.flows.get(spec.name) is spec:
+            return self.engines[spec.name]
+        return engine_for(spec)
+
+    def _route(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
         spec = next((s for s in self.flows.values() if s.intent == extraction.intent), None)
         if spec is None:
             last = session.tail[-1].text if session.tail else ""
@@ -268,9 +307,17 @@ class TurnLogic:
             tail = session.tail
             self._clear_flow(session)
             session.tail = tail[-1:]
+        return self._start(session, spec, extraction, message, now)
+
+    def _start(
+        self, session: Session, spec: FlowSpec, extraction: Extraction, message: str, now: float
+    ) -> str:
         session.flow = spec.name
         session.flow_version = spec.version
-        model = self._model(session, spec, extraction)
+        # Reply.slots shows the running flow's own slots (the four taxonomy
+        # entities for the VPN flow).
+        session.slots = dict.fromkeys(spec.slots)
+        model = self._model(session, spec, extraction, message)
         engine = self.engines[spec.name]
         engine.begin(model)
         if extraction.human:
@@ -278,20 +325,24 @@ class TurnLogic:
             engine.fire(model, "human")
         return self._finish_step(session, spec, model, now)
 
-    def _step(self, session: Session, spec: FlowSpec, extraction: Extraction, now: float) -> str:
-        model = self._model(session, spec, extraction)
+    def _step(
+        self, session: Session, spec: FlowSpec, extraction: Extraction, message: str, now: float
+    ) -> str:
+        model = self._model(session, spec, extraction, message)
         if spec.state(model.state).checks_result and session.steps:
             session.steps[-1].result = extraction.result or "unclear"
         trigger = "human" if extraction.human else "reset" if extraction.reset else "answer"
-        self.engines[spec.name].fire(model, trigger)
+        self._engine(spec).fire(model, trigger)
         return self._finish_step(session, spec, model, now)
 
     @staticmethod
-    def _model(session: Session, spec: FlowSpec, extraction: Extraction) -> FlowModel:
+    def _model(session: Session, spec: FlowSpec, extraction: Extraction, message: str) -> FlowModel:
         slots = {slot: session.slots.get(slot) for slot in spec.slots}
         for slot, value in extraction.entities().items():
             if value is not None and slot in slots:
                 slots[slot] = value
+        # Slots that are not taxonomy entities come from the flow's own vocabulary.
+        slots.update(match_slots(spec, message))
         model = FlowModel(
             spec,
             state=session.state or spec.initial,

@@ -24,6 +24,8 @@ COMMANDS: tuple[str, ...] = (
     "vpnfsm.commands.bench",
     "vpnfsm.commands.handoff",
     "vpnfsm.commands.deliver",
+    "vpnfsm.commands.verify",
+    "vpnfsm.commands.diagram",
     "vpnfsm.commands.serve",
 )
 

@@ -20,7 +20,9 @@ class Reply(BaseModel):
         intent: the intent read from this message.
         flow: the running (or last finished) flow, ``None`` when no flow ran.
         state: the flow's machine state after the turn; ``None`` when no flow ran.
-        slots: the four taxonomy entities known so far.
+        slots: the running flow's slots: the four taxonomy entities for the
+            VPN flow (and when no flow ran), the flow's own slots otherwise
+            (password: ``problem``, ``recovery``; e-mail: ``problem``, ``mail_app``).
         handoff: the case is with a person (true on every reply after a handoff).
         outcome: ``"resolved"`` or ``"handoff"`` once the flow ended, else ``None``.
         handoff_summary: the case summary, present once handed off.

@@ -55,7 +55,7 @@ def highlighted(page: Page) -> str | None:
     return page.locator("#diagram g.current").get_attribute("id")
 
 
-def test_chat_page_walks_the_seed_conversation(page: Page, live: list[LiveServer], diagram_module: None) -> None:
+def test_chat_page_walks_the_seed_conversation(page: Page, live: list[LiveServer]) -> None:
     server = serve_in_thread(create_app(Settings()))
     live.append(server)
     page.goto(server.url + "/")
@@ -92,7 +92,7 @@ def test_chat_page_walks_the_seed_conversation(page: Page, live: list[LiveServer
     print(f"\nscreenshot: {SCREENSHOT}")
 
 
-def test_chat_page_asks_for_and_uses_an_api_key(page: Page, live: list[LiveServer], diagram_module: None) -> None:
+def test_chat_page_asks_for_and_uses_an_api_key(page: Page, live: list[LiveServer]) -> None:
     key = "browser-tenant-key-0123456789"
     server = serve_in_thread(create_app(Settings(api_keys={key: "acme"})))
     live.append(server)

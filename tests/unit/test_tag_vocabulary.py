@@ -43,7 +43,7 @@ def test_every_extractor_label_has_a_tag() -> None:
 def test_producible_tags_follow_the_flow_declaration() -> None:
     domains = producible_tags(FLOWS)
     assert TAGS_VERSION == 1
-    assert domains["reason"].values == {"user_request", "steps_failed", "no_progress", "unknown"}
+    assert domains["reason"].values == {"user_request", "steps_failed", "no_progress", "identity_check", "unknown"}
     assert domains["attempts"].values == {"0", "1", "2", "more"}
     assert domains["error"].open
     assert not domains["os"].open

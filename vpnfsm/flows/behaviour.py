@@ -120,6 +120,13 @@ def _can_restart(model: FlowModel, _: str | None) -> bool:
     return model.resets < model.spec.limits.max_resets
 
 
+def _fact(model: FlowModel, arg: str | None) -> bool:
+    # "fact:recovery=none": the slot holds exactly that value.
+    assert arg is not None
+    slot, _, value = arg.partition("=")
+    return model.slots.get(slot) == value
+
+
 def _has_steps(model: FlowModel, _: str | None) -> bool:
     table = load_table(model.spec.knowledge)
     return table.best(model.slots, exclude=model.given) is not None
@@ -134,6 +141,7 @@ GUARDS: Mapping[str, Guard] = {
     "retry_left": _retry_left,
     "can_restart": _can_restart,
     "has_steps": _has_steps,
+    "fact": _fact,
 }
 
 

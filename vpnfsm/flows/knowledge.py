@@ -6,6 +6,11 @@ nothing the article names). The most specific applicable article wins:
 error code 8, client 4, symptom 2, OS 1 — so a known error code beats
 everything, and a client-specific article beats a symptom-only one. Ties go
 to the earlier article. A retry takes the best article not given yet.
+
+Those weights are the VPN table's. Another flow's table declares its own
+keys and weights in a top-level ``[weights]`` table (e.g. ``problem = 2``,
+``mail_app = 1``); a table without one uses :data:`WEIGHTS`, so the VPN
+table needs no change.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 __all__ = ["WEIGHTS", "Article", "KnowledgeTable", "load_table"]
@@ -30,11 +35,13 @@ class Article:
     title: str
     steps: tuple[str, ...]
     when: Mapping[str, frozenset[str]]
+    #: The weights of the table this article belongs to.
+    weights: Mapping[str, int] = field(default_factory=lambda: WEIGHTS)
 
     @property
     def specificity(self) -> int:
         """The sum of the weights of the facts this article is keyed on."""
-        return sum(WEIGHTS[key] for key in self.when)
+        return sum(self.weights[key] for key in self.when)
 
     def applies(self, facts: Mapping[str, str | None]) -> bool:
         """Whether every fact this article names has one of its listed values."""
@@ -53,13 +60,19 @@ class KnowledgeTable:
 
     def best(self, facts: Mapping[str, str | None], *, exclude: Sequence[str] = ()) -> Article | None:
         """The most specific applicable article whose id is not in ``exclude``."""
-        key = (*(facts.get(name) for name in WEIGHTS), *exclude)
+        key = (*(facts.get(name) for name in self._keys), *exclude)
         if key in self._memo:
             return self._memo[key]
         chosen = self._search(facts, exclude)
         if len(self._memo) < 100_000:  # bounded: error codes are free text
             self._memo[key] = chosen
         return chosen
+
+    @cached_property
+    def _keys(self) -> tuple[str, ...]:
+        # The facts any article is keyed on: only they can change the answer
+        # (each table has its own keys, e.g. "problem" and "mail_app").
+        return tuple(sorted({key for article in self.articles for key in article.when}))
 
     def _search(self, facts: Mapping[str, str | None], exclude: Sequence[str]) -> Article | None:
         chosen: Article | None = None
@@ -86,6 +99,12 @@ def parse_table(text: str, *, source: str) -> KnowledgeTable:
 
     """
     data = tomllib.loads(text)
+    weights_raw = data.get("weights", WEIGHTS)
+    if not isinstance(weights_raw, Mapping) or not all(
+        isinstance(value, int) and value > 0 for value in weights_raw.values()
+    ):
+        raise ValueError(f"{source}: 'weights' must map fact names to positive integers")
+    weights: Mapping[str, int] = {str(key): int(value) for key, value in weights_raw.items()}
     articles: list[Article] = []
     seen: set[str] = set()
     for index, entry in enumerate(data.get("article", [])):
@@ -97,7 +116,7 @@ def parse_table(text: str, *, source: str) -> KnowledgeTable:
             when_raw = entry.get("when", {})
         except KeyError as exc:
             raise ValueError(f"{where}: missing {exc.args[0]!r}") from exc
-        unknown = set(when_raw) - set(WEIGHTS)
+        unknown = set(when_raw) - set(weights)
         if unknown:
             raise ValueError(f"{where}: unknown keys in 'when': {sorted(unknown)}")
         if article_id in seen:
@@ -106,7 +125,7 @@ def parse_table(text: str, *, source: str) -> KnowledgeTable:
             raise ValueError(f"{where}: no steps")
         seen.add(article_id)
         when = {key: frozenset(str(v) for v in values) for key, values in when_raw.items()}
-        articles.append(Article(id=article_id, title=title, steps=steps, when=when))
+        articles.append(Article(id=article_id, title=title, steps=steps, when=when, weights=weights))
     return KnowledgeTable(articles=tuple(articles))
 
 

@@ -90,7 +90,12 @@ class FlowSpec:
         prepare: action names run once before every user event.
         limits: the bounds the guards read.
         migrations: old version -> {old state -> new state}, for sessions
-            started on an older declaration.
+            started on an older declaration (a state whose name still exists
+            maps to itself unless listed).
+        vocabulary: for slots that are not taxonomy entities, slot -> value ->
+            regular expressions that recognise the value in a message (see
+            :mod:`vpnfsm.flows.slots`); empty for the VPN flow, whose slots the
+            extractor fills.
 
     """
 
@@ -106,6 +111,7 @@ class FlowSpec:
     prepare: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     migrations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    vocabulary: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def state(self, name: str) -> StateSpec:
         """The state called ``name`` (``KeyError`` if there is none)."""

@@ -9,7 +9,8 @@ at any time, and "start over" begins again (a bounded number of times).
 
 from __future__ import annotations
 
-from vpnfsm.flows.spec import FlowSpec, Limits, StateSpec, TransitionSpec
+from vpnfsm.flows._builder import Question, TroubleshootingShape
+from vpnfsm.flows.spec import FlowSpec, Limits
 
 __all__ = ["MAX_TURNS", "VPN_FLOW"]
 
@@ -31,94 +32,22 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
     ("error_code", ASK_ERROR_CODE),
 )
 
-_WAITING = [ASK_OS, ASK_CLIENT, ASK_SYMPTOM, ASK_ERROR_CODE, CHECK_RESULT]
-
-
-def _next_question(source: str, trigger: str) -> list[TransitionSpec]:
-    """Go to the first fact still needed, or to the steps when none is.
-
-    Transitions are tried in order, so the first ``needs:<slot>`` that holds
-    wins; a state never routes to itself (its own re-ask is declared apart).
-    """
-    routes: list[TransitionSpec] = [
-        {"trigger": trigger, "source": source, "dest": state, "conditions": [f"needs:{slot}"]}
-        for slot, state in QUESTIONS
-        if state != source
-    ]
-    routes.append({"trigger": trigger, "source": source, "dest": GIVE_STEPS})
-    return routes
-
-
-def _transitions() -> tuple[TransitionSpec, ...]:
-    table: list[TransitionSpec] = []
-    table += _next_question(START, "advance")
-    for _, state in QUESTIONS:
-        # An answer that does not fit is asked once more (internal transition:
-        # the state is not left, so its re-ask counter survives).
-        table.append(
-            {
-                "trigger": "answer",
-                "source": state,
-                "dest": None,
-                "conditions": ["unanswered", "can_reask"],
-                "after": ["count_reask"],
-            }
-        )
-        table += _next_question(state, "answer")
-    table += [
-        {"trigger": "advance", "source": GIVE_STEPS, "dest": CHECK_RESULT},
-        {"trigger": "answer", "source": CHECK_RESULT, "dest": RESOLVED, "conditions": ["worked"]},
-        {
-            "trigger": "answer",
-            "source": CHECK_RESULT,
-            "dest": GIVE_STEPS,
-            "conditions": ["failed", "retry_left", "has_steps"],
-        },
-        {
-            "trigger": "answer",
-            "source": CHECK_RESULT,
-            "dest": HANDOFF,
-            "conditions": ["failed"],
-            "before": ["reason:steps_failed"],
-        },
-        {
-            "trigger": "answer",
-            "source": CHECK_RESULT,
-            "dest": None,
-            "conditions": ["can_reask"],
-            "after": ["count_reask"],
-        },
-        {"trigger": "answer", "source": CHECK_RESULT, "dest": HANDOFF, "before": ["reason:no_progress"]},
-        {"trigger": "human", "source": list(_WAITING), "dest": HANDOFF, "before": ["reason:user_request"]},
-        {
-            "trigger": "reset",
-            "source": list(_WAITING),
-            "dest": START,
-            "conditions": ["can_restart"],
-            "before": ["restart", "say:restart"],
-        },
-        {"trigger": "reset", "source": list(_WAITING), "dest": HANDOFF, "before": ["reason:no_progress"]},
-    ]
-    return tuple(table)
-
+SHAPE = TroubleshootingShape(
+    start=START,
+    questions=tuple(Question(slot, state) for slot, state in QUESTIONS),
+    give_steps=GIVE_STEPS,
+    check_result=CHECK_RESULT,
+    handoff=HANDOFF,
+    resolved=RESOLVED,
+)
 
 VPN_FLOW = FlowSpec(
     name="vpn",
     intent="vpn",
     title="VPN troubleshooting",
-    states=(
-        StateSpec(START, transient=True),
-        StateSpec(ASK_OS, prompt="ask_os", reask="reask_os", asks="os"),
-        StateSpec(ASK_CLIENT, prompt="ask_client", reask="reask_client", asks="client"),
-        StateSpec(ASK_SYMPTOM, prompt="ask_symptom", reask="reask_symptom", asks="symptom"),
-        StateSpec(ASK_ERROR_CODE, prompt="ask_error_code", reask="reask_error_code", asks="error_code"),
-        StateSpec(GIVE_STEPS, transient=True, on_enter=("give_steps",)),
-        StateSpec(CHECK_RESULT, prompt="check_result", reask="reask_result", checks_result=True),
-        StateSpec(HANDOFF, prompt="handoff", outcome="handoff"),
-        StateSpec(RESOLVED, prompt="resolved", outcome="resolved"),
-    ),
-    initial=START,
-    transitions=_transitions(),
+    states=SHAPE.states,
+    initial=SHAPE.start,
+    transitions=SHAPE.transitions,
     slots=("os", "client", "symptom", "error_code"),
     prepare=("settle_pending",),
     limits=Limits(max_reasks=1, max_attempts=2, max_resets=2),
@@ -126,20 +55,19 @@ VPN_FLOW = FlowSpec(
     messages={
         "ask_os": "Which operating system is the device on (Windows, macOS, Linux, iOS, Android, ChromeOS)?",
         "reask_os": "Sorry, I didn't catch the operating system. Is it Windows, macOS, Linux, iOS, "
-        "Android or ChromeOS? (\"I don't know\" is fine too.)",
+        'Android or ChromeOS? ("I don\'t know" is fine too.)',
         "ask_client": "Which VPN app do you use (for example GlobalProtect, Cisco Secure Client/AnyConnect, "
         "FortiClient, OpenVPN, WireGuard, or the VPN built into Windows)?",
         "reask_client": "I didn't recognise that VPN app. What is the name of the app you connect with? "
-        "(\"I don't know\" is fine too.)",
+        '("I don\'t know" is fine too.)',
         "ask_symptom": "What happens exactly: it won't connect, the login is rejected, the second factor "
         "fails, a certificate warning, connected but nothing reachable, names don't resolve, it keeps "
         "dropping, it's slow, or the app itself fails?",
-        "reask_symptom": "Could you describe what you see in a few words, e.g. \"stuck on connecting\" or "
-        "\"connected but can't reach the intranet\"?",
+        "reask_symptom": 'Could you describe what you see in a few words, e.g. "stuck on connecting" or '
+        '"connected but can\'t reach the intranet"?',
         "ask_error_code": "Does it show an error code or message? If so, please type it (e.g. 809 or -7200); "
-        "otherwise say \"no code\".",
-        "reask_error_code": "I couldn't find an error code in that. Please type just the code, or say "
-        "\"no code\".",
+        'otherwise say "no code".',
+        "reask_error_code": 'I couldn\'t find an error code in that. Please type just the code, or say "no code".',
         "check_result": "Did that fix it? Please answer yes or no.",
         "reask_result": "Did the steps fix the problem? A simple yes or no helps me decide what to do next.",
         "restart": "OK, let's start over.",

@@ -37,6 +37,7 @@ _REASONS = {
     "user_request": "the user asked for a person",
     "steps_failed": "the troubleshooting steps did not fix it",
     "no_progress": "the conversation made no progress",
+    "identity_check": "the user has no recovery method, so a person must verify their identity",
 }
 _WIKI_SPECIAL = re.compile(r"([*_{}\[\]|!+^~?#\\])")
 

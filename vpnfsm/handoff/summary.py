@@ -33,7 +33,7 @@ SUMMARY_VERSION = 2
 #: User lines kept in the summary's transcript excerpt (the newest ones).
 TRANSCRIPT_LINES = 12
 
-HandoffReason = Literal["user_request", "steps_failed", "no_progress"]
+HandoffReason = Literal["user_request", "steps_failed", "no_progress", "identity_check"]
 
 
 def _utc(epoch: float) -> datetime:
@@ -58,7 +58,8 @@ class HandoffSummary(BaseModel):
             it ran on, and the taxonomy intent that started it.
         state: the handoff state the flow ended in.
         reason: why the bot handed off (the user asked, the steps failed,
-            or the conversation made no progress).
+            the conversation made no progress, or the user's identity must be
+            checked by a person: password flow without a recovery method).
         slots: the normalized facts (taxonomy labels); ``None`` when unknown.
         slot_text: per known slot, the words the user typed (redacted).
         skipped: facts the user could not give.
@@ -117,6 +118,8 @@ def build_summary(session: Session) -> HandoffSummary:
         reason = "user_request"
     elif session.handoff_reason == "steps_failed":
         reason = "steps_failed"
+    elif session.handoff_reason == "identity_check":
+        reason = "identity_check"
     flow = session.flow or ""
     return HandoffSummary(
         reference=session.reference,

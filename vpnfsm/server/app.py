@@ -7,7 +7,6 @@ Redis. Without a Redis URL it runs on the in-memory store (one process).
 
 import asyncio
 import functools
-import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -112,10 +111,10 @@ def _store_for(settings: Settings) -> AsyncSessionStore:
 
 @functools.cache
 def _diagram_svg(flow: str) -> str:
-    # Lazy: graphviz is needed only when somebody opens the page.
-    diagram = importlib.import_module("vpnfsm.diagram")
-    svg: str = diagram.to_svg(FLOWS[flow])
-    return svg
+    # Lazy: graphviz is loaded only when somebody opens the page.
+    from vpnfsm.diagram import to_svg
+
+    return to_svg(FLOWS[flow])
 
 
 def create_app(

@@ -281,3 +281,14 @@ async def test_diagram_failure_is_a_503_problem_not_a_500(
     assert r.status_code == 503
     assert r.json()["type"] == "/problems/diagram-unavailable"
     assert (await client.get("/api/flows/nope/diagram.svg")).status_code == 404
+
+
+async def test_flow_diagram_is_svg_with_one_node_per_state(client: httpx.AsyncClient) -> None:
+    from vpnfsm.flows.registry import FLOWS
+
+    r = await client.get("/api/flows/vpn/diagram.svg")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "image/svg+xml"
+    for state in FLOWS["vpn"].states:
+        # graphviz escapes '-' in ids as &#45;, which the browser's DOM reads back as '-'
+        assert f'id="state&#45;{state.name}"' in r.text

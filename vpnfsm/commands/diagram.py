@@ -1,0 +1,54 @@
+"""``vpnfsm diagram [--flow NAME] [--format ...] [-o DIR]``: draw flows from their declarations."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from vpnfsm.commands._flows import add_flow_argument, selected_flows
+
+NAME = "diagram"
+HELP = "draw each flow from its declaration (svg, png, dot or mermaid) into a directory"
+
+_SUFFIX = {"svg": "svg", "png": "png", "dot": "dot", "mermaid": "mmd"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the arguments of ``diagram``."""
+    add_flow_argument(parser, verb="draw")
+    parser.add_argument(
+        "--format", choices=sorted(_SUFFIX), default="svg", help="output format (default svg)"
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="DIR", default="diagrams", help="directory (default diagrams)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write ``<DIR>/<flow>.<ext>`` for each selected flow and print the paths."""
+    from vpnfsm.diagram import render
+    from vpnfsm.flows.registry import FLOWS
+
+    names = selected_flows(args.flow, command="diagram")
+    if names is None:
+        return 2
+    directory = Path(args.output)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        try:
+            data = render(FLOWS[name], args.format)
+        except OSError as exc:  # graphviz.ExecutableNotFound is a RuntimeError; dot failures are OSError
+            print(f"vpnfsm diagram: cannot render {name}: {exc}", file=sys.stderr)
+            return 2
+        except RuntimeError as exc:
+            print(
+                f"vpnfsm diagram: cannot render {name}: {exc} "
+                "(install Graphviz's dot program, e.g. apt-get install graphviz)",
+                file=sys.stderr,
+            )
+            return 2
+        path = directory / f"{name}.{_SUFFIX[args.format]}"
+        path.write_bytes(data)
+        print(path)
+    return 0

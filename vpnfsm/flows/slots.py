@@ -1,0 +1,65 @@
+"""Deterministic matching of a flow's own slot vocabulary in a user message.
+
+The VPN flow's slots are the four taxonomy entities, filled by the
+extractor. Other flows (password reset, e-mail) declare their slots in
+:attr:`FlowSpec.vocabulary` as ``slot -> value -> regular expressions``;
+:func:`match_slots` reads them here so the extractor stays flow-agnostic.
+
+Rule: per slot, the value whose pattern matches earliest in the message
+wins; at the same position the longer match wins, then declaration order.
+Patterns are case-insensitive. A pattern anchored with ``^...$`` only
+matches a whole short answer ("none"), which keeps everyday words from
+filling a slot in the middle of a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from vpnfsm.flows.spec import FlowSpec
+
+__all__ = ["check_vocabulary", "match_slots"]
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def match_slots(spec: FlowSpec, text: str) -> dict[str, str]:
+    """The slot values of ``spec``'s vocabulary that ``text`` states."""
+    found: dict[str, str] = {}
+    stripped = text.strip()
+    for slot, values in spec.vocabulary.items():
+        best: tuple[int, int, int, str] | None = None
+        for order, (value, patterns) in enumerate(values.items()):
+            for pattern in patterns:
+                match = _compiled(pattern).search(stripped)
+                if match is None:
+                    continue
+                key = (match.start(), -(match.end() - match.start()), order, value)
+                if best is None or key < best:
+                    best = key
+        if best is not None:
+            found[slot] = best[3]
+    return found
+
+
+def check_vocabulary(spec: FlowSpec) -> list[str]:
+    """Every problem of a flow's vocabulary: unknown slots, empty values, bad patterns."""
+    problems: list[str] = []
+    for slot, values in spec.vocabulary.items():
+        if slot not in spec.slots:
+            problems.append(f"vocabulary: {slot!r} is not a slot of the flow")
+        if not values:
+            problems.append(f"vocabulary: slot {slot!r} has no values")
+        for value, patterns in values.items():
+            if not patterns:
+                problems.append(f"vocabulary: {slot}={value} has no patterns")
+            for pattern in patterns:
+                try:
+                    _compiled(pattern)
+                except re.error as exc:
+                    problems.append(f"vocabulary: {slot}={value}: bad pattern {pattern!r}: {exc}")
+    return problems
