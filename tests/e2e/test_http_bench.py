@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from vpnfsm import AsyncAssistant, AsyncRedisStore
-from vpnfsm.benchmarks.http_bench import SEED_CONVERSATION, _count_and_clean, run_http_bench, temporary_redis
+from vpnfsm.benchmarks.http_bench import SEED_CONVERSATION, _count_and_clean, run_http_bench
+from vpnfsm.benchmarks.redis_bench import temporary_redis
 
 pytestmark = pytest.mark.e2e
 

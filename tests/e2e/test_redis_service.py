@@ -8,7 +8,7 @@ import httpx
 import pytest
 from httpkit import LiveServer, serve_in_thread
 
-from vpnfsm.benchmarks.http_bench import temporary_redis
+from vpnfsm.benchmarks.redis_bench import temporary_redis
 from vpnfsm.server import Settings, create_app
 
 pytestmark = pytest.mark.e2e

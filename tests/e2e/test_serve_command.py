@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from vpnfsm.benchmarks.http_bench import temporary_redis
+from vpnfsm.benchmarks.redis_bench import temporary_redis
 
 pytestmark = pytest.mark.e2e
 

@@ -19,18 +19,18 @@ import asyncio
 import multiprocessing
 import os
 import secrets
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["SEED_CONVERSATION", "run_http_bench", "temporary_redis"]
+from vpnfsm.benchmarks.redis_bench import temporary_redis
+
+__all__ = ["SEED_CONVERSATION", "run_http_bench"]
 
 #: The seed walk-through: eight turns from the first message to a handoff and past it.
 SEED_CONVERSATION: tuple[str, ...] = (
@@ -79,49 +79,6 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
     if proc.stderr is not None:
         proc.stderr.close()
-
-
-@contextmanager
-def temporary_redis() -> Iterator[str]:
-    """A private ``redis-server`` on a free loopback port, no persistence; yields its URL.
-
-    Raises:
-        RuntimeError: ``redis-server`` is not installed or did not start.
-
-    """
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError("redis-server is not on PATH: install it (apt-get install redis-server) or pass a Redis URL")
-    port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="vpnfsm-bench-redis-") as workdir:
-        proc = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                workdir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            _wait(lambda: _redis_ping(port), "redis-server", proc)
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            _stop(proc)
-
-
-def _redis_ping(port: int) -> bool:
-    with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-        sock.sendall(b"PING\r\n")
-        return sock.recv(16).startswith(b"+PONG")
 
 
 @contextmanager
@@ -303,7 +260,8 @@ def run_http_bench(
         rounds: measured rounds per side, alternating which side goes first.
 
     Raises:
-        RuntimeError: ``redis-server`` or a server could not be started.
+        StoreUnavailable: no ``redis-server`` to start (see ``redis_bench.temporary_redis``).
+        RuntimeError: a uvicorn server could not be started.
 
     """
     if min(clients, conversations, workers, client_processes, rounds) < 1:

@@ -8,21 +8,14 @@ from collections.abc import Sequence
 import httpx
 import pytest
 
+from vpnfsm.benchmarks.http_bench import SEED_CONVERSATION
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.server import Settings, create_app
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
 
 pytestmark = pytest.mark.anyio
 
-SEED = [
-    "VPN is not working",
-    "Windows",
-    "GlobalProtect",
-    "it just won't connect",
-    "error 809",
-    "no, still broken",
-    "nope, same thing",
-]
+SEED = SEED_CONVERSATION[:-1]  # the seed walk-through up to the handoff
 
 
 @pytest.fixture
