@@ -55,7 +55,9 @@ def highlighted(page: Page) -> str | None:
     return page.locator("#diagram g.current").get_attribute("id")
 
 
-def test_chat_page_walks_the_seed_conversation(page: Page, live: list[LiveServer]) -> None:
+def test_chat_page_walks_the_seed_conversation(
+    page: Page, live: list[LiveServer], capsys: pytest.CaptureFixture[str]
+) -> None:
     server = serve_in_thread(create_app(Settings()))
     live.append(server)
     page.goto(server.url + "/")
@@ -89,7 +91,8 @@ def test_chat_page_walks_the_seed_conversation(page: Page, live: list[LiveServer
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
-    print(f"\nscreenshot: {SCREENSHOT}")
+    with capsys.disabled():  # into the CI log even though pytest captures output
+        print(f"\ne2e chat screenshot (CI artifact): {SCREENSHOT}")
 
 
 def test_chat_page_asks_for_and_uses_an_api_key(page: Page, live: list[LiveServer]) -> None:
