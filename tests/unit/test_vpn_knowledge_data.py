@@ -17,35 +17,13 @@ from typing import Any
 
 import pytest
 
+from vpnfsm.handoff.tags import SLOT_VOCABULARY
+
 DATA = Path(__file__).resolve().parents[2] / "vpnfsm" / "flows" / "vpn_knowledge.toml"
 
-LABELS: dict[str, tuple[str, ...]] = {
-    "os": ("windows", "macos", "linux", "ios", "android", "chromeos"),
-    "client": (
-        "anyconnect",
-        "globalprotect",
-        "forticlient",
-        "openvpn",
-        "wireguard",
-        "windows_builtin",
-        "ivanti",
-        "zscaler",
-        "checkpoint",
-        "ipsec_other",
-        "other",
-    ),
-    "symptom": (
-        "cannot_connect",
-        "auth_failure",
-        "mfa",
-        "certificate",
-        "connected_no_access",
-        "dns",
-        "disconnects",
-        "slow",
-        "client_error",
-    ),
-}
+# The taxonomy labels, as the package defines them (pinned against
+# shared/nlp-taxonomy.md by the tag vocabulary tests).
+LABELS = SLOT_VOCABULARY
 WEIGHTS = {"error_code": 8, "client": 4, "symptom": 2, "os": 1}
 ARTICLE_KEYS = {"id", "when", "title", "steps"}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
