@@ -139,5 +139,10 @@ def build_summary(session: Session) -> HandoffSummary:
         turns=session.turns,
         started_at=_utc(session.created_at),
         handed_off_at=_utc(session.handoff_at),
-        transcript=[line.model_copy(update={"text": redact(line.text)}) for line in session.tail[-TRANSCRIPT_LINES:]],
+        # The tail is stored redacted already; redacting again is cheap insurance
+        # (idempotent), and building new lines is cheaper than model_copy.
+        transcript=[
+            TailLine(at=line.at, text=redact(line.text), state=line.state)
+            for line in session.tail[-TRANSCRIPT_LINES:]
+        ],
     )
