@@ -73,13 +73,17 @@ class _Facade:
             return message, TurnLogic.new_session_id(), False
         return message, check_id(session_id, field_name="session_id"), True
 
-    @staticmethod
-    def _notice(loaded: Session | None, asked: bool, corrupt: bool) -> Notice | None:
+    def _plan(
+        self, message: str, sid: str, tenant: str, *, asked: bool, loaded: Session | None, corrupt: bool
+    ) -> TurnPlan:
+        # Everything a facade does between its load and its save: pick the
+        # notice for a session that could not be continued, then plan the turn.
+        notice: Notice | None = None
         if corrupt:
-            return "corrupt_session"
-        if loaded is None and asked:
-            return "unknown_session"
-        return None
+            notice = "corrupt_session"
+        elif loaded is None and asked:
+            notice = "unknown_session"
+        return self.logic.plan(message, session_id=sid, tenant=tenant, loaded=loaded, notice=notice)
 
 
 class Assistant(_Facade):
@@ -142,13 +146,7 @@ class Assistant(_Facade):
             except CorruptSession as exc:
                 logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
                 loaded, corrupt = None, True
-            plan = self.logic.plan(
-                message,
-                session_id=sid,
-                tenant=tenant,
-                loaded=loaded,
-                notice=self._notice(loaded, asked, corrupt),
-            )
+            plan = self._plan(message, sid, tenant, asked=asked, loaded=loaded, corrupt=corrupt)
             if self._save(plan):
                 assert plan.reply is not None
                 return plan.reply
@@ -202,13 +200,7 @@ class AsyncAssistant(_Facade):
             except CorruptSession as exc:
                 logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
                 loaded, corrupt = None, True
-            plan = self.logic.plan(
-                message,
-                session_id=sid,
-                tenant=tenant,
-                loaded=loaded,
-                notice=self._notice(loaded, asked, corrupt),
-            )
+            plan = self._plan(message, sid, tenant, asked=asked, loaded=loaded, corrupt=corrupt)
             if await self.store.save(
                 plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
             ):
