@@ -199,3 +199,14 @@ def test_async_assistant_has_the_same_behaviour() -> None:
     sync_first, sync_second = _walk(Assistant(), "VPN is not working", "Windows")
     assert (first.state, second.state) == (sync_first.state, sync_second.state)
     assert second.slots == sync_second.slots
+
+
+def test_human_request_without_a_topic_asks_for_one_then_hands_off_with_it() -> None:
+    bot = Assistant()
+    first = bot.handle("I want to talk to a human")
+    assert (first.state, first.handoff) == (None, False)
+    assert "one sentence" in first.reply
+    second = bot.handle("my vpn is broken, agent please", session_id=first.session_id)
+    assert (second.state, second.outcome) == ("VPN_HANDOFF", "handoff")
+    assert second.handoff_summary is not None
+    assert second.handoff_summary.reason == "user_request"
