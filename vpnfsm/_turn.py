@@ -17,9 +17,10 @@ from vpnfsm.errors import InputError
 from vpnfsm.flows import registry
 from vpnfsm.flows.behaviour import FlowModel
 from vpnfsm.flows.knowledge import load_table
+from vpnfsm.flows.registry import flow_for_intent
 from vpnfsm.flows.slots import match_slots
 from vpnfsm.flows.spec import FlowSpec
-from vpnfsm.handoff.summary import build_summary, make_reference
+from vpnfsm.handoff.summary import HandoffSummary, build_summary, make_reference
 from vpnfsm.nlp.model import Extraction
 from vpnfsm.redact import redact
 from vpnfsm.reply import Reply
@@ -194,8 +195,9 @@ class TurnLogic:
         if notice is not None:
             text = _NOTICES[notice] + "\n\n" + text
         plan.history.append(HistoryEntry(at=now, role="bot", text=text, state=session.state))
-        if session.outcome == "handoff" and state_before != session.state:
-            summary = build_summary(session)
+        # Built once: the outbox payload (on the handoff turn) and the reply share it.
+        summary = build_summary(session) if session.outcome == "handoff" else None
+        if summary is not None and state_before != session.state:
             plan.outbox.append(
                 OutboxItem(
                     id=f"{session.tenant}:{session.id}:{session.reference}",
@@ -207,7 +209,13 @@ class TurnLogic:
             )
         ended_now = session.outcome is not None and state_before != session.state
         plan.reply = self.reply(
-            session, text, intent=extraction.intent, new_session=new, notice=notice, ended_now=ended_now
+            session,
+            text,
+            intent=extraction.intent,
+            new_session=new,
+            notice=notice,
+            ended_now=ended_now,
+            summary=summary,
         )
         return plan
 
@@ -220,9 +228,12 @@ class TurnLogic:
         new_session: bool = False,
         notice: Notice | None = None,
         ended_now: bool = False,
+        summary: HandoffSummary | None = None,
     ) -> Reply:
-        """The :class:`Reply` for a session after a turn."""
+        """The :class:`Reply` for a session after a turn (``summary``: already built, if it was)."""
         handed_off = session.outcome == "handoff"
+        if handed_off and summary is None:
+            summary = build_summary(session)
         return Reply(
             session_id=session.id,
             reply=text,
@@ -232,7 +243,7 @@ class TurnLogic:
             slots=dict(session.slots),
             handoff=handed_off,
             outcome=session.outcome,
-            handoff_summary=build_summary(session) if handed_off else None,
+            handoff_summary=summary if handed_off else None,
             ticket=session.ticket,
             new_session=new_session,
             notice=notice,
@@ -299,14 +310,12 @@ class TurnLogic:
         return engine_for(spec)
 
     def _route(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
-        spec = next((s for s in self.flows.values() if s.intent == extraction.intent), None)
+        spec = flow_for_intent(extraction.intent, self.flows)
         if spec is None:
             last = session.tail[-1].text if session.tail else ""
             return respond(extraction.intent, last, human=extraction.human)
         if session.flow is not None:  # a finished flow: start the next one afresh
-            tail = session.tail
-            self._clear_flow(session)
-            session.tail = tail[-1:]
+            self._clear_flow(session)  # keeps only the tail's newest line, this message
         return self._start(session, spec, extraction, message, now)
 
     def _start(
