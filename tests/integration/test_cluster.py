@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 import redis
-from _redis_procs import RedisCluster6
-from conftest import StubExtractor
 from redis.cluster import key_slot
 
+from tests.integration._redis_procs import RedisCluster6
+from tests.integration._support import StubExtractor
 from vpnfsm import Assistant, AsyncAssistant, AsyncRedisStore, RedisStore, StoreUnavailable
 from vpnfsm.store import _redis_common as common
 

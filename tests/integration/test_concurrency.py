@@ -17,8 +17,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import StubExtractor
 
+from tests.integration._support import StubExtractor
 from vpnfsm import Assistant, AsyncAssistant, AsyncRedisStore, RedisStore
 from vpnfsm.session import HistoryEntry
 
@@ -69,7 +69,7 @@ _WORKER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[4])
-    from conftest import StubExtractor
+    from tests.integration._support import StubExtractor
     from vpnfsm import Assistant, RedisStore
     url, prefix, tag = sys.argv[1:4]
     store = RedisStore.from_url(url, prefix=prefix, history_cap=5000)

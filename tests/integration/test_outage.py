@@ -9,8 +9,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import StubExtractor
 
+from tests.integration._support import StubExtractor
 from vpnfsm import Assistant, RedisStore, StoreUnavailable
 
 pytestmark = pytest.mark.integration

@@ -6,9 +6,9 @@ import time
 from typing import Any
 
 import pytest
-from conftest import Driver, StubExtractor
 from redis.cluster import key_slot
 
+from tests.integration._support import Driver, StubExtractor
 from vpnfsm import Assistant, AsyncRedisStore, RedisStore, StoreUnavailable
 from vpnfsm.session import OutboxItem, Session
 from vpnfsm.store import _redis_common as common
@@ -209,7 +209,7 @@ def test_outbox_claim_respects_limit_and_order(driver: Driver) -> None:
 
 
 def test_unreachable_redis_raises_store_unavailable_quickly(driver_factory: Any) -> None:
-    from _redis_procs import free_port
+    from tests.integration._redis_procs import free_port
 
     driver = driver_factory(f"redis://127.0.0.1:{free_port()}/0")
     started = time.monotonic()

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StubExtractor
 
+from tests.integration._support import StubExtractor
 from vpnfsm import AsyncAssistant, AsyncMemoryStore, AsyncRedisStore, MemoryStore, RedisStore
 from vpnfsm.assistant import Assistant
 

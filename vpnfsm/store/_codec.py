@@ -18,6 +18,7 @@ from vpnfsm.session import SCHEMA_VERSION, HistoryEntry, Session
 
 __all__ = [
     "DEFAULT_PREFIX",
+    "check_limits",
     "decode_history",
     "decode_session",
     "encode_history",
@@ -28,6 +29,19 @@ __all__ = [
 ]
 
 DEFAULT_PREFIX = "vpnfsm"
+
+
+def check_limits(ttl_seconds: float, history_cap: int) -> None:
+    """Validate the settings every store shares.
+
+    Raises:
+        ValueError: the TTL is not positive or the history cap is below 1.
+
+    """
+    if ttl_seconds <= 0:
+        raise ValueError("ttl_seconds must be positive")
+    if history_cap < 1:
+        raise ValueError("history_cap must be at least 1")
 
 
 def _tag(tenant: str, session_id: str) -> str:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 from vpnfsm.errors import CorruptSession
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
-from vpnfsm.store._codec import DEFAULT_PREFIX, decode_session, encode_session, quarantine_key, session_key
+from vpnfsm.store._codec import (
+    DEFAULT_PREFIX,
+    check_limits,
+    decode_session,
+    encode_session,
+    quarantine_key,
+    session_key,
+)
 
 __all__ = ["DEFAULT_HISTORY_CAP", "DEFAULT_TTL_SECONDS", "AsyncMemoryStore", "MemoryStore"]
 
@@ -63,10 +70,7 @@ class MemoryStore:
         history_cap: int = DEFAULT_HISTORY_CAP,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if ttl_seconds <= 0:
-            raise ValueError("ttl_seconds must be positive")
-        if history_cap < 1:
-            raise ValueError("history_cap must be at least 1")
+        check_limits(ttl_seconds, history_cap)
         self.ttl_seconds = ttl_seconds
         self.history_cap = history_cap
         self._clock = clock

@@ -30,7 +30,7 @@ from redis.retry import Retry
 from vpnfsm.errors import CorruptSession, StoreUnavailable
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
 from vpnfsm.store import _redis_common as common
-from vpnfsm.store._codec import DEFAULT_PREFIX, decode_session
+from vpnfsm.store._codec import DEFAULT_PREFIX, check_limits, decode_session
 from vpnfsm.store.memory import DEFAULT_HISTORY_CAP, DEFAULT_TTL_SECONDS
 
 __all__ = ["DEFAULT_SWEEP_SECONDS", "AsyncRedisStore", "RedisStore"]
@@ -60,10 +60,7 @@ class _RedisStoreBase:
         sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if ttl_seconds <= 0:
-            raise ValueError("ttl_seconds must be positive")
-        if history_cap < 1:
-            raise ValueError("history_cap must be at least 1")
+        check_limits(ttl_seconds, history_cap)
         if not prefix or any(c in prefix for c in "{}*?[]"):
             raise ValueError("prefix must be non-empty and free of '{}*?[]'")
         self.keys = common.RedisKeys(prefix)
