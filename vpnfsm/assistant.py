@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, Notice, TurnLogic, TurnPlan, check_id
 from vpnfsm.errors import CorruptSession, SessionConflict
@@ -20,7 +20,7 @@ from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.reply import Reply
 from vpnfsm.session import Session
 from vpnfsm.store.memory import AsyncMemoryStore, MemoryStore
-from vpnfsm.types import AsyncSessionStore, Extractor, SessionStore
+from vpnfsm.types import AsyncSessionStore, AsyncSpeculativeLoad, Extractor, SessionStore, SpeculativeLoad
 
 __all__ = ["DEFAULT_MAX_RETRIES", "AsyncAssistant", "Assistant"]
 
@@ -38,9 +38,14 @@ def _default_extractor() -> Extractor:
 
 
 def _backoff(attempt: int) -> float:
-    # Full jitter, growing to a quarter second: racing writers spread out instead
-    # of colliding again. The cap is wide enough that 200 tasks bursting on one
-    # session all get through within the retry budget (tests/integration).
+    # No pause after the first conflict: it is usually a stale local copy (see
+    # SpeculativeLoad) or one lost race, and the retry already has the winner's
+    # state. After that, full jitter growing to a quarter second: racing writers
+    # spread out instead of colliding again. The cap is wide enough that 200
+    # tasks bursting on one session all get through within the retry budget
+    # (tests/integration).
+    if attempt == 0:
+        return 0.0
     return random.uniform(0, min(0.25, 0.001 * (2 ** min(attempt, 8))))
 
 
@@ -65,6 +70,11 @@ class _Facade:
         if max_retries < 1:
             raise ValueError("max_retries must be at least 1")
         self.max_retries = max_retries
+
+    def _attempts(self, speculative: bool) -> int:
+        # A store that loads from a local copy gets one attempt more: its first
+        # conflict may only mean the copy was stale, not that another turn raced.
+        return self.max_retries + 1 if speculative else self.max_retries
 
     def _begin(self, message: str, session_id: str | None, tenant: str) -> tuple[str, str, bool]:
         message = self.logic.check_message(message)
@@ -123,6 +133,10 @@ class Assistant(_Facade):
             clock=clock,
         )
         self.store: SessionStore = store if store is not None else MemoryStore(clock=clock)
+        self._speculative = isinstance(self.store, SpeculativeLoad)
+        self._load: Callable[..., Session | None] = (
+            self.store.load_speculative if isinstance(self.store, SpeculativeLoad) else self.store.load
+        )
 
     def handle(self, message: str, session_id: str | None = None, *, tenant: str = "default") -> Reply:
         """Answer one user message.
@@ -139,10 +153,12 @@ class Assistant(_Facade):
 
         """
         message, sid, asked = self._begin(message, session_id, tenant)
-        for attempt in range(self.max_retries):
+        for attempt in range(self._attempts(self._speculative)):
             corrupt = False
             try:
-                loaded = self.store.load(sid, tenant=tenant)
+                # A session id this call just made up cannot be stored yet: skip
+                # the read (the save's compare-and-set still checks, at version 0).
+                loaded = self._load(sid, tenant=tenant) if asked or attempt else None
             except CorruptSession as exc:
                 logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
                 loaded, corrupt = None, True
@@ -184,6 +200,10 @@ class AsyncAssistant(_Facade):
             clock=clock,
         )
         self.store: AsyncSessionStore = store if store is not None else AsyncMemoryStore(clock=clock)
+        self._speculative = isinstance(self.store, AsyncSpeculativeLoad)
+        self._load: Callable[..., Awaitable[Session | None]] = (
+            self.store.load_speculative if isinstance(self.store, AsyncSpeculativeLoad) else self.store.load
+        )
 
     async def handle(self, message: str, session_id: str | None = None, *, tenant: str = "default") -> Reply:
         """Answer one user message; see :meth:`Assistant.handle`.
@@ -193,10 +213,10 @@ class AsyncAssistant(_Facade):
 
         """
         message, sid, asked = self._begin(message, session_id, tenant)
-        for attempt in range(self.max_retries):
+        for attempt in range(self._attempts(self._speculative)):
             corrupt = False
             try:
-                loaded = await self.store.load(sid, tenant=tenant)
+                loaded = await self._load(sid, tenant=tenant) if asked or attempt else None
             except CorruptSession as exc:
                 logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
                 loaded, corrupt = None, True

@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 from vpnfsm.nlp.model import Extraction
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
 
-__all__ = ["AsyncSessionStore", "Extractor", "SessionStore"]
+__all__ = ["AsyncSessionStore", "AsyncSpeculativeLoad", "Extractor", "SessionStore", "SpeculativeLoad"]
 
 
 @runtime_checkable
@@ -32,7 +32,9 @@ class Extractor(Protocol):
 class SessionStore(Protocol):
     """Where sessions live between turns (synchronous hosts).
 
-    Every method may raise :class:`vpnfsm.errors.StoreUnavailable`.
+    Every method may raise :class:`vpnfsm.errors.StoreUnavailable`. A store
+    that can answer a turn's load from a local copy may also implement
+    :class:`SpeculativeLoad`; the facades then use it.
     """
 
     def load(self, session_id: str, *, tenant: str) -> Session | None:
@@ -122,4 +124,27 @@ class AsyncSessionStore(Protocol):
 
     async def outbox_done(self, item_id: str) -> None:
         """See :meth:`SessionStore.outbox_done`."""
+        ...
+
+
+@runtime_checkable
+class SpeculativeLoad(Protocol):
+    """Optional for a :class:`SessionStore`: a load that may answer from a local copy.
+
+    The facades load through it when a store has it, because their save is a
+    compare-and-set: a stale copy costs one conflict and a retry, never a
+    wrong turn. Other readers (a host showing a session) use ``load``.
+    """
+
+    def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
+        """The session as this process last saw it stored, or else as ``load`` returns it."""
+        ...
+
+
+@runtime_checkable
+class AsyncSpeculativeLoad(Protocol):
+    """The asyncio twin of :class:`SpeculativeLoad`."""
+
+    async def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
+        """See :meth:`SpeculativeLoad.load_speculative`."""
         ...

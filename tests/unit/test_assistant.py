@@ -210,3 +210,64 @@ def test_human_request_without_a_topic_asks_for_one_then_hands_off_with_it() -> 
     assert (second.state, second.outcome) == ("VPN_HANDOFF", "handoff")
     assert second.handoff_summary is not None
     assert second.handoff_summary.reason == "user_request"
+
+
+class _CountingStore(MemoryStore):
+    """A memory store that records which load the facade used, and can lose races on demand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+        self.conflicts_left = 0
+
+    def load(self, session_id: str, *, tenant: str):  # type: ignore[no-untyped-def]
+        self.calls.append("load")
+        return super().load(session_id, tenant=tenant)
+
+    def save(self, session, *, expected_version, history=(), outbox=()):  # type: ignore[no-untyped-def]
+        self.calls.append("save")
+        if self.conflicts_left:
+            self.conflicts_left -= 1
+            return False
+        return super().save(session, expected_version=expected_version, history=history, outbox=outbox)
+
+
+class _SpeculativeStore(_CountingStore):
+    def load_speculative(self, session_id: str, *, tenant: str):  # type: ignore[no-untyped-def]
+        self.calls.append("speculative")
+        return MemoryStore.load(self, session_id, tenant=tenant)
+
+
+def test_a_session_id_the_facade_made_up_is_not_read_first() -> None:
+    store = _CountingStore()
+    bot = Assistant(store=store)
+    first = bot.handle("VPN is not working")
+    assert store.calls == ["save"]
+    store.calls.clear()
+    bot.handle("Windows", session_id=first.session_id)
+    assert store.calls == ["load", "save"]
+    store.calls.clear()
+    bot.handle("VPN is not working", session_id="host-thread-1")  # the host's id: it may exist
+    assert store.calls == ["load", "save"]
+
+
+def test_a_store_with_speculative_loads_gets_them_and_one_attempt_more() -> None:
+    from vpnfsm.errors import SessionConflict
+
+    store = _SpeculativeStore()
+    bot = Assistant(store=store, max_retries=2)
+    first = bot.handle("VPN is not working")
+    store.calls.clear()
+    store.conflicts_left = 2  # a stale copy, then one lost race: still within budget
+    reply = bot.handle("Windows", session_id=first.session_id)
+    assert reply.slots["os"] == "windows"
+    assert store.calls == ["speculative", "save"] * 3
+    store.conflicts_left = 3
+    with pytest.raises(SessionConflict):
+        bot.handle("GlobalProtect", session_id=first.session_id)
+    plain = _CountingStore()
+    plain_bot = Assistant(store=plain, max_retries=2)
+    sid = plain_bot.handle("VPN is not working").session_id
+    plain.conflicts_left = 2
+    with pytest.raises(SessionConflict):
+        plain_bot.handle("Windows", session_id=sid)

@@ -176,6 +176,16 @@ async def test_unexpected_error_is_a_bare_500_problem() -> None:
         async def load(self, session_id: str, *, tenant: str) -> Session | None:
             raise RuntimeError("secret internals")
 
+        async def save(
+            self,
+            session: Session,
+            *,
+            expected_version: int,
+            history: Sequence[HistoryEntry] = (),
+            outbox: Sequence[OutboxItem] = (),
+        ) -> bool:
+            raise RuntimeError("secret internals")  # a new session's first turn only saves
+
     app = create_app(Settings(), store=Broken())
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
