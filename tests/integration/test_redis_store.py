@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -19,6 +22,13 @@ pytestmark = pytest.mark.integration
 def _keys(prefix: str, sid: str, tenant: str = "default") -> tuple[str, str]:
     keys = common.RedisKeys(prefix)
     return keys.session(tenant, sid), keys.history(tenant, sid)
+
+
+def _stored_version(driver: Driver, sid: str, tenant: str = "default") -> int:
+    """The version counter as Redis holds it (read past the store and its cache)."""
+    raw = driver.raw.get(_keys(driver.options["prefix"], sid, tenant)[0])
+    assert raw is not None
+    return int(json.loads(raw)["version"])
 
 
 def test_turns_save_session_history_and_version(driver: Driver, prefix: str) -> None:
@@ -235,8 +245,9 @@ def test_from_url_builds_working_assistant(redis_url: str, prefix: str) -> None:
     assert isinstance(AsyncRedisStore.from_url(redis_url), AsyncRedisStore)
 
 
-def test_a_turn_is_two_round_trips(driver: Driver) -> None:
-    sid = driver.handle("vpn broken").session_id
+@contextmanager
+def _commands_sent(driver: Driver) -> Iterator[list[str]]:
+    """The Redis commands the driver's store sends inside the block (one per round trip)."""
     client = driver.store.client
     sent: list[str] = []
     original = client.execute_command
@@ -247,9 +258,106 @@ def test_a_turn_is_two_round_trips(driver: Driver) -> None:
 
     client.execute_command = counting
     try:
-        driver.handle("windows", sid)
+        yield sent
     finally:
         client.execute_command = original
+
+
+def test_a_turn_after_this_process_saved_is_one_round_trip(driver: Driver) -> None:
+    with _commands_sent(driver) as opening:
+        sid = driver.handle("vpn broken").session_id  # an id the facade made up: nothing to read
+    assert opening == ["EVALSHA"]
+    with _commands_sent(driver) as sent:
+        reply = driver.handle("windows", sid)
+    assert sent == ["EVALSHA"]
+    assert reply.slots["os"] == "windows"
+    assert _stored_version(driver, sid) == 2
+
+
+def test_a_turn_on_a_session_this_process_has_not_seen_is_two_round_trips(
+    driver: Driver, driver_factory: Any
+) -> None:
+    sid = driver.handle("vpn broken").session_id
+    other_worker = driver_factory()
+    with _commands_sent(other_worker) as sent:
+        reply = other_worker.handle("windows", sid)
+    assert sent == ["GET", "EVALSHA"]
+    assert reply.slots["os"] == "windows"
+    assert reply.notice is None
+
+
+def test_without_the_session_cache_every_turn_reads_first(driver_factory: Any) -> None:
+    driver = driver_factory(session_cache=0)
+    sid = driver.handle("vpn broken").session_id
+    with _commands_sent(driver) as sent:
+        driver.handle("windows", sid)
+    assert sent == ["GET", "EVALSHA"]
+
+
+def test_a_stale_copy_costs_one_conflict_and_loses_nothing(driver: Driver, driver_factory: Any) -> None:
+    # Two workers alternate on one conversation: each one's copy is stale by
+    # the other's turn. The conflict reply carries the current value, so the
+    # retry needs no GET, and both turns end up in the stored session.
+    worker_a, worker_b = driver, driver_factory()
+    sid = worker_a.handle("vpn broken").session_id
+    worker_b.handle("windows", sid)  # worker A's copy is now one version behind
+    with _commands_sent(worker_a) as sent:
+        reply = worker_a.handle("what next", sid)
+    assert sent == ["EVALSHA", "EVALSHA"]
+    assert reply.slots["os"] == "windows"  # worker B's answer was applied before A's message
+    assert _stored_version(worker_a, sid) == 3
+    user_lines = [e.text for e in worker_a.call("history", sid, tenant="default") if e.role == "user"]
+    assert user_lines == ["vpn broken", "windows", "what next"]
+
+
+def test_workers_taking_turns_stop_guessing_and_sticky_ones_start_again(
+    driver: Driver, driver_factory: Any
+) -> None:
+    worker_a, worker_b = driver, driver_factory()
+    sid = worker_a.handle("vpn broken").session_id
+    worker_b.handle("what", sid)
+    worker_a.handle("what", sid)  # stale copy: one failed save, retried on its reply
+    worker_b.handle("what", sid)  # the same for worker B
+    with _commands_sent(worker_a) as alternating:
+        worker_a.handle("what", sid)
+    # Seen to be shared: worker A reads first instead of failing a save every turn.
+    assert alternating == ["GET", "EVALSHA"]
+    with _commands_sent(worker_a) as sticky:
+        worker_a.handle("what", sid)  # its read finds its own last write: trusted again
+        worker_a.handle("windows", sid)
+    assert sticky == ["GET", "EVALSHA", "EVALSHA"]
+    assert _stored_version(worker_a, sid) == 7
+
+
+def test_a_session_deleted_elsewhere_is_not_continued_from_the_copy(
+    driver: Driver, prefix: str
+) -> None:
+    sid = driver.handle("vpn broken").session_id
+    driver.raw.delete(_keys(prefix, sid)[0])  # as if expired or removed by another worker
+    reply = driver.handle("windows", sid)
+    assert reply.notice == "unknown_session"
+    assert _stored_version(driver, sid) == 1
+
+
+def test_a_session_corrupted_elsewhere_is_quarantined_despite_the_copy(
+    driver: Driver, prefix: str
+) -> None:
+    sid = driver.handle("vpn broken").session_id
+    driver.raw.set(_keys(prefix, sid)[0], b"{not json")
+    reply = driver.handle("windows", sid)
+    assert reply.notice == "corrupt_session"
+    quarantined = list(driver.raw.scan_iter(match=f"{prefix}:{{default:{sid}}}:quarantine:*"))
+    assert [driver.raw.get(k) for k in quarantined if not k.endswith(b":h")] == [b"{not json"]
+
+
+def test_the_copy_is_bounded_and_dropped_on_delete(driver_factory: Any) -> None:
+    driver = driver_factory(session_cache=2)
+    sids = [driver.handle("vpn broken").session_id for _ in range(3)]
+    assert len(driver.store._cache) == 2
+    driver.call("delete", sids[-1], tenant="default")
+    assert len(driver.store._cache) == 1
+    with _commands_sent(driver) as sent:
+        driver.handle("windows", sids[0])  # the oldest copy was evicted
     assert sent == ["GET", "EVALSHA"]
 
 

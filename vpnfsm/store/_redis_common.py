@@ -66,8 +66,9 @@ POOL_OPTIONS: dict[str, Any] = {"max_connections": 64, "timeout": 5.0}
 # ARGV: expected version, new session JSON, TTL ms, history cap, n history
 #       entries, the entries, then (outbox id, outbox JSON) pairs.
 # Returns 1 saved, 2 this exact value was already saved (a retried call whose
-# reply was lost), 0 conflict (stale version, or an unreadable stored value
-# that the caller's reload will quarantine).
+# reply was lost), or a conflict: the stored value itself when only its version
+# differs (the caller retries on it without another GET), else 0 (no value, or
+# an unreadable one that the caller's reload will quarantine).
 SAVE_LUA = """
 local cur = redis.pcall('GET', KEYS[1])
 if type(cur) == 'table' and cur['err'] then return 0 end
@@ -76,7 +77,7 @@ if cur then
   if cur == ARGV[2] then return 2 end
   local ok, doc = pcall(cjson.decode, cur)
   if not ok or type(doc) ~= 'table' then return 0 end
-  if (tonumber(doc['version']) or 0) ~= expected then return 0 end
+  if (tonumber(doc['version']) or 0) ~= expected then return cur end
 elseif expected ~= 0 then
   return 0
 end

@@ -2,7 +2,11 @@
 
 A turn costs two round trips: ``GET`` of the session on load, one ``EVALSHA``
 on save that compares the version, writes the session, appends the history,
-resets every TTL and enqueues a handoff, all or nothing. Both classes share
+resets every TTL and enqueues a handoff, all or nothing. When this process
+saved the session's previous turn, the facade's load is answered from the
+bytes it saved (:mod:`vpnfsm.store._session_cache`) and the turn is the one
+``EVALSHA``; a stale copy shows up as a conflict whose reply carries the
+current value, so nothing is ever decided on stale data. Both classes share
 their scripts, keys, encoding and error mapping with
 :mod:`vpnfsm.store._redis_common` and hold only the lines that do I/O.
 Standalone Redis and Redis Cluster work alike: all keys of a session share
@@ -31,6 +35,7 @@ from vpnfsm.errors import CorruptSession, StoreUnavailable
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
 from vpnfsm.store import _redis_common as common
 from vpnfsm.store._codec import DEFAULT_PREFIX, check_limits, decode_session
+from vpnfsm.store._session_cache import DEFAULT_SESSION_CACHE, SessionCache
 from vpnfsm.store.memory import DEFAULT_HISTORY_CAP, DEFAULT_TTL_SECONDS
 
 __all__ = ["DEFAULT_SWEEP_SECONDS", "AsyncRedisStore", "RedisStore"]
@@ -58,6 +63,7 @@ class _RedisStoreBase:
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         history_cap: int = DEFAULT_HISTORY_CAP,
         sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
+        session_cache: int = DEFAULT_SESSION_CACHE,
         clock: Callable[[], float] = time.time,
     ) -> None:
         check_limits(ttl_seconds, history_cap)
@@ -68,6 +74,7 @@ class _RedisStoreBase:
         self.history_cap = history_cap
         self.sweep_seconds = sweep_seconds
         self._clock = clock
+        self._cache = SessionCache(session_cache, max_age=ttl_seconds)
         self._last_sweep: float | None = None
         self._pool: Any = None  # set by from_url, which owns the pool it builds
         self.client: Any = cast(Any, client)
@@ -87,6 +94,7 @@ class _RedisStoreBase:
         prefix: str = DEFAULT_PREFIX,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         history_cap: int = DEFAULT_HISTORY_CAP,
+        session_cache: int = DEFAULT_SESSION_CACHE,
     ) -> Self:
         """A store on a ``redis://``, ``rediss://`` or ``unix://`` URL.
 
@@ -99,12 +107,37 @@ class _RedisStoreBase:
 
         """
         client, pool = cls._client_factory(url, cluster=cluster)
-        store = cls(client, prefix=prefix, ttl_seconds=ttl_seconds, history_cap=history_cap)
+        store = cls(
+            client, prefix=prefix, ttl_seconds=ttl_seconds, history_cap=history_cap, session_cache=session_cache
+        )
         store._pool = pool
         return store
 
+    def _cached(self, key: str) -> Session | None:
+        """The session as this process last saw it stored, if it still remembers."""
+        raw = self._cache.get(key)
+        if raw is None:
+            return None
+        try:
+            return decode_session(raw, key=key)
+        except CorruptSession:  # only if the format changed under a running process
+            self._cache.forget(key)
+            return None
+
+    def _saved(self, key: str, written: bytes | str | int, reply: object) -> bool:
+        """Read a save script's reply, keeping the cache in step with what Redis now holds."""
+        if isinstance(reply, bytes | str):  # a conflict that carries the current value
+            self._cache.stale(key, reply)
+            return False
+        if reply in (1, 2) and isinstance(written, bytes):
+            self._cache.saved(key, written)
+            return True
+        self._cache.forget(key)
+        return False
+
     def _unreadable(self, key: str, tenant: str, session_id: str) -> tuple[str, list[str]]:
         """The quarantine key, and the KEYS of the quarantine script, for a bad value."""
+        self._cache.forget(key)
         qkey, qhistory = self.keys.quarantine(tenant, session_id, self._clock())
         return qkey, [key, self.keys.history(tenant, session_id), qkey, qhistory]
 
@@ -171,6 +204,9 @@ class RedisStore(_RedisStoreBase):
         ttl_seconds: idle time after which a session expires; every turn resets it.
         history_cap: history entries kept per session (oldest dropped).
         sweep_seconds: how often :meth:`outbox_claim` runs the recovery sweep.
+        session_cache: sessions whose last saved bytes are kept in this
+            process, so that the next turn skips its ``GET`` (0 turns it off;
+            see :meth:`load_speculative`).
         clock: seconds since the epoch, used for quarantine key stamps.
 
     Every method raises :class:`~vpnfsm.errors.StoreUnavailable` when Redis
@@ -216,15 +252,33 @@ class RedisStore(_RedisStoreBase):
             if raw is None:
                 return None
             try:
-                return decode_session(raw, key=key)
+                session = decode_session(raw, key=key)
             except CorruptSession as exc:
                 detail = exc.detail
+            else:
+                self._cache.read(key, raw)
+                return session
         qkey, keys = self._unreadable(key, tenant, session_id)
         if not self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
             # A turn replaced the unreadable value meanwhile: read what is there now.
             return self.load(session_id, tenant=tenant)
         logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
         raise CorruptSession(key, quarantine_key=qkey, detail=detail)
+
+    def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
+        """The session as this process last saved or read it, else :meth:`load`.
+
+        For a caller that saves with compare-and-set, as the facades do: the
+        copy may be stale (another worker took a turn since), which the save
+        then reports as a conflict, remembering the current value for the
+        retry. Costs no round trip when the copy is there.
+
+        Raises:
+            CorruptSession, StoreUnavailable: as :meth:`load`, when it has to read.
+
+        """
+        cached = self._cached(self.keys.session(tenant, session_id))
+        return cached if cached is not None else self.load(session_id, tenant=tenant)
 
     def save(
         self,
@@ -241,8 +295,12 @@ class RedisStore(_RedisStoreBase):
 
         """
         keys, args = self._save_call(session, expected_version, history, outbox)
-        result = self._call(lambda: self._save_script(keys=keys, args=args))
-        if result == 0:
+        try:
+            reply = self._call(lambda: self._save_script(keys=keys, args=args))
+        except StoreUnavailable:
+            self._cache.forget(keys[0])  # it may or may not have run
+            raise
+        if not self._saved(keys[0], args[1], reply):
             return False
         if outbox:
             # A second call only for the rare handoff turn; if it is lost, the sweep repairs it.
@@ -259,6 +317,7 @@ class RedisStore(_RedisStoreBase):
     def delete(self, session_id: str, *, tenant: str) -> bool:
         """Remove a session and its history (pending handoffs are still delivered)."""
         keys = (self.keys.session(tenant, session_id), self.keys.history(tenant, session_id))
+        self._cache.forget(keys[0])
         removed: int = self._call(lambda: self.client.delete(*keys))
         return removed > 0
 
@@ -373,14 +432,22 @@ class AsyncRedisStore(_RedisStoreBase):
             if raw is None:
                 return None
             try:
-                return decode_session(raw, key=key)
+                session = decode_session(raw, key=key)
             except CorruptSession as exc:
                 detail = exc.detail
+            else:
+                self._cache.read(key, raw)
+                return session
         qkey, keys = self._unreadable(key, tenant, session_id)
         if not await self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
             return await self.load(session_id, tenant=tenant)
         logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
         raise CorruptSession(key, quarantine_key=qkey, detail=detail)
+
+    async def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
+        """See :meth:`RedisStore.load_speculative`."""
+        cached = self._cached(self.keys.session(tenant, session_id))
+        return cached if cached is not None else await self.load(session_id, tenant=tenant)
 
     async def save(
         self,
@@ -392,8 +459,12 @@ class AsyncRedisStore(_RedisStoreBase):
     ) -> bool:
         """See :meth:`RedisStore.save`."""
         keys, args = self._save_call(session, expected_version, history, outbox)
-        result = await self._call(lambda: self._save_script(keys=keys, args=args))
-        if result == 0:
+        try:
+            reply = await self._call(lambda: self._save_script(keys=keys, args=args))
+        except StoreUnavailable:
+            self._cache.forget(keys[0])
+            raise
+        if not self._saved(keys[0], args[1], reply):
             return False
         if outbox:
             index = common.index_args(self.keys, outbox)
@@ -409,6 +480,7 @@ class AsyncRedisStore(_RedisStoreBase):
     async def delete(self, session_id: str, *, tenant: str) -> bool:
         """See :meth:`RedisStore.delete`."""
         keys = (self.keys.session(tenant, session_id), self.keys.history(tenant, session_id))
+        self._cache.forget(keys[0])
         removed: int = await self._call(lambda: self.client.delete(*keys))
         return removed > 0
 
