@@ -4,8 +4,14 @@ Figures (all medians in microseconds unless named otherwise):
 
 * ``ping_median_us``: one ``PING`` round trip, the floor of any Redis call.
 * ``turn_median_us``: a full :meth:`vpnfsm.Assistant.handle` through
-  :class:`~vpnfsm.RedisStore` (extract, step, load, compare-and-set save).
+  :class:`~vpnfsm.RedisStore` (extract, step, load, compare-and-set save),
+  one worker serving its conversations, so the load comes from the bytes it
+  saved last turn and the turn is one round trip.
 * ``store_median_us``: the Redis part of those same turns (load + save).
+* ``turn_uncached_median_us`` / ``store_uncached_median_us``: the same with
+  ``session_cache=0``: every turn reads first (``GET`` + ``EVALSHA``).
+* ``turn_alternating_median_us``: two workers taking turns on each
+  conversation, so every copy is stale: the cache's worst case.
 * ``turn_in_memory_median_us``: the same conversations on the memory store.
 * ``turn_history_10_median_us`` / ``turn_history_1000_median_us``: turns on
   sessions whose history list already holds 10 resp. 1,000 entries.
@@ -116,6 +122,13 @@ class _TimedStore:
         finally:
             self.spent_ns += time.perf_counter_ns() - start
 
+    def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
+        start = time.perf_counter_ns()
+        try:
+            return self.inner.load_speculative(session_id, tenant=tenant)
+        finally:
+            self.spent_ns += time.perf_counter_ns() - start
+
     def save(
         self,
         session: Session,
@@ -165,6 +178,21 @@ def _conversation_turns(
     return turn_ns[:turns], store_ns[:turns]
 
 
+def _alternating_turns(
+    bots: tuple[Assistant, Assistant], conversations: Iterator[tuple[str, ...]], turns: int
+) -> list[int]:
+    """Like :func:`_conversation_turns`, but the two workers take turns on each conversation."""
+    turn_ns: list[int] = []
+    while len(turn_ns) < turns:
+        session_id: str | None = None
+        for index, message in enumerate(next(conversations)):
+            bot = bots[index % 2]
+            start = time.perf_counter_ns()
+            session_id = bot.handle(message, session_id=session_id).session_id
+            turn_ns.append(time.perf_counter_ns() - start)
+    return turn_ns[:turns]
+
+
 def _history_turns(bot: Assistant, client: Any, store: RedisStore, length: int, rounds: int) -> list[int]:
     """Turns of fresh conversations whose history list already holds ``length`` entries."""
     filler = encode_history(HistoryEntry(at=time.time(), role="user", text="an earlier line of this chat"))
@@ -199,28 +227,43 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
             return run_redis_bench(temp_url, turns=turns)
     prefix = "vpnfsm-bench-" + uuid.uuid4().hex[:8]
     redis_store = RedisStore.from_url(url, prefix=prefix, history_cap=2000)
+    uncached_store = RedisStore.from_url(url, prefix=prefix, history_cap=2000, session_cache=0)
+    # Two more workers on the same server, for the alternating figure.
+    workers = [RedisStore.from_url(url, prefix=prefix) for _ in range(2)]
     client: Any = redis_store.client
     try:
         timed = _TimedStore(redis_store)
+        timed_uncached = _TimedStore(uncached_store)
         bot = Assistant(store=timed)
+        uncached_bot = Assistant(store=timed_uncached)
+        pair = (Assistant(store=workers[0]), Assistant(store=workers[1]))
         memory_bot = Assistant(store=MemoryStore())
-        _conversation_turns(bot, cycle(CONVERSATIONS), 200)  # warm up connections and caches
-        _conversation_turns(memory_bot, cycle(CONVERSATIONS), 200)
+        for warm in (bot, uncached_bot, memory_bot):  # connections, scripts, caches
+            _conversation_turns(warm, cycle(CONVERSATIONS), 200)
+        _alternating_turns(pair, cycle(CONVERSATIONS), 200)
         gc.collect()
         ping_ns: list[int] = []
         turn_ns: list[int] = []
         store_ns: list[int] = []
+        uncached_ns: list[int] = []
+        uncached_store_ns: list[int] = []
+        alternating_ns: list[int] = []
         memory_ns: list[int] = []
         short_ns: list[int] = []
         long_ns: list[int] = []
         rounds = 10  # interleave, so machine noise hits every figure alike
-        redis_conversations, memory_conversations = cycle(CONVERSATIONS), cycle(CONVERSATIONS)
+        per_round = turns // rounds
+        streams = [cycle(CONVERSATIONS) for _ in range(4)]
         for _ in range(rounds):
-            ping_ns += time_calls(client.ping, count=turns // rounds)
-            more_turns, more_store = _conversation_turns(bot, redis_conversations, turns // rounds, store=timed)
+            ping_ns += time_calls(client.ping, count=per_round)
+            more_turns, more_store = _conversation_turns(bot, streams[0], per_round, store=timed)
             turn_ns += more_turns
             store_ns += more_store
-            memory_ns += _conversation_turns(memory_bot, memory_conversations, turns // rounds)[0]
+            more_turns, more_store = _conversation_turns(uncached_bot, streams[1], per_round, store=timed_uncached)
+            uncached_ns += more_turns
+            uncached_store_ns += more_store
+            alternating_ns += _alternating_turns(pair, streams[2], per_round)
+            memory_ns += _conversation_turns(memory_bot, streams[3], per_round)[0]
             short_ns += _history_turns(bot, client, redis_store, 10, len(CONVERSATIONS))
             long_ns += _history_turns(bot, client, redis_store, 1000, len(CONVERSATIONS))
 
@@ -237,17 +280,22 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         ping = summarize(ping_ns)["median_us"]
         turn = summarize(turn_ns)["median_us"]
         store = summarize(store_ns)["median_us"]
+        uncached = summarize(uncached_ns)["median_us"]
         short = summarize(short_ns)["median_us"]
         long = summarize(long_ns)["median_us"]
         return {
             "ping_median_us": ping,
             "turn_median_us": turn,
             "store_median_us": store,
+            "turn_uncached_median_us": uncached,
+            "store_uncached_median_us": summarize(uncached_store_ns)["median_us"],
+            "turn_alternating_median_us": summarize(alternating_ns)["median_us"],
             "turn_in_memory_median_us": summarize(memory_ns)["median_us"],
             "turn_history_10_median_us": short,
             "turn_history_1000_median_us": long,
             "turn_over_ping": _ratio(turn, ping),
             "store_over_ping": _ratio(store, ping),
+            "turn_uncached_over_ping": _ratio(uncached, ping),
             "history_1000_over_10": _ratio(long, short),
             "session_memory_bytes": session_bytes,
             "session_json_bytes": json_bytes,
@@ -257,4 +305,5 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
     finally:
         for key in client.scan_iter(match=f"{prefix}:*", count=1000):
             client.delete(key)
-        redis_store.close()
+        for opened in (redis_store, uncached_store, *workers):
+            opened.close()
