@@ -31,12 +31,12 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from itertools import cycle
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from vpnfsm.assistant import Assistant
 from vpnfsm.benchmarks._timing import summarize, time_calls
@@ -48,6 +48,8 @@ from vpnfsm.store.memory import MemoryStore
 from vpnfsm.store.redis import RedisStore
 
 __all__ = ["TEN_TURNS", "run_redis_bench", "temporary_redis"]
+
+T = TypeVar("T")
 
 #: The conversation whose stored size is reported (ten user messages).
 TEN_TURNS: tuple[str, ...] = (
@@ -115,19 +117,18 @@ class _TimedStore:
         self.inner = inner
         self.spent_ns = 0
 
-    def load(self, session_id: str, *, tenant: str) -> Session | None:
+    def _timed(self, call: Callable[[], T]) -> T:
         start = time.perf_counter_ns()
         try:
-            return self.inner.load(session_id, tenant=tenant)
+            return call()
         finally:
             self.spent_ns += time.perf_counter_ns() - start
 
+    def load(self, session_id: str, *, tenant: str) -> Session | None:
+        return self._timed(partial(self.inner.load, session_id, tenant=tenant))
+
     def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
-        start = time.perf_counter_ns()
-        try:
-            return self.inner.load_speculative(session_id, tenant=tenant)
-        finally:
-            self.spent_ns += time.perf_counter_ns() - start
+        return self._timed(partial(self.inner.load_speculative, session_id, tenant=tenant))
 
     def save(
         self,
@@ -137,11 +138,9 @@ class _TimedStore:
         history: Sequence[HistoryEntry] = (),
         outbox: Sequence[OutboxItem] = (),
     ) -> bool:
-        start = time.perf_counter_ns()
-        try:
-            return self.inner.save(session, expected_version=expected_version, history=history, outbox=outbox)
-        finally:
-            self.spent_ns += time.perf_counter_ns() - start
+        return self._timed(
+            partial(self.inner.save, session, expected_version=expected_version, history=history, outbox=outbox)
+        )
 
     def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
         return self.inner.history(session_id, tenant=tenant)
