@@ -11,6 +11,7 @@ def test_bench_reports_every_figure_and_cleans_up(redis_url: str) -> None:
     figures = run_redis_bench(redis_url, turns=100)
     for name in (
         "ping_median_us",
+        "ping_between_turns_median_us",
         "turn_median_us",
         "store_median_us",
         "turn_uncached_median_us",

@@ -2,7 +2,10 @@
 
 Figures (all medians in microseconds unless named otherwise):
 
-* ``ping_median_us``: one ``PING`` round trip, the floor of any Redis call.
+* ``ping_median_us``: one ``PING`` round trip, the floor of any Redis call
+  (in a tight loop: the target's yardstick).
+* ``ping_between_turns_median_us``: a ``PING`` sent right after each turn,
+  i.e. with the caches as cold as a turn's own command finds them.
 * ``turn_median_us``: a full :meth:`vpnfsm.Assistant.handle` through
   :class:`~vpnfsm.RedisStore` (extract, step, load, compare-and-set save),
   one worker serving its conversations, so the load comes from the bytes it
@@ -177,6 +180,19 @@ def _conversation_turns(
     return turn_ns[:turns], store_ns[:turns]
 
 
+def _pings_between_turns(
+    bot: Assistant, client: Any, conversations: Iterator[tuple[str, ...]], turns: int
+) -> list[int]:
+    """One ``PING`` timed after each of ``turns`` turns (the turns themselves are not timed)."""
+    ping_ns: list[int] = []
+    while len(ping_ns) < turns:
+        session_id: str | None = None
+        for message in next(conversations):
+            session_id = bot.handle(message, session_id=session_id).session_id
+            ping_ns += time_calls(client.ping, count=1)
+    return ping_ns[:turns]
+
+
 def _alternating_turns(
     bots: tuple[Assistant, Assistant], conversations: Iterator[tuple[str, ...]], turns: int
 ) -> list[int]:
@@ -242,6 +258,7 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         _alternating_turns(pair, cycle(CONVERSATIONS), 200)
         gc.collect()
         ping_ns: list[int] = []
+        ping_between_ns: list[int] = []
         turn_ns: list[int] = []
         store_ns: list[int] = []
         uncached_ns: list[int] = []
@@ -252,7 +269,7 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         long_ns: list[int] = []
         rounds = 10  # interleave, so machine noise hits every figure alike
         per_round = turns // rounds
-        streams = [cycle(CONVERSATIONS) for _ in range(4)]
+        streams = [cycle(CONVERSATIONS) for _ in range(5)]
         for _ in range(rounds):
             ping_ns += time_calls(client.ping, count=per_round)
             more_turns, more_store = _conversation_turns(bot, streams[0], per_round, store=timed)
@@ -263,6 +280,7 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
             uncached_store_ns += more_store
             alternating_ns += _alternating_turns(pair, streams[2], per_round)
             memory_ns += _conversation_turns(memory_bot, streams[3], per_round)[0]
+            ping_between_ns += _pings_between_turns(pair[0], workers[0].client, streams[4], per_round)
             short_ns += _history_turns(bot, client, redis_store, 10, len(CONVERSATIONS))
             long_ns += _history_turns(bot, client, redis_store, 1000, len(CONVERSATIONS))
 
@@ -284,6 +302,7 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         long = summarize(long_ns)["median_us"]
         return {
             "ping_median_us": ping,
+            "ping_between_turns_median_us": summarize(ping_between_ns)["median_us"],
             "turn_median_us": turn,
             "store_median_us": store,
             "turn_uncached_median_us": uncached,
