@@ -164,6 +164,7 @@ class TurnLogic:
                     extraction.intent not in ("general", spec.intent if spec else "")
                     and not extraction.human
                     and not extraction.reset
+                    and not (spec is not None and _answers_question(spec, session.state, message))
                 )
                 if spec is None or switching:
                     self._clear_flow(session)
@@ -395,6 +396,18 @@ class TurnLogic:
             session.reference = make_reference(session)
         text = "\n\n".join(model.said)
         return text.replace("{reference}", session.reference or "")
+
+
+def _answers_question(spec: FlowSpec, state: str | None, message: str) -> bool:
+    """Whether ``message`` states a value for the slot that ``state`` is asking.
+
+    "My personal e-mail", asked for the recovery method, names another topic's
+    word but answers the question; it must not switch to the e-mail flow.
+    """
+    if state is None or state not in spec.state_names:
+        return False
+    asks = spec.state(state).asks
+    return asks is not None and asks in match_slots(spec, message)
 
 
 def _note_slot_text(session: Session, extraction: Extraction, message: str, stored_text: str) -> None:

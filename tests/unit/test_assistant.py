@@ -271,3 +271,16 @@ def test_a_store_with_speculative_loads_gets_them_and_one_attempt_more() -> None
     plain.conflicts_left = 2
     with pytest.raises(SessionConflict):
         plain_bot.handle("Windows", session_id=sid)
+
+
+def test_an_answer_naming_another_topic_does_not_switch_flows() -> None:
+    bot = Assistant()
+    asked = bot.handle("I forgot my password")
+    assert asked.state == "PWD_ASK_RECOVERY"
+    answered = bot.handle("my personal email", session_id=asked.session_id)
+    assert answered.flow == "password"
+    assert answered.slots["recovery"] == "alt_email"
+    # A message that does not answer the question still changes the subject.
+    other = bot.handle("I forgot my password")
+    moved = bot.handle("actually my outlook is not syncing", session_id=other.session_id)
+    assert moved.flow == "email"
