@@ -1,6 +1,6 @@
 """Redis session stores: :class:`RedisStore` (sync) and :class:`AsyncRedisStore` (asyncio).
 
-A turn costs two round trips: ``GET`` of the session on load, one ``EVALSHA``
+A turn costs at most two round trips: ``GET`` of the session on load, one ``EVALSHA``
 on save that compares the version, writes the session, appends the history,
 resets every TTL and enqueues a handoff, all or nothing. When this process
 saved the session's previous turn, the facade's load is answered from the
@@ -204,9 +204,9 @@ class RedisStore(_RedisStoreBase):
         ttl_seconds: idle time after which a session expires; every turn resets it.
         history_cap: history entries kept per session (oldest dropped).
         sweep_seconds: how often :meth:`outbox_claim` runs the recovery sweep.
-        session_cache: sessions whose last saved bytes are kept in this
-            process, so that the next turn skips its ``GET`` (0 turns it off;
-            see :meth:`load_speculative`).
+        session_cache: sessions whose last stored bytes (as saved or read)
+            are kept in this process, so that the next turn skips its ``GET``
+            (0 turns it off; see :meth:`load_speculative`).
         clock: seconds since the epoch, used for quarantine key stamps.
 
     Every method raises :class:`~vpnfsm.errors.StoreUnavailable` when Redis
