@@ -71,10 +71,13 @@ class _Facade:
             raise ValueError("max_retries must be at least 1")
         self.max_retries = max_retries
 
-    def _attempts(self, speculative: bool) -> int:
+    def _attempts(self, *, speculative: bool) -> int:
         # A store that loads from a local copy gets one attempt more: its first
         # conflict may only mean the copy was stale, not that another turn raced.
         return self.max_retries + 1 if speculative else self.max_retries
+
+    # Set by each facade once its store is known.
+    _max_attempts: int
 
     def _begin(self, message: str, session_id: str | None, tenant: str) -> tuple[str, str, bool]:
         message = self.logic.check_message(message)
@@ -133,10 +136,10 @@ class Assistant(_Facade):
             clock=clock,
         )
         self.store: SessionStore = store if store is not None else MemoryStore(clock=clock)
-        self._speculative = isinstance(self.store, SpeculativeLoad)
         self._load: Callable[..., Session | None] = (
             self.store.load_speculative if isinstance(self.store, SpeculativeLoad) else self.store.load
         )
+        self._max_attempts = self._attempts(speculative=isinstance(self.store, SpeculativeLoad))
 
     def handle(self, message: str, session_id: str | None = None, *, tenant: str = "default") -> Reply:
         """Answer one user message.
@@ -153,7 +156,7 @@ class Assistant(_Facade):
 
         """
         message, sid, asked = self._begin(message, session_id, tenant)
-        for attempt in range(self._attempts(self._speculative)):
+        for attempt in range(self._max_attempts):
             corrupt = False
             try:
                 # A session id this call just made up cannot be stored yet: skip
@@ -200,10 +203,10 @@ class AsyncAssistant(_Facade):
             clock=clock,
         )
         self.store: AsyncSessionStore = store if store is not None else AsyncMemoryStore(clock=clock)
-        self._speculative = isinstance(self.store, AsyncSpeculativeLoad)
         self._load: Callable[..., Awaitable[Session | None]] = (
             self.store.load_speculative if isinstance(self.store, AsyncSpeculativeLoad) else self.store.load
         )
+        self._max_attempts = self._attempts(speculative=isinstance(self.store, AsyncSpeculativeLoad))
 
     async def handle(self, message: str, session_id: str | None = None, *, tenant: str = "default") -> Reply:
         """Answer one user message; see :meth:`Assistant.handle`.
@@ -213,7 +216,7 @@ class AsyncAssistant(_Facade):
 
         """
         message, sid, asked = self._begin(message, session_id, tenant)
-        for attempt in range(self._attempts(self._speculative)):
+        for attempt in range(self._max_attempts):
             corrupt = False
             try:
                 loaded = await self._load(sid, tenant=tenant) if asked or attempt else None
