@@ -124,12 +124,21 @@ class _RedisStoreBase:
             self._cache.forget(key)
             return None
 
-    def _saved(self, key: str, written: bytes | str | int, reply: object) -> bool:
+    def _read(self, key: str, raw: bytes) -> tuple[Session | None, str]:
+        """Decode what a ``GET`` returned: the session (now remembered), or why it is unreadable."""
+        try:
+            session = decode_session(raw, key=key)
+        except CorruptSession as exc:
+            return None, exc.detail
+        self._cache.read(key, raw)
+        return session, ""
+
+    def _saved(self, key: str, written: bytes, reply: object) -> bool:
         """Read a save script's reply, keeping the cache in step with what Redis now holds."""
         if isinstance(reply, bytes | str):  # a conflict that carries the current value
             self._cache.stale(key, reply)
             return False
-        if reply in (1, 2) and isinstance(written, bytes):
+        if reply in (1, 2):
             self._cache.saved(key, written)
             return True
         self._cache.forget(key)
@@ -147,8 +156,9 @@ class _RedisStoreBase:
         expected_version: int,
         history: Sequence[HistoryEntry],
         outbox: Sequence[OutboxItem],
-    ) -> tuple[list[str], list[bytes | str | int]]:
-        return common.save_args(
+    ) -> tuple[list[str], list[bytes | str | int], bytes]:
+        """KEYS and ARGV of the save script, and the session bytes it writes (ARGV[2])."""
+        keys, args = common.save_args(
             self.keys,
             session,
             expected_version=expected_version,
@@ -157,6 +167,9 @@ class _RedisStoreBase:
             ttl_ms=max(1, int(self.ttl_seconds * 1000)),
             history_cap=self.history_cap,
         )
+        written = args[1]
+        assert isinstance(written, bytes)
+        return keys, args, written
 
     def _sweep_due(self) -> bool:
         now = time.monotonic()
@@ -251,12 +264,8 @@ class RedisStore(_RedisStoreBase):
         else:
             if raw is None:
                 return None
-            try:
-                session = decode_session(raw, key=key)
-            except CorruptSession as exc:
-                detail = exc.detail
-            else:
-                self._cache.read(key, raw)
+            session, detail = self._read(key, raw)
+            if session is not None:
                 return session
         qkey, keys = self._unreadable(key, tenant, session_id)
         if not self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
@@ -294,13 +303,13 @@ class RedisStore(_RedisStoreBase):
             StoreUnavailable: Redis could not be reached; nothing was written.
 
         """
-        keys, args = self._save_call(session, expected_version, history, outbox)
+        keys, args, written = self._save_call(session, expected_version, history, outbox)
         try:
             reply = self._call(lambda: self._save_script(keys=keys, args=args))
         except StoreUnavailable:
             self._cache.forget(keys[0])  # it may or may not have run
             raise
-        if not self._saved(keys[0], args[1], reply):
+        if not self._saved(keys[0], written, reply):
             return False
         if outbox:
             # A second call only for the rare handoff turn; if it is lost, the sweep repairs it.
@@ -431,12 +440,8 @@ class AsyncRedisStore(_RedisStoreBase):
         else:
             if raw is None:
                 return None
-            try:
-                session = decode_session(raw, key=key)
-            except CorruptSession as exc:
-                detail = exc.detail
-            else:
-                self._cache.read(key, raw)
+            session, detail = self._read(key, raw)
+            if session is not None:
                 return session
         qkey, keys = self._unreadable(key, tenant, session_id)
         if not await self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
@@ -458,13 +463,13 @@ class AsyncRedisStore(_RedisStoreBase):
         outbox: Sequence[OutboxItem] = (),
     ) -> bool:
         """See :meth:`RedisStore.save`."""
-        keys, args = self._save_call(session, expected_version, history, outbox)
+        keys, args, written = self._save_call(session, expected_version, history, outbox)
         try:
             reply = await self._call(lambda: self._save_script(keys=keys, args=args))
         except StoreUnavailable:
             self._cache.forget(keys[0])
             raise
-        if not self._saved(keys[0], args[1], reply):
+        if not self._saved(keys[0], written, reply):
             return False
         if outbox:
             index = common.index_args(self.keys, outbox)
