@@ -122,10 +122,13 @@ async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) 
 
 
 class DownStore:
-    """A store whose backend is unreachable."""
+    """A store whose every call fails: unreachable by default, or with ``error``."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error if error is not None else StoreUnavailable("connection refused")
 
     async def load(self, session_id: str, *, tenant: str) -> Session | None:
-        raise StoreUnavailable("connection refused")
+        raise self.error
 
     async def save(
         self,
@@ -135,22 +138,22 @@ class DownStore:
         history: Sequence[HistoryEntry] = (),
         outbox: Sequence[OutboxItem] = (),
     ) -> bool:
-        raise StoreUnavailable("connection refused")
+        raise self.error
 
     async def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
-        raise StoreUnavailable("connection refused")
+        raise self.error
 
     async def delete(self, session_id: str, *, tenant: str) -> bool:
-        raise StoreUnavailable("connection refused")
+        raise self.error
 
     async def ping(self) -> None:
-        raise StoreUnavailable("connection refused")
+        raise self.error
 
     async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
-        raise StoreUnavailable("connection refused")
+        raise self.error
 
     async def outbox_done(self, item_id: str) -> None:
-        raise StoreUnavailable("connection refused")
+        raise self.error
 
 
 async def test_store_down_is_503_with_retry_after() -> None:
@@ -172,21 +175,7 @@ async def test_store_down_is_503_with_retry_after() -> None:
 
 
 async def test_unexpected_error_is_a_bare_500_problem() -> None:
-    class Broken(DownStore):
-        async def load(self, session_id: str, *, tenant: str) -> Session | None:
-            raise RuntimeError("secret internals")
-
-        async def save(
-            self,
-            session: Session,
-            *,
-            expected_version: int,
-            history: Sequence[HistoryEntry] = (),
-            outbox: Sequence[OutboxItem] = (),
-        ) -> bool:
-            raise RuntimeError("secret internals")  # a new session's first turn only saves
-
-    app = create_app(Settings(), store=Broken())
+    app = create_app(Settings(), store=DownStore(RuntimeError("secret internals")))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         r = await c.post("/api/chat", json={"message": "vpn"})
