@@ -43,7 +43,6 @@ class _Lease:
     item: OutboxItem
     consumer: str | None = None
     until: float = 0.0
-    done: bool = False
 
 
 @dataclass
@@ -161,7 +160,7 @@ class MemoryStore:
             for lease in self._state.outbox.values():
                 if len(claimed) >= limit:
                     break
-                if lease.done or (lease.consumer is not None and lease.until > now):
+                if lease.consumer is not None and lease.until > now:
                     continue
                 lease.consumer = consumer
                 lease.until = now + lease_seconds
@@ -169,11 +168,9 @@ class MemoryStore:
         return claimed
 
     def outbox_done(self, item_id: str) -> None:
-        """Mark a handoff delivered."""
+        """Mark a handoff delivered: it is forgotten, so claims never see it again."""
         with self._lock:
-            lease = self._state.outbox.get(item_id)
-            if lease is not None:
-                lease.done = True
+            self._state.outbox.pop(item_id, None)
 
     # -- inspection helpers for hosts and tests ---------------------------------
 
