@@ -47,6 +47,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 _ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 _PING_TIMEOUT_SECONDS = 2.0
 
+#: Which store the service runs on, as ``/readyz`` reports it.
+StoreKind = Literal["memory", "redis", "custom"]
+
 _api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="the tenant's API key")
 
 
@@ -92,7 +95,7 @@ class Status(BaseModel):
 
     status: Literal["ok", "ready"]
     version: str
-    store: Literal["memory", "redis", "custom"] | None = None
+    store: StoreKind | None = None
 
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -103,10 +106,10 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def _store_for(settings: Settings) -> AsyncSessionStore:
+def _store_for(settings: Settings) -> tuple[AsyncSessionStore, StoreKind]:
     if settings.redis_url is None:
-        return AsyncMemoryStore()
-    return AsyncRedisStore.from_url(settings.redis_url)
+        return AsyncMemoryStore(), "memory"
+    return AsyncRedisStore.from_url(settings.redis_url), "redis"
 
 
 @functools.cache
@@ -135,10 +138,9 @@ def create_app(
 
     """
     settings = settings if settings is not None else Settings.from_env()
-    store_kind: Literal["memory", "redis", "custom"] = (
-        "custom" if store is not None else "memory" if settings.redis_url is None else "redis"
-    )
-    the_store = store if store is not None else _store_for(settings)
+    the_store: AsyncSessionStore
+    store_kind: StoreKind
+    the_store, store_kind = (store, "custom") if store is not None else _store_for(settings)
     bot = AsyncAssistant(the_store, extractor=extractor, max_message_chars=settings.max_message_chars)
     metrics = ServiceMetrics()
 
