@@ -92,7 +92,8 @@ def test_wrong_typed_history_key_advanced_the_session_and_answered_500(driver: D
     assert driver.raw.get(quarantine) == before  # the save wrote nothing
     assert driver.raw.smembers(quarantine + ":h") == {b"planted"}
     reply = driver.handle("windows", "wt-h")  # the next turn: a fresh session, no 500
-    assert reply.notice is None
+    assert reply.new_session
+    assert reply.notice == "unknown_session"  # the earlier conversation existed and is gone
     assert driver.raw.type(keys.history("default", "wt-h")) == b"list"
 
 
@@ -147,7 +148,7 @@ def test_oversized_values_sent_past_the_store_are_refused_by_redis(driver: Drive
     session.version += 1
     kv, args, _ = driver.store._save_call(session, 1, [], [])
     args[4] = 1
-    args.insert(5, json.dumps({"at": 1.0, "role": "user", "text": "x" * MAX_ENTRY_BYTES}))
+    args.insert(10, json.dumps({"at": 1.0, "role": "user", "text": "x" * MAX_ENTRY_BYTES}))
     reply = driver.raw.eval(common.SAVE_LUA, len(kv), *kv, *args)
     assert reply == [b"too_large", b"history entry"]
     assert json.loads(driver.raw.get(keys.session("default", "big-1")))["version"] == 1

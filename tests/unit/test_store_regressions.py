@@ -79,7 +79,8 @@ def test_save_over_a_hand_edited_value_of_the_same_version_is_refused() -> None:
 def test_sessions_have_a_random_incarnation_from_creation() -> None:
     first = Session.start("same-id", tenant="default", now=1.0)
     second = Session.start("same-id", tenant="default", now=1.0)
-    assert first.incarnation and second.incarnation
+    assert first.incarnation
+    assert second.incarnation
     assert first.incarnation != second.incarnation
     assert first.dump_json() != second.dump_json()
 
