@@ -71,6 +71,23 @@ def test_a_deleted_session_says_so_and_the_tombstone_runs_out(clock: FakeClock) 
     assert bot.handle("vpn again", session_id="1712345678.123456").notice is None
 
 
+def test_async_twin_keeps_the_same_tombstones(clock: FakeClock) -> None:
+    import asyncio
+
+    from vpnfsm import AsyncAssistant
+    from vpnfsm.store.memory import AsyncMemoryStore
+
+    async def run() -> list[str | None]:
+        store = AsyncMemoryStore(ttl_seconds=60, tombstone_seconds=600, clock=clock)
+        bot = AsyncAssistant(store=store, clock=clock)
+        notices = [(await bot.handle("vpn borked lol", session_id="19:xyz@thread.tacv2")).notice]
+        await store.delete("19:xyz@thread.tacv2", tenant="default")
+        notices.append((await bot.handle("hello??", session_id="19:xyz@thread.tacv2")).notice)
+        return notices
+
+    assert asyncio.run(run()) == [None, "unknown_session"]
+
+
 def test_tombstones_are_bounded(clock: FakeClock) -> None:
     store = MemoryStore(ttl_seconds=1, clock=clock, max_tombstones=100)
     for n in range(1_000):
