@@ -1,8 +1,9 @@
 """Redis session stores: :class:`RedisStore` (sync) and :class:`AsyncRedisStore` (asyncio).
 
 A turn costs at most two round trips: ``GET`` of the session on load, one ``EVALSHA``
-on save that compares the version, writes the session, appends the history,
-resets every TTL and enqueues a handoff, all or nothing. When this process
+on save that checks every key's type, compares the stored value with the one the
+turn was computed from (incarnation, version, any hand edit), writes the session,
+appends the history, resets every TTL and enqueues a handoff, all or nothing. When this process
 saved the session's previous turn, the facade's load is answered from the
 bytes it saved (:mod:`vpnfsm.store._session_cache`) and the turn is the one
 ``EVALSHA``; a stale copy shows up as a conflict whose reply carries the
