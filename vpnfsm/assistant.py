@@ -37,6 +37,14 @@ def _default_extractor() -> Extractor:
     return RuleExtractor()
 
 
+def _log_conflict(session_id: str, tenant: str, retries: int) -> None:
+    logger.warning(
+        "concurrent turns kept conflicting past %d retries; the message was not applied",
+        retries,
+        extra={"tenant": tenant, "session_id": session_id},
+    )
+
+
 def _backoff(attempt: int) -> float:
     # No pause after the first conflict: it is usually a stale local copy (see
     # SpeculativeLoad) or one lost race, and the retry already has the winner's
@@ -163,13 +171,19 @@ class Assistant(_Facade):
                 # the read (the save's compare-and-set still checks, at version 0).
                 loaded = self._load(sid, tenant=tenant) if asked or attempt else None
             except CorruptSession as exc:
-                logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
+                logger.warning(
+                    "corrupt session quarantined as %s (%s); a fresh session answers",
+                    exc.quarantine_key,
+                    exc.detail,
+                    extra={"tenant": tenant, "session_id": sid},
+                )
                 loaded, corrupt = None, True
             plan = self._plan(message, sid, tenant, asked=asked, loaded=loaded, corrupt=corrupt)
             if self._save(plan):
                 assert plan.reply is not None
                 return plan.reply
             time.sleep(_backoff(attempt))
+        _log_conflict(sid, tenant, self.max_retries)
         raise SessionConflict(sid, self.max_retries)
 
     def _save(self, plan: TurnPlan) -> bool:
@@ -221,7 +235,12 @@ class AsyncAssistant(_Facade):
             try:
                 loaded = await self._load(sid, tenant=tenant) if asked or attempt else None
             except CorruptSession as exc:
-                logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
+                logger.warning(
+                    "corrupt session quarantined as %s (%s); a fresh session answers",
+                    exc.quarantine_key,
+                    exc.detail,
+                    extra={"tenant": tenant, "session_id": sid},
+                )
                 loaded, corrupt = None, True
             plan = self._plan(message, sid, tenant, asked=asked, loaded=loaded, corrupt=corrupt)
             if await self.store.save(
@@ -230,4 +249,5 @@ class AsyncAssistant(_Facade):
                 assert plan.reply is not None
                 return plan.reply
             await asyncio.sleep(_backoff(attempt))
+        _log_conflict(sid, tenant, self.max_retries)
         raise SessionConflict(sid, self.max_retries)
