@@ -110,7 +110,22 @@ def run(args: argparse.Namespace) -> int:
     if settings.metrics_token is not None:
         print("vpnfsm serve: /metrics requires its bearer token")
     print(f"vpnfsm serve: chat page at http://{env.host}:{env.port}/", flush=True)
-    # uvicorn workers re-import the app; they read the settings from a file only
+    log_config = uvicorn_log_config(env.log_level, env.log_format)
+    if env.workers == 1:
+        # One process: the app is built here from the validated settings, so no
+        # secret is written anywhere and nothing is left behind however it stops.
+        from vpnfsm.server.app import create_app
+
+        uvicorn.run(
+            create_app(settings),
+            host=env.host,
+            port=env.port,
+            log_level=env.log_level,
+            log_config=log_config,
+            proxy_headers=False,
+        )
+        return 0
+    # Several workers re-import the app; they read the settings from a file only
     # this user can read, and inherit an environment without keys or passwords.
     private = settings.write_private()
     os.environ[SETTINGS_FILE_ENV] = str(private)
@@ -124,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
             port=env.port,
             workers=env.workers,
             log_level=env.log_level,
-            log_config=uvicorn_log_config(env.log_level, env.log_format),
+            log_config=log_config,
             proxy_headers=False,
         )
     finally:

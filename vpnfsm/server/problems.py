@@ -177,7 +177,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, extra=_log_context(request))
     return problem_response(500, "Internal error", "the service failed to handle the request")
 
 
