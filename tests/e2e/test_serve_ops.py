@@ -55,6 +55,7 @@ def test_workers_get_no_secrets_and_store_errors_are_logged_as_json(tmp_path: Pa
         "REDIS_URL": f"redis://:{PASSWORD}@127.0.0.1:{dead_redis}/0",
         "VPNFSM_API_KEYS": f"{API_KEY}=acme",
         "VPNFSM_METRICS_TOKEN": METRICS_TOKEN,
+        "TMPDIR": str(tmp_path),
     }
     err_path = tmp_path / "stderr.txt"
     argv = ["serve", "--port", str(port), "--workers", "2", "--log-format", "json", "--log-level", "info"]
@@ -105,7 +106,8 @@ def test_workers_get_no_secrets_and_store_errors_are_logged_as_json(tmp_path: Pa
             if proc.stdout is not None:
                 out.append(proc.stdout.read())
                 proc.stdout.close()
-    assert not Path(settings_file).exists()  # removed when serve stops
+    assert Path(settings_file).parent.parent == tmp_path
+    assert not Path(settings_file).parent.exists()  # removed when serve stops
     stdout, stderr = "".join(out), err_path.read_text()
     assert f"Redis at redis://:***@127.0.0.1:{dead_redis}/0" in stdout
     assert PASSWORD not in stdout + stderr
@@ -144,3 +146,33 @@ def test_required_api_keys_refuse_single_tenant_mode(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "VPNFSM_REQUIRE_API_KEYS" in err
+
+
+def test_one_worker_leaves_no_settings_file_behind_after_sigterm(tmp_path: Path) -> None:
+    # uvicorn re-raises SIGTERM after shutting down, so cleanup code never ran and a
+    # 0600 copy of the API keys stayed in the temp directory.
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_URL", "VPNFSM_", "JIRA_"))}
+    env |= {"VPNFSM_API_KEYS": f"{API_KEY}=acme", "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vpnfsm", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+            assert time.monotonic() < deadline, "serve did not answer /healthz within 30 s"
+        ok = httpx.post(f"http://127.0.0.1:{port}/api/chat", json={"message": "vpn"}, headers={"X-API-Key": API_KEY})
+        assert ok.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert [p for p in tmp_path.rglob("*") if p.name.startswith("vpnfsm-") or p.suffix == ".json"] == []
