@@ -18,7 +18,8 @@ import copy
 import json
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TextIO, TypeAlias
 
@@ -33,6 +34,7 @@ __all__ = [
     "LogLevel",
     "TextFormatter",
     "configure",
+    "configured",
     "mask_url",
     "uvicorn_log_config",
 ]
@@ -125,6 +127,24 @@ def configure(level: LogLevel = "info", fmt: LogFormat = "text", *, stream: Text
     root.setLevel(level.upper())
     root.propagate = False  # a host's root handler would print each line twice
     return handler
+
+
+@contextmanager
+def configured(level: LogLevel = "info", fmt: LogFormat = "text", *, stream: TextIO | None = None) -> Iterator[None]:
+    """:func:`configure` for the duration of a ``with`` block, then the previous state again.
+
+    Commands run in-process too (tests, ``main(argv)`` from a host): they must
+    not leave a handler on a stream that outlives them.
+    """
+    root = logging.getLogger("vpnfsm")
+    level_before, propagate_before = root.level, root.propagate
+    handler = configure(level, fmt, stream=stream)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level_before)
+        root.propagate = propagate_before
 
 
 def uvicorn_log_config(level: LogLevel, fmt: LogFormat, *, base: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -97,12 +97,17 @@ def _auth(args: argparse.Namespace) -> JiraAuth:
 
 def run(args: argparse.Namespace) -> int:
     """Deliver until interrupted (or one pass with ``--once``); exit 1 if a pass left failures."""
-    from vpnfsm._logging import configure
+    from vpnfsm._logging import configured
+
+    with configured(args.log_level, args.log_format):
+        return _deliver(args)
+
+
+def _deliver(args: argparse.Namespace) -> int:
     from vpnfsm.commands._io import redis_url
     from vpnfsm.handoff.delivery import JiraClient, deliver_pending
     from vpnfsm.handoff.tenants import load_tenants
 
-    configure(args.log_level, args.log_format)
     if not args.jira_url:
         print("vpnfsm deliver: say where Jira is: --jira-url URL or VPNFSM_JIRA_URL", file=sys.stderr)
         return 2

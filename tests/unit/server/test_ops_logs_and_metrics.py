@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from vpnfsm import Assistant, MemoryStore
-from vpnfsm._logging import configure, mask_url
+from vpnfsm._logging import configured, mask_url
 from vpnfsm.errors import CorruptSession, SessionConflict, StoreUnavailable
 from vpnfsm.examples import EXAMPLE_TENANTS
 from vpnfsm.handoff.delivery import JiraAuth, JiraClient, deliver_pending
@@ -35,9 +35,8 @@ def anyio_backend() -> str:
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
     stream = io.StringIO()
-    handler = configure("info", "text", stream=stream)
-    yield stream
-    logging.getLogger("vpnfsm").removeHandler(handler)
+    with configured("info", "text", stream=stream):
+        yield stream
 
 
 class DownLoadStore(AsyncMemoryStore):
@@ -127,12 +126,9 @@ def test_delivery_outcomes_are_logged_with_tenant_session_and_ticket(log_lines: 
 
 def test_json_lines_carry_the_context_as_fields() -> None:
     stream = io.StringIO()
-    handler = configure("warning", "json", stream=stream)
-    try:
+    with configured("warning", "json", stream=stream):
         logging.getLogger("vpnfsm.assistant").info("not shown at warning")
         logging.getLogger("vpnfsm.assistant").warning("two\nlines", extra={"tenant": "acme", "session_id": "s1"})
-    finally:
-        logging.getLogger("vpnfsm").removeHandler(handler)
     (line,) = stream.getvalue().splitlines()
     record = json.loads(line)
     assert record["level"] == "WARNING"
@@ -140,15 +136,14 @@ def test_json_lines_carry_the_context_as_fields() -> None:
     assert (record["tenant"], record["session_id"]) == ("acme", "s1")
 
 
-def test_configure_twice_does_not_double_lines() -> None:
+def test_configure_twice_does_not_double_lines_and_leaves_nothing_behind() -> None:
+    root = logging.getLogger("vpnfsm")
+    before = (list(root.handlers), root.level, root.propagate)
     stream = io.StringIO()
-    configure("info", "text", stream=stream)
-    handler = configure("info", "text", stream=stream)
-    try:
+    with configured("info", "text", stream=stream), configured("info", "text", stream=stream):
         logging.getLogger("vpnfsm.x").warning("once")
-    finally:
-        logging.getLogger("vpnfsm").removeHandler(handler)
     assert stream.getvalue().count("once") == 1
+    assert (list(root.handlers), root.level, root.propagate) == before
 
 
 @pytest.mark.parametrize(
