@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vpnfsm._logging import LogFormat, LogLevel
@@ -166,50 +166,50 @@ class ServiceEnvironment(BaseSettings):
     """The service's settings as the environment and ``vpnfsm serve``'s flags give them.
 
     Every field reads the variable in its alias (``VPNFSM_MAX_BODY_BYTES``);
-    flags are passed by field name and win over the environment. Values are
+    flags (:meth:`load`) win over the environment. Values are
     validated here, once, so every mistake is reported with the variable or
     flag that caused it (:meth:`load`).
     """
 
     model_config = SettingsConfigDict(
-        frozen=True, extra="ignore", populate_by_name=True, env_ignore_empty=True, case_sensitive=True
+        frozen=True, extra="ignore", env_ignore_empty=True, case_sensitive=True
     )
 
     redis_url: str | None = Field(
-        default=None, repr=False, validation_alias=AliasChoices("redis_url", "REDIS_URL")
+        default=None, repr=False, validation_alias="REDIS_URL"
     )
     tenants_file: Path | None = Field(
-        default=None, validation_alias=AliasChoices("tenants_file", "VPNFSM_TENANTS_FILE")
+        default=None, validation_alias="VPNFSM_TENANTS_FILE"
     )
-    api_keys: str | None = Field(default=None, repr=False, validation_alias=AliasChoices("api_keys", "VPNFSM_API_KEYS"))
+    api_keys: str | None = Field(default=None, repr=False, validation_alias="VPNFSM_API_KEYS")
     require_api_keys: bool = Field(
-        default=False, validation_alias=AliasChoices("require_api_keys", "VPNFSM_REQUIRE_API_KEYS")
+        default=False, validation_alias="VPNFSM_REQUIRE_API_KEYS"
     )
     max_body_bytes: int = Field(
         default=_DEFAULT_MAX_BODY_BYTES,
         ge=256,
-        validation_alias=AliasChoices("max_body_bytes", "VPNFSM_MAX_BODY_BYTES"),
+        validation_alias="VPNFSM_MAX_BODY_BYTES",
     )
     max_message_chars: int = Field(
         default=DEFAULT_MAX_MESSAGE_CHARS,
         ge=1,
-        validation_alias=AliasChoices("max_message_chars", "VPNFSM_MAX_MESSAGE_CHARS"),
+        validation_alias="VPNFSM_MAX_MESSAGE_CHARS",
     )
     retry_after_seconds: int = Field(
-        default=2, ge=1, validation_alias=AliasChoices("retry_after_seconds", "VPNFSM_RETRY_AFTER_SECONDS")
+        default=2, ge=1, validation_alias="VPNFSM_RETRY_AFTER_SECONDS"
     )
     metrics_token: str | None = Field(
-        default=None, repr=False, min_length=16, validation_alias=AliasChoices("metrics_token", "VPNFSM_METRICS_TOKEN")
+        default=None, repr=False, min_length=16, validation_alias="VPNFSM_METRICS_TOKEN"
     )
     metrics_token_file: Path | None = Field(
-        default=None, validation_alias=AliasChoices("metrics_token_file", "VPNFSM_METRICS_TOKEN_FILE")
+        default=None, validation_alias="VPNFSM_METRICS_TOKEN_FILE"
     )
-    log_level: LogLevel = Field(default="info", validation_alias=AliasChoices("log_level", "VPNFSM_LOG_LEVEL"))
-    log_format: LogFormat = Field(default="text", validation_alias=AliasChoices("log_format", "VPNFSM_LOG_FORMAT"))
-    jira_url: str | None = Field(default=None, validation_alias=AliasChoices("jira_url", "VPNFSM_JIRA_URL"))
-    host: str = Field(default="127.0.0.1", min_length=1, validation_alias=AliasChoices("host", "VPNFSM_HOST"))
-    port: int = Field(default=8000, ge=0, le=65535, validation_alias=AliasChoices("port", "VPNFSM_PORT"))
-    workers: int = Field(default=1, ge=1, le=64, validation_alias=AliasChoices("workers", "VPNFSM_WORKERS"))
+    log_level: LogLevel = Field(default="info", validation_alias="VPNFSM_LOG_LEVEL")
+    log_format: LogFormat = Field(default="text", validation_alias="VPNFSM_LOG_FORMAT")
+    jira_url: str | None = Field(default=None, validation_alias="VPNFSM_JIRA_URL")
+    host: str = Field(default="127.0.0.1", min_length=1, validation_alias="VPNFSM_HOST")
+    port: int = Field(default=8000, ge=0, le=65535, validation_alias="VPNFSM_PORT")
+    workers: int = Field(default=1, ge=1, le=64, validation_alias="VPNFSM_WORKERS")
 
     @classmethod
     def load(
@@ -226,7 +226,11 @@ class ServiceEnvironment(BaseSettings):
                 flag, the value and what is expected, in one line.
 
         """
-        given: dict[str, Any] = {field: value for field, (_, value) in (flags or {}).items()}
+        # Flags are given under their variable's name: the model then reads only the
+        # variables (an environment entry named "port" must not count).
+        given: dict[str, Any] = {
+            _aliases(cls.model_fields[field])[0]: value for field, (_, value) in (flags or {}).items()
+        }
         try:
             if environ is None:
                 return cls(**given)
@@ -279,7 +283,7 @@ class ServiceEnvironment(BaseSettings):
 
 def _aliases(info: Any) -> tuple[str, ...]:
     alias = info.validation_alias
-    return tuple(str(choice) for choice in alias.choices) if isinstance(alias, AliasChoices) else ()
+    return (alias,) if isinstance(alias, str) else ()
 
 
 _SECRET_FIELDS = frozenset({"redis_url", "api_keys", "metrics_token"})

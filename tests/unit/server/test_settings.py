@@ -126,3 +126,10 @@ def test_metrics_token_from_a_file(tmp_path: Path) -> None:
 def test_api_keys_env_format_is_checked() -> None:
     with pytest.raises(TenantError, match="key=tenant"):
         parse_api_keys("no-equals-sign-here-at-all")
+
+
+def test_only_the_documented_variables_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("port", "5")  # a stray lower-case name is not VPNFSM_PORT
+    monkeypatch.setenv("VPNFSM_PORT", "9100")
+    assert ServiceEnvironment.load().port == 9100
+    assert ServiceEnvironment.load(flags={"port": ("--port", 9200)}).port == 9200
