@@ -152,14 +152,22 @@ def uvicorn_log_config(level: LogLevel, fmt: LogFormat, *, base: Mapping[str, An
 
     uvicorn applies this dictionary in every worker process it starts, so the
     workers' records reach the same stream in the same format as the
-    supervisor's. ``base`` is uvicorn's own default (``LOGGING_CONFIG``).
+    supervisor's. ``base`` is uvicorn's own default (``LOGGING_CONFIG``). With
+    ``fmt="json"`` uvicorn's server and access lines become JSON too, so a log
+    collector reads one format.
     """
     if base is None:
         from uvicorn.config import LOGGING_CONFIG
 
         base = LOGGING_CONFIG
     config: dict[str, Any] = copy.deepcopy(dict(base))
-    config.setdefault("formatters", {})["vpnfsm"] = {"()": f"{__name__}.{_FORMATTERS[fmt].__name__}"}
+    ours = {"()": f"{__name__}.{_FORMATTERS[fmt].__name__}"}
+    formatters = config.setdefault("formatters", {})
+    formatters["vpnfsm"] = ours
+    if fmt == "json":
+        for name in ("default", "access"):
+            if name in formatters:
+                formatters[name] = dict(ours)
     config.setdefault("handlers", {})["vpnfsm"] = {
         "class": "logging.StreamHandler",
         "formatter": "vpnfsm",

@@ -66,8 +66,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _server_extra_installed() -> bool:
     try:
-        import fastapi  # noqa: F401
         import uvicorn  # noqa: F401
+
+        import vpnfsm.server.app  # noqa: F401  (fastapi, prometheus-client, pydantic-settings)
     except ImportError:
         return False
     return True

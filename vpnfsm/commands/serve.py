@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
+        import vpnfsm.server.app  # noqa: F401  (the whole extra: fastapi, prometheus-client, ...)
         from vpnfsm.server.settings import API_KEY_HEADER, SECRET_ENV, SETTINGS_FILE_ENV, ServiceEnvironment
     except ImportError as exc:
         print(f"vpnfsm serve needs the 'server' extra: pip install 'vpnfsm[server]' ({exc})", file=sys.stderr)

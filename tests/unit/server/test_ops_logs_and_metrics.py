@@ -184,3 +184,17 @@ async def test_metrics_token_is_required_when_configured() -> None:
     ok = await _metrics(settings, {"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200
     assert 'vpnfsm_turns_total{tenant="acme"} 1.0' in ok.text  # tenant series only behind the token
+
+
+def test_uvicorn_config_adds_the_vpnfsm_logger_and_json_for_uvicorn_too() -> None:
+    from uvicorn.config import LOGGING_CONFIG
+
+    from vpnfsm._logging import uvicorn_log_config
+
+    text = uvicorn_log_config("warning", "text")
+    assert text["loggers"]["vpnfsm"] == {"handlers": ["vpnfsm"], "level": "WARNING", "propagate": False}
+    assert text["handlers"]["vpnfsm"]["stream"] == "ext://sys.stderr"
+    assert text["formatters"]["access"] == LOGGING_CONFIG["formatters"]["access"]
+    as_json = uvicorn_log_config("info", "json")
+    assert as_json["formatters"]["access"] == {"()": "vpnfsm._logging.JsonFormatter"}
+    assert "vpnfsm" not in LOGGING_CONFIG["loggers"]  # uvicorn's own default is left untouched
