@@ -45,6 +45,14 @@ def _default_extractor() -> Extractor:
     return RuleExtractor()
 
 
+def _log_conflict(session_id: str, tenant: str, retries: int) -> None:
+    logger.warning(
+        "concurrent turns kept conflicting past %d retries; the message was not applied",
+        retries,
+        extra={"tenant": tenant, "session_id": session_id},
+    )
+
+
 def _backoff(attempt: int) -> float:
     # No pause after the first conflict: it is usually a stale local copy (see
     # SpeculativeLoad) or one lost race, and the retry already has the winner's
@@ -109,8 +117,13 @@ class _Facade:
         return self.logic.plan(message, session_id=sid, tenant=tenant, loaded=loaded, notice=notice)
 
 
-def _log_quarantine(exc: CorruptSession) -> None:
-    logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
+def _log_quarantine(exc: CorruptSession, *, tenant: str, session_id: str) -> None:
+    logger.warning(
+        "corrupt session quarantined as %s (%s); a fresh session answers",
+        exc.quarantine_key,
+        exc.detail,
+        extra={"tenant": tenant, "session_id": session_id},
+    )
 
 
 class Assistant(_Facade):
@@ -179,7 +192,7 @@ class Assistant(_Facade):
                 # the read (the save's compare-and-set still checks, at version 0).
                 loaded = self._load(sid, tenant=tenant) if asked or attempt else None
             except CorruptSession as exc:
-                _log_quarantine(exc)
+                _log_quarantine(exc, tenant=tenant, session_id=sid)
                 loaded, corrupt = None, True
             if ended is None and loaded is None and asked and not corrupt:
                 ended = isinstance(self.store, Tombstones) and self.store.ended(sid, tenant=tenant)
@@ -189,13 +202,14 @@ class Assistant(_Facade):
                     plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
                 )
             except CorruptSession as exc:  # a wrong-typed key: moved aside, nothing written
-                _log_quarantine(exc)
+                _log_quarantine(exc, tenant=tenant, session_id=sid)
                 corrupt = True
                 continue
             if saved:
                 assert plan.reply is not None
                 return plan.reply
             time.sleep(_backoff(attempt))
+        _log_conflict(sid, tenant, self.max_retries)
         raise SessionConflict(sid, self.max_retries)
 
 
@@ -242,7 +256,7 @@ class AsyncAssistant(_Facade):
             try:
                 loaded = await self._load(sid, tenant=tenant) if asked or attempt else None
             except CorruptSession as exc:
-                _log_quarantine(exc)
+                _log_quarantine(exc, tenant=tenant, session_id=sid)
                 loaded, corrupt = None, True
             if ended is None and loaded is None and asked and not corrupt:
                 ended = isinstance(self.store, AsyncTombstones) and await self.store.ended(sid, tenant=tenant)
@@ -252,11 +266,12 @@ class AsyncAssistant(_Facade):
                     plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
                 )
             except CorruptSession as exc:
-                _log_quarantine(exc)
+                _log_quarantine(exc, tenant=tenant, session_id=sid)
                 corrupt = True
                 continue
             if saved:
                 assert plan.reply is not None
                 return plan.reply
             await asyncio.sleep(_backoff(attempt))
+        _log_conflict(sid, tenant, self.max_retries)
         raise SessionConflict(sid, self.max_retries)
