@@ -117,7 +117,8 @@ def run_in_memory(conversation: tuple[str, ...], *, log_text: Callable[[], str])
         reply = bot.handle(message, session_id=session_id, tenant="acme")
         session_id = reply.session_id
         replies.append(reply.model_dump_json())
-    assert reply is not None and session_id is not None
+    assert reply is not None
+    assert session_id is not None
     outbox = [item.model_dump_json() for item in store.outbox_claim("probe", limit=10, lease_seconds=1)]
     clock.now += 10  # the probe's lease runs out; delivery claims the items again
     haystacks = {"replies": "\n".join(replies), "outbox": "\n".join(outbox)}

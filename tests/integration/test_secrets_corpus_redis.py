@@ -161,4 +161,5 @@ def test_corpus_over_http_with_redis_and_fake_jira(
     ]
     line = score_line(len(secrets) - len(leaked), len(secrets), len(facts) - len(lost), len(facts))
     REPORT_LINES.append("HTTP + Redis + fake Jira: " + line)
-    assert not leaked and not lost, line + "\n" + "\n".join(leaked + lost)
+    assert not leaked, line + "\n" + "\n".join(leaked)
+    assert not lost, line + "\n" + "\n".join(lost)

@@ -21,7 +21,8 @@ def test_every_secret_is_caught_and_every_fact_kept(caplog: pytest.LogCaptureFix
     caplog.set_level(logging.DEBUG)
     secrets = secret_cases()
     facts = fact_cases()
-    assert len(secrets) >= 150 and len(facts) >= 60  # the corpus the issue asks for
+    assert len(secrets) >= 150  # the corpus the issue asks for
+    assert len(facts) >= 60
     leaked: list[str] = []
     for case in secrets:
         caplog.clear()
@@ -41,4 +42,5 @@ def test_every_secret_is_caught_and_every_fact_kept(caplog: pytest.LogCaptureFix
                 lost.append(f"{fact.id}: {keep!r} (stored as {run.user_lines[len(fact.before)]!r})")
     line = score_line(len(secrets) - len(leaked), len(secrets), len(facts) - len(lost), len(facts))
     REPORT_LINES.append("in memory: " + line)
-    assert not leaked and not lost, line + "\n" + "\n".join(leaked + lost)
+    assert not leaked, line + "\n" + "\n".join(leaked)
+    assert not lost, line + "\n" + "\n".join(lost)

@@ -26,6 +26,7 @@ from vpnfsm.redact.facts import FACT_CUES
 
 __all__ = ["find_codes", "find_recovery_codes"]
 
+_SINGLE = compile_user(r"\d{4,8}", name="redact:codes:single")
 _DIGITS = compile_user(r"\d{3}[ -]\d{3}|\d{2} \d{2} \d{2}|\d{4}[ -]\d{4}|\d{4,8}", name="redact:codes:digits")
 
 #: A word starting with one of these is a code word.
@@ -80,6 +81,7 @@ _ERROR_WORDS = frozenset(
         "ошибки",
     }
 )
+_COPULAS = frozenset({"is", "was", "=", "ist", "war", "est", "es", "era", "è", "é", "jest", "это", "to"})
 _BOUNDARY_BEFORE = ".:/-+#_"
 _BOUNDARY_AFTER = ".:/-_"
 
@@ -116,14 +118,28 @@ def find_codes(scan: Scan) -> Iterator[Finding]:
     text = scan.text
     for match in scan.matches(_DIGITS):
         start, end = match.span()
+        if not _edges_ok(text, start, end) and not text[start:end].isdigit():
+            # "809 482913": the grouped match took the error code; the code is the digits after it.
+            separator = next(i for i in range(start, end) if not text[i].isdigit())
+            regroup = _SINGLE.search(text, separator + 1, min(len(text), end + 8))
+            if regroup is None:
+                continue
+            start, end = regroup.span()
         if not _edges_ok(text, start, end) or scan.is_protected(start, end):
             continue
         value = text[start:end]
         grouped = not value.isdigit()
         before = scan.words_before(start, 6)
+        # A code word belongs to the nearest number after it: "code ... 482913 ... error 13801".
+        for index in range(len(before) - 1, -1, -1):
+            if any(c.isdigit() for c in before[index]):
+                before = before[index + 1 :]
+                break
         if any(w in FACT_CUES for w in before[-3:]) and not any(_is_code_word(w) for w in before[-2:]):
             continue
-        cued = _has_code_cue(before) or _has_code_cue(scan.words_after(end, 4))
+        after = scan.words_after(end, 4)
+        # "419283 is the code": a cue after the number counts only when the number is its subject.
+        cued = _has_code_cue(before) or (bool(after) and after[0] in _COPULAS and _has_code_cue(after[1:]))
         if cued or scan.screen.strict or (not grouped and len(value) >= 6):
             yield Finding(start, end, "one_time_code")
 

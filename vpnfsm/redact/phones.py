@@ -67,6 +67,9 @@ _PHONE_WORDS = (
     "позвоните",
 )
 
+#: Words that make the digits after them a code even when a phone word is near.
+_CODE_WORDS = ("code", "otp", "2fa", "mfa", "passcode", "verif", "authenti", "pin", "token")
+
 
 def _possible(number: str, region: str | None) -> bool:
     try:
@@ -92,16 +95,23 @@ def find_phones(scan: Scan) -> Iterator[Finding]:
             continue
         if not scan.afford_validation(start, pool="international"):
             continue
-        if _possible(text[start:end], None):
-            yield Finding(start, end, "phone_number")
+        # A number run into the next one ("+49 170 1234567 809"): drop trailing groups until it is possible.
+        for _ in range(3):
+            if _possible(text[start:end], None):
+                yield Finding(start, end, "phone_number")
+                break
+            cut = max(text.rfind(" ", start, end), text.rfind("-", start, end))
+            if cut <= start + 4:
+                break
+            end = cut
     for match in scan.matches(_NATIONAL):
         start, end = match.span()
         value = text[start:end]
         if sum(c.isdigit() for c in value) < 7 or not _edges_ok(text, start, end) or scan.is_protected(start, end):
             continue
         before = scan.words_before(start, 5)
-        if not any(w.startswith(_PHONE_WORDS) for w in before):
-            continue
+        if not any(w.startswith(_PHONE_WORDS) for w in before) or any(w.startswith(_CODE_WORDS) for w in before):
+            continue  # "the code on my phone is 482913 ...": a code, not a phone number
         if not scan.afford_validation(start, pool="national"):
             continue
         if any(_possible(value, region) for region in _REGIONS):
