@@ -163,15 +163,19 @@ TECHNICAL_WORDS: frozenset[str] = frozenset(
 def protect_facts(scan: Scan) -> None:
     """Mark every fact shape in the text as protected."""
     text = scan.text
+    pos = 0
     # Past the budget facts are simply not protected: the weak detectors may then remove more
     # than they should from a huge log, but nothing is left unexamined (no cut, no leak).
-    for count, match in enumerate(_SHAPES.finditer(text)):
-        if count >= FACT_BUDGET:
+    for _ in range(FACT_BUDGET):
+        match = _SHAPES.search(text, pos)
+        if match is None:
             return
         start, end = match.span()
-        if end <= start or not scan.bounded(start, end):
-            continue
-        # "-7200" is a code only where a word does not run into it ("827-361" is one group).
+        pos = max(end, start + 1)
+        # "-7200" is a code only where a word does not run into it ("827-361" is one group,
+        # "Ubuntu-22.04" a version): look again just after the dash.
         if text[start] == "-" and start > 0 and not (text[start - 1].isspace() or text[start - 1] in "(:=,\"'"):
+            pos = start + 1
             continue
-        scan.protect(start, end)
+        if end > start and scan.bounded(start, end):
+            scan.protect(start, end)

@@ -105,6 +105,8 @@ def find_passwords(scan: Scan, report: PasswordReport) -> Iterator[Finding]:
 
 def first_word_password(scan: Scan) -> Iterator[Finding]:
     """The message's first word, when the previous line ended in a password cue."""
-    read = read_value(scan.text, 0, announced=True)
+    # One word alone is the password; in a longer line the first word must look like one
+    # ("sorry wrong window" is not a password).
+    read = read_value(scan.text, 0, announced=True, need_shape=len(scan.text.split()) > 1)
     if read.span is not None:
         yield Finding(read.span[0], read.span[1], "password")
