@@ -57,20 +57,29 @@ class Scan:
         # One byte per character: marking and asking stay linear however many facts a text has.
         self.covered = bytearray(len(self.text))
 
-    def matches(self, pattern: UserPattern, pos: int = 0, endpos: int | None = None) -> Iterator[re2_match]:
+    def matches(self, pattern: UserPattern) -> Iterator[re2_match]:
         """``pattern``'s matches in the text, at most :data:`MATCH_BUDGET` of them.
 
         When a pattern has more, the first match left over marks where the
         text stops being read (``flood_from``): redaction cuts the message
         there rather than let a secret through unexamined.
         """
-        end = len(self.text) if endpos is None else endpos
-        for count, match in enumerate(pattern.finditer(self.text, pos, end)):
+        for count, match in enumerate(pattern.finditer(self.text)):
             if count >= MATCH_BUDGET:
                 start = match.start()
                 self.flood_from = start if self.flood_from is None else min(self.flood_from, start)
                 return
             yield match
+
+    def spans_in(self, pattern: UserPattern, pos: int, endpos: int) -> Iterator[tuple[int, int]]:
+        """``pattern``'s match spans inside ``text[pos:endpos]`` (a short window after a cue).
+
+        The window is sliced rather than passed as ``pos``: the RE2 binding
+        converts a start offset by walking the text from its beginning, which
+        would make every windowed search cost the whole text.
+        """
+        for match in pattern.finditer(self.text[pos:endpos]):
+            yield pos + match.start(), pos + match.end()
 
     def afford_validation(self, start: int, *, pool: str) -> bool:
         """Spend one expensive validation (from ``pool``) on a candidate at ``start``; when none are left, cut there."""

@@ -22,6 +22,9 @@ _NOT_A_CARD = frozenset(
     {"serial", "sn", "s/n", "build", "ticket", "order", "invoice", "case", "id", "imei", "iccid", "tracking", "asset"}
 )
 
+#: Digit groups one candidate may have (a card has at most 5; a few neighbours may run into it).
+_MAX_GROUPS = 8
+
 _CANDIDATE = compile_user(r"\d(?:[ -]?\d){12,}", name="redact:cards:candidate")
 _GROUPINGS = frozenset(
     {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 4, 4), (4, 4, 4, 2), (4, 4, 4, 3)}
@@ -66,6 +69,8 @@ def _runs(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if i == end or text[i] in " -":
             bounds.append((group_start, i))
             group_start = i + 1
+            if len(bounds) > _MAX_GROUPS:
+                return []  # a table of numbers, not a card number standing in a sentence
     runs: list[tuple[int, int]] = []
     for first in range(len(bounds)):
         digits = 0

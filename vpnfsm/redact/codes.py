@@ -121,10 +121,10 @@ def find_codes(scan: Scan) -> Iterator[Finding]:
         if not _edges_ok(text, start, end) and not text[start:end].isdigit():
             # "809 482913": the grouped match took the error code; the code is the digits after it.
             separator = next(i for i in range(start, end) if not text[i].isdigit())
-            regroup = _SINGLE.search(text, separator + 1, min(len(text), end + 8))
+            regroup = next(scan.spans_in(_SINGLE, separator + 1, min(len(text), end + 8)), None)
             if regroup is None:
                 continue
-            start, end = regroup.span()
+            start, end = regroup
         if not _edges_ok(text, start, end) or scan.is_protected(start, end):
             continue
         value = text[start:end]
@@ -168,8 +168,7 @@ def find_recovery_codes(scan: Scan) -> Iterator[Finding]:
             found = text.find(stop, cue.end(), window_end)
             if found != -1 and not (stop == "." and found + 1 < len(text) and text[found + 1].isalnum()):
                 window_end = found
-        for value in scan.matches(_RECOVERY_VALUE, cue.end(), window_end):
-            start, end = value.span()
+        for start, end in scan.spans_in(_RECOVERY_VALUE, cue.end(), window_end):
             if any(c.isdigit() for c in text[start:end]) and _edges_ok(text, start, end):
                 yield Finding(start, end, "one_time_code")
     for value in scan.matches(_RECOVERY_SHAPE):

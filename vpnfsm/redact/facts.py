@@ -36,6 +36,8 @@ _SHAPES = compile_user(
     name="redact:facts:shapes",
 )
 
+_VERSION = compile_user(r"\d{1,6}(?:\.\d{1,6}){1,4}(?:[-+][0-9A-Za-z]{1,12})?", name="redact:facts:version")
+
 #: Facts marked per message.
 FACT_BUDGET = 256
 
@@ -163,19 +165,18 @@ TECHNICAL_WORDS: frozenset[str] = frozenset(
 def protect_facts(scan: Scan) -> None:
     """Mark every fact shape in the text as protected."""
     text = scan.text
-    pos = 0
     # Past the budget facts are simply not protected: the weak detectors may then remove more
     # than they should from a huge log, but nothing is left unexamined (no cut, no leak).
-    for _ in range(FACT_BUDGET):
-        match = _SHAPES.search(text, pos)
-        if match is None:
+    for count, match in enumerate(_SHAPES.finditer(text)):
+        if count >= FACT_BUDGET:
             return
         start, end = match.span()
-        pos = max(end, start + 1)
-        # "-7200" is a code only where a word does not run into it ("827-361" is one group,
-        # "Ubuntu-22.04" a version): look again just after the dash.
+        # "-7200" is a code only where a word does not run into it ("827-361" is one group);
+        # after a word ("Ubuntu-22.04") the shape may be a version: look just after the dash.
         if text[start] == "-" and start > 0 and not (text[start - 1].isspace() or text[start - 1] in "(:=,\"'"):
-            pos = start + 1
+            version = next(scan.spans_in(_VERSION, start + 1, min(len(text), start + 40)), None)
+            if version is not None and version[0] == start + 1:
+                scan.protect(*version)
             continue
         if end > start and scan.bounded(start, end):
             scan.protect(start, end)

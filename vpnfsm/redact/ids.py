@@ -105,8 +105,7 @@ def find_national_ids(scan: Scan) -> Iterator[Finding]:
                 yield Finding(match.start(), match.end(), "id_number")
     for cue in scan.matches(_CUE):
         window_end = min(len(text), cue.end() + 40)
-        for value in scan.matches(_CUED_VALUE, cue.end(), window_end):
-            start, end = value.span()
+        for start, end in scan.spans_in(_CUED_VALUE, cue.end(), window_end):
             while start < end and text[start] in " -":
                 start += 1
             # A National Insurance number's last letter may stand apart: "QQ 12 34 56 C".
