@@ -58,8 +58,17 @@ class Screen:
             groups without a cue are taken as secrets too.
         after_cue: the user's previous line ended in a password cue ("my new
             password is"), so this line's first word is the password.
+        error_code_question: the bot asked for an error code: digit groups
+            without a code word are the answer, never taken as codes even
+            when the screen is strict ("13801" after "login failed").
 
     """
 
     strict: bool = False
     after_cue: bool = False
+    error_code_question: bool = False
+
+    @property
+    def strict_digits(self) -> bool:
+        """Whether a 4-8 digit group without a code word is taken as a one-time code."""
+        return self.strict and not self.error_code_question

@@ -140,7 +140,7 @@ def find_codes(scan: Scan) -> Iterator[Finding]:
         after = scan.words_after(end, 4)
         # "419283 is the code": a cue after the number counts only when the number is its subject.
         cued = _has_code_cue(before) or (bool(after) and after[0] in _COPULAS and _has_code_cue(after[1:]))
-        if cued or scan.screen.strict or (not grouped and len(value) >= 6):
+        if cued or scan.screen.strict_digits or (not grouped and len(value) >= 6):
             yield Finding(start, end, "one_time_code")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from vpnfsm.redact._kinds import Screen
 
-__all__ = ["STRICT_FACTS", "STRICT_STATES", "screen_for"]
+__all__ = ["ERROR_CODE_STATES", "STRICT_FACTS", "STRICT_STATES", "screen_for"]
 
 #: States whose question is about a password, sign-in, codes or recovery: the
 #: user's answer is screened strictly.
@@ -31,7 +31,11 @@ STRICT_FACTS: frozenset[tuple[str, str]] = frozenset(
 )
 
 
+#: States that ask for an error code: a bare number there is the answer a technician needs.
+ERROR_CODE_STATES: frozenset[str] = frozenset({"VPN_ASK_ERROR_CODE"})
+
+
 def screen_for(*, state: str | None, slots: Mapping[str, str | None], after_cue: bool) -> Screen:
     """The screen for a message answering ``state`` in a conversation with ``slots``."""
     strict = state in STRICT_STATES or any((slot, value) in STRICT_FACTS for slot, value in slots.items() if value)
-    return Screen(strict=strict, after_cue=after_cue)
+    return Screen(strict=strict, after_cue=after_cue, error_code_question=state in ERROR_CODE_STATES)
