@@ -13,6 +13,7 @@ from vpnfsm.redact._scan import MATCH_BUDGET
     [
         ("my password is: Hunter2!", "Hunter2!", "[password]"),
         ("pw: s3cr3t-value", "s3cr3t-value", "[password]"),
+        ("my password is blue ocean window lamp", "ocean window lamp", "[password]"),
         ("mein Passwort lautet Blumen#42", "Blumen#42", "[password]"),
         ("пароль: Kalinka_77", "Kalinka_77", "[password]"),
         ("the code is 483920", "483920", "[one-time code]"),
@@ -47,6 +48,8 @@ def test_each_kind_gets_its_typed_placeholder(text: str, secret: str, placeholde
         "PIN pad broken",
         "my token is broken",
         "ticket number 4512873",
+        "same as ref 4512873",
+        "my password is hunter on windows".replace("hunter", "fine"),
         "build 20240117",
         "Windows",
     ],

@@ -18,6 +18,134 @@ __all__ = ["AfterCue", "character_classes", "looks_like_password", "read_value"]
 _MAX_WORDS = 7
 _QUOTES = {'"': '"', "'": "'", "“": "”", "«": "»", "„": "“", "`": "`"}
 _TRAILING = ".,;:)]}>"
+#: Plain words after a one-word value that may continue it as a passphrase.
+_PLAIN_MORE = 5
+#: Small words that never belong to a plain-word passphrase (the sentence goes on).
+_FUNCTION_WORDS = frozenset(
+    {
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "with",
+        "without",
+        "of",
+        "by",
+        "to",
+        "into",
+        "via",
+        "is",
+        "was",
+        "are",
+        "be",
+        "been",
+        "it",
+        "its",
+        "it's",
+        "i",
+        "my",
+        "me",
+        "you",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "not",
+        "no",
+        "doesnt",
+        "doesn't",
+        "dont",
+        "don't",
+        "isnt",
+        "isn't",
+        "wont",
+        "won't",
+        "cant",
+        "can't",
+        "but",
+        "and",
+        "or",
+        "so",
+        "if",
+        "because",
+        "when",
+        "then",
+        "now",
+        "still",
+        "again",
+        "please",
+        "pls",
+        "thanks",
+        "anyway",
+        "right",
+        "wrong",
+        "expired",
+        "locked",
+        "invalid",
+        "incorrect",
+        "vpn",
+        "account",
+        "also",
+    }
+)
+#: Words that end a plain-word passphrase: what the rest of a support message talks about.
+_NOT_PASSPHRASE = frozenset(
+    {
+        "windows",
+        "mac",
+        "macos",
+        "linux",
+        "ubuntu",
+        "iphone",
+        "ipad",
+        "android",
+        "outlook",
+        "teams",
+        "anyconnect",
+        "globalprotect",
+        "forticlient",
+        "openvpn",
+        "wireguard",
+        "since",
+        "yesterday",
+        "today",
+        "anymore",
+        "says",
+        "said",
+        "shows",
+        "gives",
+        "error",
+        "login",
+        "portal",
+        "laptop",
+        "phone",
+        "work",
+        "works",
+        "worked",
+        "office",
+        "home",
+        "time",
+        "times",
+        "twice",
+        "once",
+        "week",
+        "month",
+        "morning",
+        "ago",
+        "last",
+        "three",
+        "two",
+        "four",
+        "five",
+        "many",
+        "several",
+        "tried",
+        "typed",
+        "entered",
+    }
+)
 _LEADING = "([{<"
 
 
@@ -140,12 +268,20 @@ def read_value(
         end = core_end
         if words > 1:
             end = _extend(text, core_end, limit, words - 1)
+        elif announced and not weak and core.isalpha() and core.islower():
+            # "my password is blue ocean window lamp": a plain word after a real copula may be
+            # the first of a passphrase; following plain words belong to it.
+            end = _extend(text, core_end, limit, _PLAIN_MORE, plain=True)
         return AfterCue((core_start, end), announced=announced)
     return AfterCue(None)
 
 
-def _extend(text: str, end: int, limit: int, more: int) -> int:
-    """Extend a multi-word value over up to ``more`` words, stopping at a clause end."""
+def _extend(text: str, end: int, limit: int, more: int, *, plain: bool = False) -> int:
+    """Extend a multi-word value over up to ``more`` words, stopping at a clause end.
+
+    ``plain``: only lower-case words that are not fillers, stop words or
+    product names count (a passphrase of plain words, not the rest of the sentence).
+    """
     if end < limit and text[end] in ".,;!?\n":
         return end
     i = end
@@ -160,7 +296,15 @@ def _extend(text: str, end: int, limit: int, more: int) -> int:
         core_end = k
         while core_end > j and text[core_end - 1] in ".,;!?":
             core_end -= 1
-        if word.lower().strip(".,;!?") in CLAUSE_ENDS or core_end == j:
+        bare = word.lower().strip(".,;!?")
+        if bare in CLAUSE_ENDS or core_end == j:
+            break
+        if plain and not (
+            text[j:core_end].isalpha()
+            and text[j:core_end].islower()
+            and bare not in _FUNCTION_WORDS
+            and bare not in _NOT_PASSPHRASE
+        ):
             break
         end = core_end
         if core_end < k:  # the word ended the clause

@@ -116,6 +116,23 @@ FACT_CUES: frozenset[str] = frozenset(
         "jaar",
         "rok",
         "год",
+        "ref",
+        "reference",
+        "referenz",
+        "référence",
+        "referencia",
+        "riferimento",
+        "nummer",
+        "numéro",
+        "número",
+        "numero",
+        "numer",
+        "номер",
+        "sr",
+        "ritm",
+        "ticketnummer",
+        "fallnummer",
+        "vorgang",
     }
 )
 

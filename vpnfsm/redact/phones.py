@@ -71,6 +71,17 @@ _PHONE_WORDS = (
 _CODE_WORDS = ("code", "otp", "2fa", "mfa", "passcode", "verif", "authenti", "pin", "token")
 
 
+def _judge(number: str) -> str:
+    """"valid", "possible" or "no" for an international number."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return "no"
+    if phonenumbers.is_valid_number(parsed):
+        return "valid"
+    return "possible" if phonenumbers.is_possible_number(parsed) else "no"
+
+
 def _possible(number: str, region: str | None) -> bool:
     try:
         return phonenumbers.is_possible_number(phonenumbers.parse(number, region))
@@ -95,15 +106,23 @@ def find_phones(scan: Scan) -> Iterator[Finding]:
             continue
         if not scan.afford_validation(start, pool="international"):
             continue
-        # A number run into the next one ("+49 170 1234567 809"): drop trailing groups until it is possible.
+        # A number run into the next one ("+49 170 1234567 809"): the longest form libphonenumber
+        # calls valid wins (so "809" stays an error code); else the whole if it is possible.
+        chosen = None
+        candidate_end = end
         for _ in range(3):
-            if _possible(text[start:end], None):
-                yield Finding(start, end, "phone_number")
+            verdict = _judge(text[start:candidate_end])
+            if verdict == "valid":
+                chosen = candidate_end
                 break
-            cut = max(text.rfind(" ", start, end), text.rfind("-", start, end))
+            if verdict == "possible" and chosen is None and candidate_end == end:
+                chosen = end
+            cut = max(text.rfind(" ", start, candidate_end), text.rfind("-", start, candidate_end))
             if cut <= start + 4:
                 break
-            end = cut
+            candidate_end = cut
+        if chosen is not None:
+            yield Finding(start, chosen, "phone_number")
     for match in scan.matches(_NATIONAL):
         start, end = match.span()
         value = text[start:end]
