@@ -49,6 +49,8 @@ def test_each_kind_gets_its_typed_placeholder(text: str, secret: str, placeholde
         "my token is broken",
         "ticket number 4512873",
         "same as ref 4512873",
+        "office phone ext 4521",
+        "error code 530032",
         "my password is hunter on windows".replace("hunter", "fine"),
         "build 20240117",
         "Windows",

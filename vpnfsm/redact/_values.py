@@ -176,8 +176,10 @@ def looks_like_password(word: str, *, min_length: int = 6, min_classes: int = 2)
     """Whether ``word`` has the shape of a password: long enough, mixed, not a technical term."""
     if len(word) < min_length or word.lower() in TECHNICAL_WORDS or word.lower() in NOT_A_VALUE:
         return False
-    if "://" in word or "@" in word or word.startswith(("/", "\\", "[")):
+    if "://" in word or word.startswith(("/", "\\", "[")):
         return False
+    if "@" in word and "." in word.split("@", 1)[1]:
+        return False  # an e-mail address, which has its own kind
     has_letter = any(c.isalpha() for c in word)
     has_other = any(c.isdigit() or not c.isalnum() for c in word)
     return has_letter and has_other and character_classes(word) >= min_classes

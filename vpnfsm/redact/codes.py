@@ -135,6 +135,10 @@ def find_codes(scan: Scan) -> Iterator[Finding]:
             if any(c.isdigit() for c in before[index]):
                 before = before[index + 1 :]
                 break
+        if before and before[-1] in FACT_CUES:
+            continue  # "ext 4521", "ticket 1234567": the word right before says what it is
+        if len(before) >= 2 and before[-1].startswith("code") and before[-2] in _ERROR_WORDS:
+            continue  # "error code 530032": an application's error code, however long
         if any(w in FACT_CUES for w in before[-3:]) and not any(_is_code_word(w) for w in before[-2:]):
             continue
         after = scan.words_after(end, 4)

@@ -26,7 +26,7 @@ __all__ = ["PasswordReport", "find_passwords"]
 # first: RE2 takes the first alternative that matches at a position ("password" before "pass").
 _CUES = compile_user(
     r"(?P<phrase>pass ?phrases?|passphrasen?|phrase secr[eè]te|frase (?:de )?contrase[nñ]a)"
-    r"|(?P<answer>secret answer|security (?:question )?answer|answer to (?:my|the) security question"
+    r"|(?P<answer>secret answer|security (?:question )?answer|answers? to (?:my |the )?security question"
     r"|maiden name|geheime antwort|sicherheitsantwort|réponse secrète|respuesta secreta)"
     r"|(?P<key>wpa2? ?(?:key|psk)|wi-?fi (?:key|code)|wlan[- ]?(?:key|schlüssel|schluessel)|network key"
     r"|netzwerkschlüssel|pre-?shared key|shared secret|clé wi-?fi|clave wi-?fi|client secret|secret)"
