@@ -110,6 +110,10 @@ class Session(BaseModel):
         ticket: the ticket-system key once the handoff was delivered.
         slot_text: per slot, the (redacted) words the user typed that the
             extractor read the value from, for the handoff summary.
+        secret_cue_open: the user's last line ended in a password cue ("my new
+            password is"): the next line's first word is taken as the password.
+        secret_notice_given: the user was told that what looked like a secret
+            was not stored (said once per session).
 
     """
 
@@ -134,6 +138,9 @@ class Session(BaseModel):
     resets: int = 0
     steps: list[StepsGiven] = Field(default_factory=list)
     last_intent: str | None = None
+    # Redaction bookkeeping: booleans only, never the text (see vpnfsm/redact).
+    secret_cue_open: bool = False
+    secret_notice_given: bool = False
     outcome: Outcome | None = None
     handoff_reason: str | None = None
     handoff_at: float | None = None
