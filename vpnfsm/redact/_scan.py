@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from vpnfsm._patterns import UserPattern
-
-if TYPE_CHECKING:
-    from re2 import _Match
-
-    re2_match = _Match[str]
-else:
-    re2_match = object
+from vpnfsm._patterns import UserMatch, UserPattern
 from vpnfsm.redact._kinds import Screen
 
 #: Matches one pattern may yield in one message. Each match costs Python work,
@@ -57,7 +49,7 @@ class Scan:
         # One byte per character: marking and asking stay linear however many facts a text has.
         self.covered = bytearray(len(self.text))
 
-    def matches(self, pattern: UserPattern) -> Iterator[re2_match]:
+    def matches(self, pattern: UserPattern) -> Iterator[UserMatch]:
         """``pattern``'s matches in the text, at most :data:`MATCH_BUDGET` of them.
 
         When a pattern has more, the first match left over marks where the

@@ -120,7 +120,7 @@ def _pair_kind(key: str) -> Kind:
 def _find_pairs(scan: Scan) -> Iterator[Finding]:
     text = scan.text
     for match in scan.matches(_PAIR):
-        key = match.group(1)
+        key = match.group(1) or ""
         if key.lower().endswith(_HARMLESS_KEY_ENDS):
             continue
         start, end = match.span(2)
