@@ -245,7 +245,7 @@ class UserMatch:
         index = self.lastindex
         if index is None:
             return None
-        return next((name for name, at in self._pattern.groupindex.items() if at == index), None)
+        return self._pattern.group_names.get(index)
 
 
 def _expand(template: str, match: UserMatch) -> str:
@@ -286,7 +286,7 @@ class UserPattern:
     searched many times (a message's rules), so it is encoded once.
     """
 
-    __slots__ = ("_re", "groupindex", "groups", "pattern")
+    __slots__ = ("_re", "group_names", "groupindex", "groups", "pattern")
 
     def __init__(self, source: str, *, ignore_case: bool) -> None:
         """Compile ``source`` (already translated) with RE2.
@@ -304,6 +304,8 @@ class UserPattern:
         self.groupindex: dict[str, int] = {
             name.decode("utf-8"): index for name, index in compiled.NamedCapturingGroups()
         }
+        #: group index -> name, for ``UserMatch.lastgroup``.
+        self.group_names: dict[int, str] = {index: name for name, index in self.groupindex.items()}
 
     def _run(self, anchor: object, text: str | Scan, pos: int, endpos: int | None) -> UserMatch | None:
         scan = _scan(text)
