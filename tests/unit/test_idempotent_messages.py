@@ -56,7 +56,8 @@ def test_first_message_retried_without_session_id_does_not_open_a_second_session
     first = bot.handle("VPN down again!!", message_id="5f0c7b1e-6d1a-4c8e-9a51-0b6e2f3c4d5e")
     retry = bot.handle("VPN down again!!", message_id="5f0c7b1e-6d1a-4c8e-9a51-0b6e2f3c4d5e")
     assert retry == first
-    assert first.new_session and first.notice is None
+    assert first.new_session
+    assert first.notice is None
     assert _user_lines(store, first.session_id) == ["VPN down again!!"]
     # Without a message id every first message still gets a fresh random session.
     assert bot.handle("VPN down again!!").session_id != first.session_id

@@ -150,7 +150,7 @@ async def test_lone_surrogate_in_the_message_is_422_not_500(client: httpx.AsyncC
     r = await client.post("/api/chat", content=raw, headers={"content-type": "application/json"})
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
-    assert r.json()["errors"][0]["loc"] == ["message"]
+    assert r.json()["errors"][0]["loc"][-1] == "message"
     # The connection stays usable: the next request on the same client works.
     assert (await client.post("/api/chat", json={"message": "vpn broken"})).status_code == 200
 
@@ -191,7 +191,7 @@ async def test_openapi_documents_the_idempotency_key(client: httpx.AsyncClient) 
 async def test_body_limit_follows_the_message_limit_for_escaped_text(client: httpx.AsyncClient) -> None:
     # A 16 K-character message in a script other than Latin, as json.dumps sends
     # it (every character \\u-escaped: six bytes each) is not refused as too large.
-    message = "не работает vpn " * 1024
+    message = "сеть" * 4096
     assert len(message) == 16 * 1024
     raw = json.dumps({"message": message}).encode()
     assert len(raw) > 16 * 1024 * 5
