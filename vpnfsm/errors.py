@@ -93,9 +93,10 @@ class StoreUnavailable(SessionError):
     """The session store could not be reached (connection refused, timeout).
 
     Attributes:
-        may_have_applied: the turn's save was sent but not confirmed, so it may
-            have been stored; retrying with the same ``message_id`` is safe
-            either way. ``False`` when the store failed before any write.
+        may_have_applied: this call's save was sent but not confirmed, so the
+            turn may have been stored; retrying with the same ``message_id`` is
+            safe either way. ``False`` when the store failed before this call
+            wrote anything.
 
     """
 

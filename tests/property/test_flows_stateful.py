@@ -9,6 +9,7 @@ and no conversation runs longer than the verifier's bound K.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
@@ -51,7 +52,10 @@ _HOSTILE = [
 messages = st.one_of(
     st.sampled_from(_REALISTIC),
     st.sampled_from(_HOSTILE),
-    st.text(min_size=1, max_size=200).filter(lambda s: s.strip() != ""),
+    # Anything with one visible character: whitespace and format characters (Cf) alone are empty.
+    st.text(min_size=1, max_size=200).filter(
+        lambda s: any(not (c.isspace() or unicodedata.category(c) == "Cf") for c in s)
+    ),
 )
 extractions = st.builds(
     Extraction,

@@ -152,7 +152,8 @@ async def _on_store_down(request: Request, exc: Exception) -> JSONResponse:
     # A chat turn: say whether it may be stored, and whether sending it again is safe.
     keyed = bool(request.headers.get("idempotency-key"))
     if not exc.may_have_applied:
-        detail = "the session store cannot be reached; the message was not applied; retry later"
+        # Only about this request: an earlier one with the same key may have been stored.
+        detail = "the session store cannot be reached; this request wrote nothing; retry later"
     elif keyed:
         detail = (
             "the session store did not confirm the save, so the message may have been applied; "
