@@ -32,7 +32,7 @@ from vpnfsm.flows.registry import FLOWS
 from vpnfsm.handoff.summary import HandoffSummary, build_summary
 from vpnfsm.reply import Reply
 from vpnfsm.server._guard import Guard
-from vpnfsm.server._methods import allow_header, allowed_methods
+from vpnfsm.server._methods import AnswerOptions
 from vpnfsm.server.metrics import CONTENT_TYPE, ServiceMetrics
 from vpnfsm.server.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError, install_problem_handlers
 from vpnfsm.server.settings import API_KEY_HEADER, DEFAULT_TENANT, Settings
@@ -205,6 +205,7 @@ def create_app(
     app.state.bot = bot
     app.state.metrics = metrics
     install_problem_handlers(app)
+    app.add_middleware(AnswerOptions)  # inside Guard, so its answers get the headers too
     app.add_middleware(Guard, max_body_bytes=settings.body_limit)
 
     app.state.tenant_of = _tenant_resolver(settings)
@@ -318,14 +319,6 @@ def create_app(
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
-
-    @app.options("/{path:path}", include_in_schema=False, status_code=204)
-    async def options(request: Request) -> Response:
-        """``Allow`` lists every method the path takes (routing alone names only the first route's)."""
-        methods = allowed_methods(request.app.router.routes, request.scope)
-        if not methods:
-            raise ProblemError(404, "Not found", "no such path")
-        return Response(status_code=204, headers={"Allow": allow_header(methods)})
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

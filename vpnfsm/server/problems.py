@@ -191,10 +191,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else None
     headers = dict(exc.headers or {})
     if exc.status_code == 405:  # routing names only the first matching route's methods
-        methods = allowed_methods(request.app.router.routes, request.scope)
-        if not methods:  # only the catch-all OPTIONS route matched: an unknown path
-            return problem_response(404, "Not found", "Not Found")
-        headers["Allow"] = allow_header(methods)
+        headers["Allow"] = allow_header(allowed_methods(request.app.router.routes, request.scope))
     return problem_response(exc.status_code, title, detail, headers=headers)
 
 
