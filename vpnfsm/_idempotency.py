@@ -81,8 +81,10 @@ def digest(stored_text: str) -> str:
     return hashlib.sha256(stored_text.encode()).hexdigest()[:32]
 
 
-def find_applied(session: Session, message_id: str, stored_text: str) -> AppliedMessage | None:
+def find_applied(session: Session, message_id: str, fingerprint: str) -> AppliedMessage | None:
     """The record of ``message_id`` if this session applied it, else ``None``.
+
+    ``fingerprint`` is :func:`digest` of this message as stored.
 
     Raises:
         InputError: ``reason="reused"``: the id was applied to a different message.
@@ -90,7 +92,7 @@ def find_applied(session: Session, message_id: str, stored_text: str) -> Applied
     """
     for applied in session.applied:
         if applied.id == message_id:
-            if applied.digest != digest(stored_text):
+            if applied.digest != fingerprint:
                 raise InputError(
                     "message_id was already used for a different message in this session",
                     field="message_id",
@@ -100,12 +102,12 @@ def find_applied(session: Session, message_id: str, stored_text: str) -> Applied
     return None
 
 
-def remember(session: Session, message_id: str, stored_text: str, reply: Reply) -> None:
+def remember(session: Session, message_id: str, fingerprint: str, reply: Reply) -> None:
     """Record that ``message_id`` was applied with ``reply`` (keeping the last :data:`APPLIED_CAP`)."""
     fields = reply.model_dump(mode="json", exclude=_REBUILT, exclude_defaults=True)
     if reply.outcome == "handoff":
         fields["reference"] = session.reference  # which case the summary belongs to
-    session.applied.append(AppliedMessage(id=message_id, digest=digest(stored_text), reply=fields))
+    session.applied.append(AppliedMessage(id=message_id, digest=fingerprint, reply=fields))
     del session.applied[:-APPLIED_CAP]
 
 

@@ -175,8 +175,9 @@ class TurnLogic:
         session = loaded if loaded is not None else Session.start(session_id, tenant=tenant, now=now)
         expected_version = session.version
         stored_text = redact(message)
+        fingerprint = _idempotency.digest(stored_text) if message_id is not None else ""
         if message_id is not None:
-            applied = _idempotency.find_applied(session, message_id, stored_text)
+            applied = _idempotency.find_applied(session, message_id, fingerprint)
             if applied is not None:
                 reply = _idempotency.replay(session, applied)
                 return TurnPlan(session, expected_version, history=[], reply=reply, replayed=True)
@@ -248,7 +249,7 @@ class TurnLogic:
             summary=summary,
         )
         if message_id is not None:
-            _idempotency.remember(session, message_id, stored_text, plan.reply)
+            _idempotency.remember(session, message_id, fingerprint, plan.reply)
         return plan
 
     def reply(
