@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.e2e.httpkit import serve_in_thread
-from vpnfsm import RedisStore
+from vpnfsm import Assistant, RedisStore, Reply
 from vpnfsm.server import Settings, create_app
 
 pytestmark = pytest.mark.integration
@@ -103,7 +103,11 @@ def test_frozen_redis_with_keyed_retries_loses_and_duplicates_nothing(server_fac
     try:
         for thread in threads:
             thread.start()
-        time.sleep(1.0)  # traffic flowing
+        # Traffic flowing: every client has had an answer (bounded wait on a busy machine).
+        flowing = time.monotonic() + 20.0
+        while not all(log.acknowledged for log in logs) and time.monotonic() < flowing:
+            time.sleep(0.05)
+        time.sleep(0.5)
         before_stop = sum(len(log.acknowledged) for log in logs)
         process.send_signal(signal.SIGSTOP)
         try:
@@ -146,3 +150,28 @@ def test_frozen_redis_with_keyed_retries_loses_and_duplicates_nothing(server_fac
     assert differing == []  # each history is exactly what its client was told, in order
     assert sum(log.status_503 for log in logs) > 0, "the outage was never seen: the test proved nothing"
     assert sum(log.unsafe for log in logs) == 0  # every 503 of a keyed request says a retry is safe
+
+
+def test_the_same_keyed_message_sent_16_times_at_once_is_applied_once(redis_url: str, prefix: str) -> None:
+    # A host that fires its retries without waiting for the first answer: the
+    # copies race each other's compare-and-set; the losers reload and find the id.
+    store = RedisStore.from_url(redis_url, prefix=prefix)
+    bot = Assistant(store=store)
+    sid = bot.handle("vpn drops every few minutes on hotel wifi", session_id="race-1", message_id="e-0").session_id
+    start = threading.Barrier(16)
+    replies: list[Reply] = []
+
+    def send() -> None:
+        start.wait()
+        replies.append(bot.handle("macbook air", session_id=sid, message_id="e-1"))
+
+    threads = [threading.Thread(target=send) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    user = [e.text for e in store.history(sid, tenant="default") if e.role == "user"]
+    store.close()
+    assert len(replies) == 16
+    assert all(reply == replies[0] for reply in replies)
+    assert user == ["vpn drops every few minutes on hotel wifi", "macbook air"]
