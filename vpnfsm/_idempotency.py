@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from pydantic import ValidationError
+
 from vpnfsm.errors import InputError
 from vpnfsm.handoff.summary import build_summary
 from vpnfsm.reply import Reply
@@ -112,15 +114,35 @@ def remember(session: Session, message_id: str, fingerprint: str, reply: Reply) 
 
 
 def replay(session: Session, applied: AppliedMessage) -> Reply:
-    """The reply ``applied`` got, with its case's summary and ticket as they are now."""
+    """The reply ``applied`` got, with its case's summary and ticket as they are now.
+
+    A record from a release whose :class:`Reply` had other fields is answered
+    with its text over the session as it is now: a retry must never be applied
+    again just because the reply's shape changed in between.
+    """
     fields = dict(applied.reply)
     reference = fields.pop("reference", None)
     same_case = reference is not None and reference == session.reference
-    return Reply.model_validate(
-        {
-            **fields,
-            "session_id": session.id,
-            "handoff_summary": build_summary(session) if same_case else None,
-            "ticket": session.ticket if same_case else None,
-        }
-    )
+    rebuilt = {
+        "session_id": session.id,
+        "handoff_summary": build_summary(session) if same_case else None,
+        "ticket": session.ticket if same_case else None,
+    }
+    try:
+        return Reply.model_validate({**fields, **rebuilt})
+    except ValidationError:
+        handed_off = session.outcome == "handoff"
+        return Reply.model_validate(
+            {
+                **rebuilt,
+                "reply": str(fields.get("reply", "")),
+                "intent": str(fields.get("intent", "general")),
+                "flow": session.flow,
+                "state": session.state,
+                "slots": dict(session.slots),
+                "handoff": handed_off,
+                "outcome": session.outcome,
+                "handoff_summary": build_summary(session) if handed_off else None,
+                "ticket": session.ticket,
+            }
+        )

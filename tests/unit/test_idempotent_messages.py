@@ -158,3 +158,21 @@ def test_store_failure_before_anything_was_sent_says_nothing_was_applied() -> No
     with pytest.raises(StoreUnavailable) as caught:
         Assistant(store=_LoadFails()).handle("vpn?", session_id="thread-2", message_id="m-1")
     assert caught.value.may_have_applied is False
+
+
+def test_retry_recorded_by_an_older_release_with_another_reply_shape_is_still_not_reapplied() -> None:
+    # A deploy between the first attempt and its retry changed Reply's fields:
+    # the stored record no longer validates as a Reply, and once that meant a 500.
+    store = MemoryStore()
+    bot = Assistant(store=store)
+    sid = bot.handle("vpn keeps asking for my password", message_id="r-1").session_id
+    session = store.load(sid, tenant="default")
+    assert session is not None
+    old = session.applied[-1]
+    shape_of_old_release = {"reply": old.reply["reply"], "intent": old.reply["intent"], "mood": "calm"}
+    session.applied[-1] = old.model_copy(update={"reply": shape_of_old_release})
+    assert store.save(session, expected_version=session.version)
+    again = bot.handle("vpn keeps asking for my password", session_id=sid, message_id="r-1")
+    assert again.reply == old.reply["reply"]
+    assert again.state == session.state
+    assert _user_lines(store, sid) == ["vpn keeps asking for my password"]
