@@ -90,7 +90,18 @@ class CorruptSession(SessionError):
 
 
 class StoreUnavailable(SessionError):
-    """The session store could not be reached (connection refused, timeout)."""
+    """The session store could not be reached (connection refused, timeout).
+
+    Attributes:
+        may_have_applied: the turn's save was sent but not confirmed, so it may
+            have been stored; retrying with the same ``message_id`` is safe
+            either way. ``False`` when the store failed before any write.
+
+    """
+
+    def __init__(self, message: str = "", *, may_have_applied: bool = False) -> None:
+        super().__init__(message)
+        self.may_have_applied = may_have_applied
 
 
 class TenantError(VpnfsmError):

@@ -9,7 +9,7 @@ bumps it, and a store refuses a save whose expected version is stale.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,7 @@ from vpnfsm.nlp.model import ENTITY_FIELDS
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AppliedMessage",
     "HistoryEntry",
     "OutboxItem",
     "Session",
@@ -89,6 +90,22 @@ class OutboxItem(BaseModel):
     payload: str
 
 
+class AppliedMessage(BaseModel):
+    """A message id the session already applied, and what rebuilds its reply.
+
+    ``digest`` fingerprints the message as stored (redacted), so an id sent
+    again with other words is told apart from a retry without keeping the raw
+    text. ``reply`` holds the reply's fields except ``session_id``,
+    ``handoff_summary`` and ``ticket``, which are rebuilt from the session.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    digest: str
+    reply: dict[str, Any]
+
+
 class Session(BaseModel):
     """One conversation: the active flow's machine model plus bookkeeping.
 
@@ -105,6 +122,8 @@ class Session(BaseModel):
         ticket: the ticket-system key once the handoff was delivered.
         slot_text: per slot, the (redacted) words the user typed that the
             extractor read the value from, for the handoff summary.
+        applied: the last message ids applied (oldest first, bounded), so a
+            retried message is answered again instead of applied twice.
 
     """
 
@@ -135,6 +154,7 @@ class Session(BaseModel):
     ticket: str | None = None
     tail: list[TailLine] = Field(default_factory=list)
     slot_text: dict[str, str] = Field(default_factory=dict)
+    applied: list[AppliedMessage] = Field(default_factory=list)
 
     @classmethod
     def start(cls, session_id: str, *, tenant: str, now: float) -> Session:

@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from tests.flow_support import PHRASES, ScriptedExtractor
 from vpnfsm import Assistant, Extraction, InputError, MemoryStore, Reply, SessionStore
+from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.nlp import RuleExtractor
 from vpnfsm.verify import verify_flow
@@ -125,7 +126,9 @@ class Conversations(RuleBasedStateMachine):
     def open_flow(self, flow: str, text: str) -> None:
         self._send(text, Extraction(intent=FLOWS[flow].intent))  # type: ignore[arg-type]
 
-    @rule(text=st.sampled_from(["", "   ", "\n\t", "x" * 2001]))
+    @rule(
+        text=st.sampled_from(["", "   ", "\n\t", "\u200b\ufeff", "vpn \ud800", "x" * (DEFAULT_MAX_MESSAGE_CHARS + 1)])
+    )
     def bad_input_loses_nothing(self, text: str) -> None:
         before = self.store.load(self.session_id, tenant="default") if self.session_id else None
         try:

@@ -7,8 +7,8 @@ container or a process manager can start workers without a command line:
 ``REDIS_URL``              Redis URL; unset: the in-memory store (one process)
 ``VPNFSM_TENANTS_FILE``    TOML file with a ``[keys]`` table: API key = tenant
 ``VPNFSM_API_KEYS``        ``key1=tenant-a,key2=tenant-b`` (instead of a file)
-``VPNFSM_MAX_BODY_BYTES``  largest accepted request body (default 16 KiB)
-``VPNFSM_MAX_MESSAGE_CHARS``  longest accepted message (default 2000)
+``VPNFSM_MAX_BODY_BYTES``  largest accepted request body (default: room for the longest message)
+``VPNFSM_MAX_MESSAGE_CHARS``  longest accepted message (default 16384 characters)
 =========================  ==================================================
 
 With no keys configured the service runs single-tenant (tenant ``default``)
@@ -46,7 +46,8 @@ class Settings(BaseModel):
     Attributes:
         redis_url: the Redis store's URL; ``None`` selects the in-memory store.
         api_keys: API key -> tenant id; empty means single-tenant without keys.
-        max_body_bytes: larger request bodies get 413.
+        max_body_bytes: larger request bodies get 413; ``None`` (the default)
+            follows ``max_message_chars`` (see :attr:`body_limit`).
         max_message_chars: longer messages get 422.
         retry_after_seconds: what ``Retry-After`` says when the store is down.
         tenants_file: where ``api_keys`` came from, for messages only.
@@ -57,10 +58,21 @@ class Settings(BaseModel):
 
     redis_url: str | None = None
     api_keys: dict[str, str] = Field(default_factory=dict)
-    max_body_bytes: int = Field(default=16 * 1024, ge=256)
+    max_body_bytes: int | None = Field(default=None, ge=256)
     max_message_chars: int = Field(default=DEFAULT_MAX_MESSAGE_CHARS, ge=1)
     retry_after_seconds: int = Field(default=2, ge=1)
     tenants_file: str | None = None
+
+    @property
+    def body_limit(self) -> int:
+        """The request body limit: ``max_body_bytes``, or room for the longest message.
+
+        Room means however a client encodes it: JSON may escape one character
+        as up to 12 bytes (an emoji as two escaped surrogates), plus the envelope.
+        """
+        if self.max_body_bytes is not None:
+            return self.max_body_bytes
+        return 12 * self.max_message_chars + 4096
 
     @property
     def multi_tenant(self) -> bool:
