@@ -27,6 +27,8 @@ COMMANDS: tuple[str, ...] = (
     "vpnfsm.commands.verify",
     "vpnfsm.commands.diagram",
     "vpnfsm.commands.serve",
+    "vpnfsm.commands.slack",
+    "vpnfsm.commands.teams",
 )
 
 

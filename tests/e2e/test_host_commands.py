@@ -1,0 +1,54 @@
+"""``vpnfsm slack`` and ``vpnfsm teams`` without their secrets: one line saying what to set, exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from vpnfsm.cli import main
+
+pytestmark = pytest.mark.e2e
+
+SECRETS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "MicrosoftAppId",
+    "MicrosoftAppPassword",
+    "REDIS_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "named"),
+    [
+        (["slack"], {}, "SLACK_BOT_TOKEN"),
+        (["slack"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        (["slack", "--socket-mode"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN"),
+        (["slack"], {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "  "}, "SLACK_SIGNING_SECRET"),
+        (["teams"], {}, "MicrosoftAppId and MicrosoftAppPassword"),
+        (["teams"], {"MicrosoftAppId": "0d1c2b3a"}, "MicrosoftAppPassword"),
+    ],
+    ids=["slack-no-token", "events-no-secret", "socket-no-app-token", "blank-secret", "teams-nothing", "teams-no-pw"],
+)
+def test_a_missing_secret_is_one_line_naming_it(
+    argv: list[str],
+    env: dict[str, str],
+    named: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert named in lines[0]
+    assert "Traceback" not in captured.err
