@@ -52,3 +52,18 @@ def test_a_missing_secret_is_one_line_naming_it(
     assert len(lines) == 1, captured.err
     assert named in lines[0]
     assert "Traceback" not in captured.err
+
+
+def test_a_token_slack_refuses_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.e2e.fake_slack import FakeSlackServer
+
+    with FakeSlackServer() as slack:
+        monkeypatch.setenv("SLACK_API_URL", slack.url)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxp-not-a-bot-token")  # the fake answers not_authed
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "0123456789abcdef")
+        assert main(["slack"]) == 2
+        assert slack.state.calls == ["auth.test"]
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert "SLACK_BOT_TOKEN" in lines[0]
+    assert "not_authed" in lines[0]

@@ -19,7 +19,7 @@ HELP = "answer Slack direct messages and mentions (Socket Mode or Events API; in
 
 _ENV_HELP = (
     "SLACK_BOT_TOKEN (xoxb-...) always; SLACK_APP_TOKEN (xapp-...) for --socket-mode; "
-    "SLACK_SIGNING_SECRET for the Events API"
+    "SLACK_SIGNING_SECRET for the Events API; optional SLACK_API_URL (e.g. GovSlack's)"
 )
 
 
@@ -79,7 +79,18 @@ def run(args: argparse.Namespace) -> int:
 
         assistant = Assistant(store=RedisStore.from_url(url))
         where = "Redis"
-    app = create_slack_app(assistant, signing_secret=signing_secret, token=token, tenant=args.tenant)
+    from slack_bolt.error import BoltError
+    from slack_sdk import WebClient
+
+    api_url = os.environ.get("SLACK_API_URL", "").strip() or WebClient.BASE_URL
+    try:  # bolt asks Slack who the token belongs to before it accepts events
+        app = create_slack_app(
+            assistant, signing_secret=signing_secret, token=token, tenant=args.tenant, api_url=api_url
+        )
+    except (BoltError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"vpnfsm slack: error: could not check SLACK_BOT_TOKEN with {api_url}: {reason}", file=sys.stderr)
+        return 2
     if args.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
