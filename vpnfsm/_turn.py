@@ -30,15 +30,28 @@ from vpnfsm.responder import respond
 from vpnfsm.session import HistoryEntry, OutboxItem, Session, StepsGiven, TailLine, empty_slots
 from vpnfsm.types import Extractor
 
-__all__ = ["DEFAULT_MAX_MESSAGE_CHARS", "TAIL_CAP", "TurnLogic", "TurnPlan", "check_id"]
+__all__ = [
+    "DEFAULT_MAX_MESSAGE_CHARS",
+    "MAX_SESSION_ID_CHARS",
+    "TAIL_CAP",
+    "TurnLogic",
+    "TurnPlan",
+    "check_id",
+    "check_session_id",
+]
 
 #: Room for a pasted log or error dump (16 K characters); hosts may lower or raise it.
 DEFAULT_MAX_MESSAGE_CHARS = 16 * 1024
 #: User lines kept on the session for the handoff transcript excerpt.
 TAIL_CAP = 20
 
-# Ids end up inside Redis hash tags and URLs: keep them to a safe alphabet.
+# Tenant ids end up inside Redis hash tags, URLs and metrics: keep them to a safe alphabet.
 _ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+#: Session ids are the host's own thread ids (Slack ``1712345678.123456``, Teams
+#: ``19:abc@thread.v2``, Matrix ``!room:server``): any printable text up to this
+#: length. The stores key them in a key-safe form.
+MAX_SESSION_ID_CHARS = 256
 
 Notice = Literal["unknown_session", "corrupt_session"]
 
@@ -52,8 +65,26 @@ _NOTICES: Mapping[str, str] = {
 FLOW_UPDATED = "The troubleshooting steps were updated since we last spoke, so let's start this again."
 
 
+def check_session_id(value: str) -> str:
+    """Return ``value`` if it can be a session id: 1-256 printable characters.
+
+    Raises:
+        InputError: the id is not a string, empty, too long, or has a character
+            that is not printable (control, format, separator other than space,
+            lone surrogate).
+
+    """
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_SESSION_ID_CHARS or not value.isprintable():
+        raise InputError(
+            f"session_id must be 1-{MAX_SESSION_ID_CHARS} printable characters",
+            field="session_id",
+            reason="invalid",
+        )
+    return value
+
+
 def check_id(value: str, *, field_name: str) -> str:
-    """Return ``value`` if it is a valid session or tenant id.
+    """Return ``value`` if it is a valid tenant id (or another id held to the key-safe alphabet).
 
     Raises:
         InputError: the id is empty, too long or has characters outside ``[A-Za-z0-9_-]``.

@@ -15,14 +15,22 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 from vpnfsm._idempotency import check_message_id, session_id_for
-from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, Notice, TurnLogic, TurnPlan, check_id
+from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, Notice, TurnLogic, TurnPlan, check_id, check_session_id
 from vpnfsm.errors import CorruptSession, SessionConflict, StoreUnavailable
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.reply import Reply
 from vpnfsm.session import Session
 from vpnfsm.store.memory import AsyncMemoryStore, MemoryStore
-from vpnfsm.types import AsyncSessionStore, AsyncSpeculativeLoad, Extractor, SessionStore, SpeculativeLoad
+from vpnfsm.types import (
+    AsyncSessionStore,
+    AsyncSpeculativeLoad,
+    AsyncTombstones,
+    Extractor,
+    SessionStore,
+    SpeculativeLoad,
+    Tombstones,
+)
 
 __all__ = ["DEFAULT_MAX_RETRIES", "AsyncAssistant", "Assistant"]
 
@@ -104,7 +112,7 @@ class _Facade:
             # retried first message finds the session its lost reply named.
             sid = TurnLogic.new_session_id() if message_id is None else session_id_for(tenant, message_id)
             return message, sid, False
-        return message, check_id(session_id, field_name="session_id"), True
+        return message, check_session_id(session_id), True
 
     def _plan(
         self,
@@ -112,21 +120,27 @@ class _Facade:
         sid: str,
         tenant: str,
         *,
-        asked: bool,
         loaded: Session | None,
         corrupt: bool,
+        ended: bool,
         message_id: str | None,
     ) -> TurnPlan:
         # Everything a facade does between its load and its save: pick the
         # notice for a session that could not be continued, then plan the turn.
+        # A missing session gets a notice only if it existed (a tombstone):
+        # hosts start conversations on their own thread ids.
         notice: Notice | None = None
         if corrupt:
             notice = "corrupt_session"
-        elif loaded is None and asked:
+        elif loaded is None and ended:
             notice = "unknown_session"
         return self.logic.plan(
             message, session_id=sid, tenant=tenant, loaded=loaded, notice=notice, message_id=message_id
         )
+
+
+def _log_quarantine(exc: CorruptSession) -> None:
+    logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
 
 
 class Assistant(_Facade):
@@ -181,9 +195,11 @@ class Assistant(_Facade):
     ) -> Reply:
         """Answer one user message.
 
-        An unknown or expired ``session_id`` starts a new session under that id
-        and says so in the reply (``notice``), so hosts may use their own
-        conversation ids.
+        ``session_id`` may be the host's own thread id (any printable text up
+        to 256 characters). One never seen starts a new session quietly; one
+        whose session expired or was deleted starts a new session under that
+        id and says so (``notice="unknown_session"``); an unreadable stored
+        session is quarantined and replaced (``notice="corrupt_session"``).
 
         ``message_id`` makes the call safe to repeat: a message id this session
         already applied (among its last 16) returns the reply of the first
@@ -205,34 +221,38 @@ class Assistant(_Facade):
 
         """
         message, sid, asked = self._begin(message, session_id, tenant, message_id)
+        corrupt, ended = False, None
         for attempt in range(self._max_attempts):
-            corrupt = False
             try:
                 # A session id this call just made up cannot be stored yet: skip
                 # the read (the save's compare-and-set still checks, at version 0).
                 # A derived one may be: its message may be a retry.
                 loaded = self._load(sid, tenant=tenant) if asked or attempt or message_id else None
             except CorruptSession as exc:
-                logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
+                _log_quarantine(exc)
                 loaded, corrupt = None, True
+            if ended is None and loaded is None and asked and not corrupt:
+                ended = isinstance(self.store, Tombstones) and self.store.ended(sid, tenant=tenant)
             plan = self._plan(
-                message, sid, tenant, asked=asked, loaded=loaded, corrupt=corrupt, message_id=message_id
+                message, sid, tenant, loaded=loaded, corrupt=corrupt, ended=bool(ended), message_id=message_id
             )
             if plan.replayed:
                 assert plan.reply is not None
                 return plan.reply
-            with _unconfirmed_save():
-                saved = self._save(plan)
+            try:
+                with _unconfirmed_save():
+                    saved = self.store.save(
+                        plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
+                    )
+            except CorruptSession as exc:  # a wrong-typed key: moved aside, nothing written
+                _log_quarantine(exc)
+                corrupt = True
+                continue
             if saved:
                 assert plan.reply is not None
                 return plan.reply
             time.sleep(_backoff(attempt))
         raise SessionConflict(sid, self.max_retries)
-
-    def _save(self, plan: TurnPlan) -> bool:
-        return self.store.save(
-            plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
-        )
 
 
 class AsyncAssistant(_Facade):
@@ -280,23 +300,30 @@ class AsyncAssistant(_Facade):
 
         """
         message, sid, asked = self._begin(message, session_id, tenant, message_id)
+        corrupt, ended = False, None
         for attempt in range(self._max_attempts):
-            corrupt = False
             try:
                 loaded = await self._load(sid, tenant=tenant) if asked or attempt or message_id else None
             except CorruptSession as exc:
-                logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
+                _log_quarantine(exc)
                 loaded, corrupt = None, True
+            if ended is None and loaded is None and asked and not corrupt:
+                ended = isinstance(self.store, AsyncTombstones) and await self.store.ended(sid, tenant=tenant)
             plan = self._plan(
-                message, sid, tenant, asked=asked, loaded=loaded, corrupt=corrupt, message_id=message_id
+                message, sid, tenant, loaded=loaded, corrupt=corrupt, ended=bool(ended), message_id=message_id
             )
             if plan.replayed:
                 assert plan.reply is not None
                 return plan.reply
-            with _unconfirmed_save():
-                saved = await self.store.save(
-                    plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
-                )
+            try:
+                with _unconfirmed_save():
+                    saved = await self.store.save(
+                        plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
+                    )
+            except CorruptSession as exc:
+                _log_quarantine(exc)
+                corrupt = True
+                continue
             if saved:
                 assert plan.reply is not None
                 return plan.reply

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from vpnfsm import __version__
 from vpnfsm._idempotency import APPLIED_CAP, MAX_MESSAGE_ID_CHARS
-from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS
+from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, MAX_SESSION_ID_CHARS, check_session_id
 from vpnfsm.assistant import AsyncAssistant
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.flows.registry import FLOWS
@@ -47,7 +47,9 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 STATIC_DIR = Path(__file__).parent / "static"
-_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+# Session ids are the host's thread ids: any printable text (checked by
+# check_session_id, which answers 422); in a path, URL-encode them.
+_SESSION_ID_DOC = f"a session id: 1-{MAX_SESSION_ID_CHARS} printable characters (URL-encoded in paths)"
 _PING_TIMEOUT_SECONDS = 2.0
 
 #: Which store the service runs on, as ``/readyz`` reports it.
@@ -62,7 +64,9 @@ async def _current_tenant(request: Request, key: Annotated[str | None, Depends(_
 
 
 Tenant = Annotated[str, Depends(_current_tenant)]
-SessionId = Annotated[str, PathParam(pattern=_ID_PATTERN, description="a session id")]
+SessionId = Annotated[
+    str, PathParam(min_length=1, max_length=MAX_SESSION_ID_CHARS, description=_SESSION_ID_DOC)
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -96,7 +100,10 @@ class ChatRequest(BaseModel):
 
     message: str = Field(min_length=1, max_length=DEFAULT_MAX_MESSAGE_CHARS, description=_MESSAGE_DESCRIPTION)
     session_id: str | None = Field(
-        default=None, pattern=_ID_PATTERN, description="from the previous reply; omit to start"
+        default=None,
+        min_length=1,
+        max_length=MAX_SESSION_ID_CHARS,
+        description="from the previous reply, or the host's own thread id; omit to start",
     )
 
 
@@ -229,14 +236,14 @@ def create_app(
     )(chat)
 
     @app.get(
-        "/api/sessions/{session_id}",
+        "/api/sessions/{session_id:path}",
         response_model=SessionView,
         responses=_problems(401, 404, 422, 503),
         summary="Show a conversation",
     )
     async def get_session(session_id: SessionId, tenant: Tenant) -> SessionView:
         """State, slots, history and handoff summary of one of this tenant's sessions."""
-        session = await bot.store.load(session_id, tenant=tenant)
+        session = await bot.store.load(check_session_id(session_id), tenant=tenant)
         if session is None:
             raise ProblemError(404, "Not found", "no such session")
         handed_off = session.outcome == "handoff"
@@ -256,7 +263,7 @@ def create_app(
         )
 
     @app.delete(
-        "/api/sessions/{session_id}",
+        "/api/sessions/{session_id:path}",
         status_code=204,
         response_class=Response,
         responses=_problems(401, 404, 422, 503),
@@ -264,7 +271,7 @@ def create_app(
     )
     async def delete_session(session_id: SessionId, tenant: Tenant) -> Response:
         """Delete one of this tenant's sessions and its history."""
-        if not await bot.store.delete(session_id, tenant=tenant):
+        if not await bot.store.delete(check_session_id(session_id), tenant=tenant):
             raise ProblemError(404, "Not found", "no such session")
         return Response(status_code=204)
 
