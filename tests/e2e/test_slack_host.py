@@ -102,6 +102,7 @@ def test_a_conversation_in_a_thread_ends_in_a_handoff_card(app: App, slack: Fake
         assert _dispatch(app, _mention(text, ts=f"1712345700.00000{n}", thread_ts=THREAD)) == 200
     posts = slack.state.thread(CHANNEL, THREAD)
     assert len(posts) == 4  # one reply per message, then the card, all in the thread
+    assert "couldn't find" not in posts[0]["text"]  # a new thread starts quietly
     assert all(p.get("text") for p in posts)
     card = posts[-1]["blocks"]
     assert card[0]["type"] == "header"

@@ -11,7 +11,7 @@ from vpnfsm.hosts.cards import ADAPTIVE_CARD_VERSION, adaptive_card, block_kit, 
 def _summary(**changes: object) -> HandoffSummary:
     base: dict[str, object] = {
         "reference": "VPN-0A1B2C3D",
-        "session_id": "C0HELP-1712345678_123456",
+        "session_id": "C0HELP:1712345678.123456",
         "tenant": "default",
         "flow": "vpn",
         "flow_version": "1",

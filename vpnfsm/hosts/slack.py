@@ -55,13 +55,13 @@ _TROUBLE = "Sorry, I can't reach my notes right now. Please try again in a minut
 
 
 def slack_session_id(channel: str, thread: str | None) -> str:
-    """The session id of one Slack conversation: channel and thread timestamp.
+    """The session id of one Slack conversation: ``channel:thread``, e.g. ``C0123ABC:1712345678.123456``.
 
-    Slack channel ids are letters and digits and thread timestamps digits and
-    one dot (``1712345678.123456``), so ``C0123ABC-1712345678_123456`` is a
-    valid session id and a different thread is always a different session.
+    Session ids are any printable text, so Slack's own ids are used as they
+    are (an operator finds the session of a thread by its link); a direct
+    message without a thread is the channel alone.
     """
-    return f"{channel}-{thread.replace('.', '_')}" if thread else channel
+    return f"{channel}:{thread}" if thread else channel
 
 
 @dataclass(frozen=True)

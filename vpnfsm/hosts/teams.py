@@ -1,7 +1,8 @@
 """Microsoft Teams host (extra ``teams``): a Bot Framework activity handler in front of :class:`~vpnfsm.AsyncAssistant`.
 
-* **Sessions.** The Teams conversation id is the session id: a personal
-  chat, a group chat and a channel thread each keep one conversation.
+* **Sessions.** The Teams conversation id is the session id
+  (:func:`teams_session_id`): a personal chat, a group chat and a channel
+  thread each keep one conversation.
 * **Mentions.** In channels users write ``@Bot vpn is down``; the mention of
   the bot is taken out before the text reaches the assistant.
 * **Redelivery.** The activity id is the message id of
@@ -18,6 +19,7 @@ The bot is thin like :mod:`vpnfsm.server`: it calls the facade and never a store
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -26,16 +28,29 @@ from aiohttp import web
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity
 
+from vpnfsm._turn import MAX_SESSION_ID_CHARS
 from vpnfsm.assistant import AsyncAssistant
 from vpnfsm.errors import InputError, VpnfsmError
 from vpnfsm.hosts.cards import adaptive_card
 
-__all__ = ["TeamsApp", "VpnfsmTeamsBot", "create_teams_web_app", "message_text"]
+__all__ = ["TeamsApp", "VpnfsmTeamsBot", "create_teams_web_app", "message_text", "teams_session_id"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 _TROUBLE = "Sorry, I can't reach my notes right now. Please try again in a minute."
+
+
+def teams_session_id(conversation_id: str) -> str:
+    """The session id of a Teams conversation: the conversation id itself.
+
+    Session ids are any printable text up to 256 characters; a longer id
+    (Teams does not promise a length) becomes ``teams:`` and its SHA-256, so
+    it still names one session and never fails the turn.
+    """
+    if len(conversation_id) <= MAX_SESSION_ID_CHARS:
+        return conversation_id
+    return "teams:" + hashlib.sha256(conversation_id.encode("utf-8")).hexdigest()
 
 
 def message_text(activity: Activity) -> str:
@@ -64,7 +79,7 @@ class VpnfsmTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """Answer one message; a handoff also sends the Adaptive Card."""
         activity: Activity = turn_context.activity
-        session_id = str(activity.conversation.id)
+        session_id = teams_session_id(str(activity.conversation.id))
         try:
             reply = await self.assistant.handle(
                 message_text(activity), session_id, tenant=self.tenant, message_id=activity.id or None
