@@ -231,3 +231,32 @@ def test_the_events_api_over_http_answers_challenges_and_checks_signatures(
     assert forged.status_code == 401
     assert event.status_code == 200
     assert len(slack.state.thread(CHANNEL, THREAD)) == 1  # one reply: the forged request reached nothing
+
+
+def test_a_bare_mention_gets_a_prompt_and_changes_nothing(app: App, slack: FakeSlackServer, store: MemoryStore) -> None:
+    from vpnfsm.hosts._texts import EMPTY_MESSAGE
+
+    assert _dispatch(app, _mention("", ts=THREAD)) == 200
+    assert [p["text"] for p in slack.state.thread(CHANNEL, THREAD)] == [EMPTY_MESSAGE]
+    assert store.load(slack_session_id(CHANNEL, THREAD), tenant="acme") is None
+
+
+class _UnreachableStore(MemoryStore):
+    def save(self, *args: Any, **kwargs: Any) -> bool:
+        from vpnfsm import StoreUnavailable
+
+        raise StoreUnavailable("connection refused")
+
+
+def test_a_store_outage_is_one_apology_in_the_thread(slack: FakeSlackServer) -> None:
+    from vpnfsm.hosts._texts import TROUBLE
+
+    app = create_slack_app(
+        Assistant(store=_UnreachableStore()),
+        signing_secret=SECRET,
+        token="xoxb-test-token",
+        api_url=slack.url,
+        process_before_response=True,
+    )
+    assert _dispatch(app, _mention("vpn is down", ts=THREAD)) == 200
+    assert [p["text"] for p in slack.state.thread(CHANNEL, THREAD)] == [TROUBLE]

@@ -36,6 +36,7 @@ from slack_sdk import WebClient
 from vpnfsm._patterns import compile_user
 from vpnfsm.assistant import Assistant
 from vpnfsm.errors import InputError, VpnfsmError
+from vpnfsm.hosts._texts import TROUBLE, refusal
 from vpnfsm.hosts.cards import block_kit
 from vpnfsm.reply import Reply
 
@@ -51,7 +52,6 @@ logger.addHandler(logging.NullHandler())
 _MENTION = compile_user(r"<@[A-Z0-9]+(?:\|[^>]*)?>", name="hosts.slack:mention")
 #: Retry reasons after which the first attempt may still post its reply itself.
 _STILL_RUNNING = frozenset({"http_timeout"})
-_TROUBLE = "Sorry, I can't reach my notes right now. Please try again in a minute."
 
 
 def slack_session_id(channel: str, thread: str | None) -> str:
@@ -137,11 +137,11 @@ def create_slack_app(
         try:
             reply = assistant.handle(message.text, session_id, tenant=tenant, message_id=message.event_id)
         except InputError as exc:
-            _post(say_client, message, text=f"Sorry, I could not read that: {exc}")
+            _post(say_client, message, text=refusal(exc))
             return
         except VpnfsmError as exc:  # store down, conflicts: the user hears it, the log says why
             logger.warning("slack turn failed for session %s: %s", session_id, type(exc).__name__)
-            _post(say_client, message, text=_TROUBLE)
+            _post(say_client, message, text=TROUBLE)
             return
         if retried and reason in _STILL_RUNNING:
             return  # applied once already; the first attempt posts the reply

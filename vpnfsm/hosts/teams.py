@@ -31,6 +31,7 @@ from botbuilder.schema import Activity
 from vpnfsm._turn import MAX_SESSION_ID_CHARS
 from vpnfsm.assistant import AsyncAssistant
 from vpnfsm.errors import InputError, VpnfsmError
+from vpnfsm.hosts._texts import TROUBLE, refusal
 from vpnfsm.hosts.cards import adaptive_card
 
 __all__ = ["TeamsApp", "VpnfsmTeamsBot", "create_teams_web_app", "message_text", "teams_session_id"]
@@ -38,7 +39,6 @@ __all__ = ["TeamsApp", "VpnfsmTeamsBot", "create_teams_web_app", "message_text",
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-_TROUBLE = "Sorry, I can't reach my notes right now. Please try again in a minute."
 
 
 def teams_session_id(conversation_id: str) -> str:
@@ -85,11 +85,11 @@ class VpnfsmTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships
                 message_text(activity), session_id, tenant=self.tenant, message_id=activity.id or None
             )
         except InputError as exc:
-            await turn_context.send_activity(MessageFactory.text(f"Sorry, I could not read that: {exc}"))
+            await turn_context.send_activity(MessageFactory.text(refusal(exc)))
             return
         except VpnfsmError as exc:  # store down, conflicts: the user hears it, the log says why
             logger.warning("teams turn failed for a conversation: %s", type(exc).__name__)
-            await turn_context.send_activity(MessageFactory.text(_TROUBLE))
+            await turn_context.send_activity(MessageFactory.text(TROUBLE))
             return
         await turn_context.send_activity(MessageFactory.text(reply.reply))
         if reply.ended_now and reply.outcome == "handoff" and reply.handoff_summary is not None:
@@ -137,7 +137,7 @@ def create_teams_web_app(bot: VpnfsmTeamsBot, registration: TeamsApp) -> web.App
 
     async def on_error(context: TurnContext, error: Exception) -> None:
         logger.error("teams turn raised %s", type(error).__name__)
-        await context.send_activity(MessageFactory.text(_TROUBLE))
+        await context.send_activity(MessageFactory.text(TROUBLE))
 
     adapter.on_turn_error = on_error
 
