@@ -67,3 +67,20 @@ def test_a_token_slack_refuses_is_one_line(monkeypatch: pytest.MonkeyPatch, caps
     assert len(lines) == 1
     assert "SLACK_BOT_TOKEN" in lines[0]
     assert "not_authed" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "sdk", "host"),
+    [("slack", "slack_bolt", "vpnfsm.hosts.slack"), ("teams", "botbuilder.core", "vpnfsm.hosts.teams")],
+)
+def test_without_the_extra_the_command_says_which_to_install(
+    command: str, sdk: str, host: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    monkeypatch.delitem(sys.modules, host, raising=False)
+    monkeypatch.setitem(sys.modules, sdk, None)  # what an environment without the extra looks like to import
+    assert main([command]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert f"pip install 'vpnfsm[{command}]'" in lines[0]
