@@ -260,3 +260,35 @@ def test_a_store_outage_is_one_apology_in_the_thread(slack: FakeSlackServer) -> 
     )
     assert _dispatch(app, _mention("vpn is down", ts=THREAD)) == 200
     assert [p["text"] for p in slack.state.thread(CHANNEL, THREAD)] == [TROUBLE]
+
+
+def test_socket_mode_receives_an_event_acks_it_and_replies_in_the_thread(slack: FakeSlackServer) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from tests.e2e.fake_slack import FakeSocketMode
+
+    app = create_slack_app(Assistant(), signing_secret=SECRET, token="xoxb-test-token", api_url=slack.url)
+    with FakeSocketMode() as socket_mode:
+        slack.state.socket_url = socket_mode.url
+        handler = SocketModeHandler(app, "xapp-1-test-app-token")
+        handler.connect()
+        try:
+            socket_mode.wait_connected()
+            envelope = {
+                "envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf",
+                "type": "events_api",
+                "accepts_response_payload": False,
+                "retry_attempt": 0,
+                "retry_reason": "",
+                "payload": _mention("hi my vpn is broken, anyconnect on a mac", ts=THREAD),
+            }
+            socket_mode.send(envelope)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not slack.state.thread(CHANNEL, THREAD):
+                time.sleep(0.05)
+        finally:
+            handler.close()
+    assert socket_mode.acks == ["57d6a792-4d35-4d0b-b6aa-3361493e1caf"]  # acked, so Slack will not retry
+    posts = slack.state.thread(CHANNEL, THREAD)
+    assert len(posts) == 1
+    assert "apps.connections.open" in slack.state.calls
