@@ -114,3 +114,32 @@ def test_session_ids_are_conversation_ids_and_overlong_ones_still_work() -> None
     (reply,) = asyncio.run(_talk(adapter, [Activity(type="message", id="1", text="vpn wont connect")]))[0]
     assert "could not read" not in reply.text
     assert asyncio.run(store.load(teams_session_id(long_id), tenant="default")) is not None
+
+
+def test_the_web_app_refuses_activities_without_a_bot_framework_token() -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from vpnfsm.hosts.teams import TeamsApp, create_teams_web_app
+
+    store = AsyncMemoryStore()
+    registration = TeamsApp(app_id="00000000-0000-0000-0000-00000000b07", app_password="x")
+    app = create_teams_web_app(VpnfsmTeamsBot(AsyncAssistant(store=store)), registration)
+    activity = {
+        "type": "message",
+        "id": "1",
+        "text": "vpn down",
+        "channelId": "msteams",
+        "serviceUrl": "https://smba.trafficmanager.net/emea/",
+        "from": {"id": "29:employee"},
+        "recipient": {"id": "28:vpnfsm-bot"},
+        "conversation": {"id": CONVERSATION},
+    }
+
+    async def post() -> tuple[int, int]:
+        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+            unsigned = await client.post("/api/messages", json=activity)
+            wrong_method = await client.get("/api/messages")
+            return unsigned.status, wrong_method.status
+
+    assert asyncio.run(post()) == (401, 405)
+    assert asyncio.run(store.load(CONVERSATION, tenant="default")) is None
