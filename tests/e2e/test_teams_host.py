@@ -92,6 +92,10 @@ def test_each_conversation_is_its_own_session_and_redelivery_is_applied_once() -
 
     assert asyncio.run(lines("a:1personal-chat-sam")) == ["vpn keeps dropping", "macos"]
     assert asyncio.run(lines("a:1personal-chat-kim")) == ["cant log into the vpn"]
+    # An activity id that is no valid message id is still answered (just without the guard).
+    (odd,) = asyncio.run(_talk(other, [Activity(type="message", id="id with spaces", text="windows")]))
+    assert "could not read" not in odd[0].text
+    assert asyncio.run(lines("a:1personal-chat-kim")) == ["cant log into the vpn", "windows"]
 
 
 def test_only_the_bots_own_mention_is_removed() -> None:

@@ -28,6 +28,7 @@ from aiohttp import web
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity
 
+from vpnfsm._idempotency import check_message_id
 from vpnfsm._turn import MAX_SESSION_ID_CHARS
 from vpnfsm.assistant import AsyncAssistant
 from vpnfsm.errors import InputError, VpnfsmError
@@ -67,6 +68,15 @@ def message_text(activity: Activity) -> str:
     return " ".join(text.split())
 
 
+def _message_id(activity_id: str | None) -> str | None:
+    # Teams' activity ids fit a message id; an id that does not is still answered,
+    # only without the guard against a second delivery.
+    try:
+        return check_message_id(activity_id) if activity_id else None
+    except InputError:
+        return None
+
+
 class VpnfsmTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type information
     """Answers each message activity through the assistant, one session per Teams conversation."""
 
@@ -82,7 +92,7 @@ class VpnfsmTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships
         session_id = teams_session_id(str(activity.conversation.id))
         try:
             reply = await self.assistant.handle(
-                message_text(activity), session_id, tenant=self.tenant, message_id=activity.id or None
+                message_text(activity), session_id, tenant=self.tenant, message_id=_message_id(activity.id)
             )
         except InputError as exc:
             await turn_context.send_activity(MessageFactory.text(refusal(exc)))
