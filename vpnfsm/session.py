@@ -19,6 +19,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "HistoryEntry",
     "OutboxItem",
+    "OutboxLease",
     "Session",
     "StepsGiven",
     "TailLine",
@@ -87,6 +88,17 @@ class OutboxItem(BaseModel):
     tenant: str
     created_at: float
     payload: str
+
+
+class OutboxLease(OutboxItem):
+    """An outbox item as a claim hands it to one worker: the item plus its fencing token.
+
+    Every claim of an item draws a new, larger ``token``; renewing the lease and
+    marking the item done succeed only with the token of the latest claim, so a
+    worker whose lease ran out (and was claimed by another) can no longer act on it.
+    """
+
+    token: int
 
 
 class Session(BaseModel):

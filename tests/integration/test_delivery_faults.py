@@ -12,7 +12,7 @@ import asyncio
 import time
 
 import pytest
-from delivery_scenario import FAST, Clock, handoffs, run_fault_scenario
+from delivery_scenario import FAST, LEASE, TIMEOUT, Clock, handoffs, run_fault_scenario
 from fake_jira import FakeJiraServer, Fault
 
 from vpnfsm import Assistant, AsyncMemoryStore, DeliveryError, MemoryStore
@@ -52,9 +52,9 @@ def test_async_worker_delivers_each_handoff_once(keyword_extractor: object) -> N
     tenants = load_tenants(EXAMPLE_TENANTS)
 
     async def run(url: str) -> list[DeliveryReport]:
-        async with AsyncJiraClient(url, auth=JiraAuth.bearer("pat"), api=2, timeout=0.5, retry=FAST) as client:
-            first = await adeliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
-            second = await adeliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
+        async with AsyncJiraClient(url, auth=JiraAuth.bearer("pat"), api=2, timeout=TIMEOUT, retry=FAST) as client:
+            first = await adeliver_pending(store, client, tenants, lease_seconds=LEASE, clock=clock)
+            second = await adeliver_pending(store, client, tenants, lease_seconds=LEASE, clock=clock)
             return [first, second]
 
     with FakeJiraServer() as server:
@@ -76,16 +76,16 @@ def test_refused_create_is_a_typed_error_and_stays_in_the_outbox(keyword_extract
     tenants = load_tenants(EXAMPLE_TENANTS)
     with FakeJiraServer() as server:
         server.state.create_faults.append(Fault("status", status=403))
-        with JiraClient(server.url, auth=JiraAuth.basic("a@example.com", "t"), retry=FAST) as client:
-            report = deliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
+        with JiraClient(server.url, auth=JiraAuth.basic("a@example.com", "t"), timeout=TIMEOUT, retry=FAST) as client:
+            report = deliver_pending(store, client, tenants, lease_seconds=LEASE, clock=clock)
             assert report.failed == 1
             assert "HTTP 403" in next(iter(report.errors.values()))
             with pytest.raises(DeliveryError) as caught:  # the server's schema check refuses it
                 client.ensure_issue({"fields": {"summary": "no ADF description"}}, "vpnfsm-x")
             assert caught.value.status == 400
             assert len(server.state.invalid) == 1
-            clock.offset += 10
-            report = deliver_pending(store, client, tenants, lease_seconds=5, clock=clock)
+            clock.offset += LEASE + 1
+            report = deliver_pending(store, client, tenants, lease_seconds=LEASE, clock=clock)
     assert report.created == 1
     assert len(server.state.issues) == 1
 

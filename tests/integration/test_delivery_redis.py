@@ -2,7 +2,8 @@
 
 Same checks as the memory-store run in ``test_delivery_faults.py``: every handoff
 becomes exactly one issue through HTTP faults and two worker crashes. Leases
-run on the Redis server's clock, so they expire by waiting (1 s leases).
+run on the Redis server's clock, so they expire by waiting (the shortest lease
+the fast retry policy allows, a few seconds).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import time
 
 import pytest
-from delivery_scenario import FAST, handoffs, run_fault_scenario
+from delivery_scenario import FAST, LEASE, TIMEOUT, handoffs, run_fault_scenario
 from fake_jira import FakeJiraServer, Fault
 
 from vpnfsm import Assistant
@@ -23,8 +24,6 @@ from vpnfsm.handoff.tenants import load_tenants
 from vpnfsm.store.redis import AsyncRedisStore, RedisStore
 
 pytestmark = pytest.mark.integration
-
-LEASE = 1.0
 
 
 def test_redis_outbox_delivers_each_handoff_exactly_once(
@@ -47,7 +46,7 @@ def test_async_worker_on_the_async_redis_store(redis_url: str, prefix: str, keyw
     async def run(url: str) -> list[DeliveryReport]:
         store = AsyncRedisStore.from_url(redis_url, prefix=prefix)
         try:
-            async with AsyncJiraClient(url, auth=JiraAuth.bearer("pat"), timeout=0.5, retry=FAST) as client:
+            async with AsyncJiraClient(url, auth=JiraAuth.bearer("pat"), timeout=TIMEOUT, retry=FAST) as client:
                 first = await adeliver_pending(store, client, tenants, lease_seconds=LEASE)
                 second = await adeliver_pending(store, client, tenants, lease_seconds=LEASE)
                 return [first, second]
