@@ -41,6 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between passes (default 5)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP request (default 10)")
     parser.add_argument("--consumer", default=f"deliver-{os.getpid()}", help="worker name for outbox leases")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="creates in flight at once in this worker (default 4)"
+    )
+    parser.add_argument(
+        "--lease",
+        type=float,
+        default=400.0,
+        help="seconds an outbox item stays leased without renewal; must exceed the worst-case retry schedule "
+        "(default 400)",
+    )
 
 
 def _auth(args: argparse.Namespace) -> JiraAuth:
@@ -60,7 +70,7 @@ def _auth(args: argparse.Namespace) -> JiraAuth:
 def run(args: argparse.Namespace) -> int:
     """Deliver until interrupted (or one pass with ``--once``); exit 1 if a pass left failures."""
     from vpnfsm.commands._io import redis_url
-    from vpnfsm.handoff.delivery import JiraClient, deliver_pending
+    from vpnfsm.handoff.delivery import JiraClient, check_delivery_settings, deliver_pending
     from vpnfsm.handoff.tenants import load_tenants
 
     tenants = load_tenants(args.tenant)
@@ -78,8 +88,15 @@ def run(args: argparse.Namespace) -> int:
     auth = _auth(args)
     store = RedisStore.from_url(url)
     with JiraClient(args.jira_url, auth=auth, api=args.api, timeout=args.timeout) as client:
+        try:
+            check_delivery_settings(client, lease_seconds=args.lease, concurrency=args.concurrency)
+        except ValueError as exc:
+            print(f"vpnfsm deliver: {exc}", file=sys.stderr)
+            return 2
         while True:
-            report = deliver_pending(store, client, tenants, consumer=args.consumer)
+            report = deliver_pending(
+                store, client, tenants, consumer=args.consumer, lease_seconds=args.lease, concurrency=args.concurrency
+            )
             print(json.dumps(dataclasses.asdict(report)), flush=True)
             if args.once:
                 return 1 if report.failed else 0
