@@ -88,7 +88,7 @@ def test_lease_shorter_than_the_worst_case_retry_schedule_is_refused() -> None:
 def test_refused_settings_claim_nothing() -> None:
     store = MemoryStore()
     _handoffs(store, 1)
-    with _client(lambda request: httpx.Response(500)) as client, pytest.raises(ValueError):
+    with _client(lambda request: httpx.Response(500)) as client, pytest.raises(ValueError, match="not longer than"):
         deliver_pending(store, client, _tenants(), lease_seconds=0.1)
     assert len(store.outbox_claim("next", limit=10, lease_seconds=5)) == 1  # still there, never leased
 
