@@ -100,6 +100,11 @@ class OutboxLease(OutboxItem):
 
     token: int
 
+    @classmethod
+    def of(cls, item: OutboxItem, token: int) -> OutboxLease:
+        """``item`` as leased under ``token``."""
+        return cls(**item.model_dump(exclude={"token"}), token=token)
+
 
 class Session(BaseModel):
     """One conversation: the active flow's machine model plus bookkeeping.

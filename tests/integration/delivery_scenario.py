@@ -21,7 +21,7 @@ from vpnfsm.types import SessionStore
 CONVERSATION = ["VPN trouble", "Windows", "GlobalProtect", "it won't connect", "error 809", "no", "nope"]
 # settle: after a create with unknown outcome, wait longer than the fake server needs to finish it.
 # Six tries absorb the worst item's five faults in the scenario below.
-FAST = RetryPolicy(attempts=6, backoff=0.01, max_backoff=0.05, max_retry_after=0.1, settle=0.3)
+FAST = RetryPolicy(attempts=6, backoff=0.01, max_backoff=0.05, max_retry_after=0.1, settle=0.5)
 #: The client timeout the scenarios use (shorter than the fake server's slow answers).
 TIMEOUT = 0.5
 #: The shortest lease the worker accepts with FAST and TIMEOUT, plus a margin.

@@ -53,8 +53,9 @@ def test_async_worker_delivers_each_handoff_once(keyword_extractor: object) -> N
 
     async def run(url: str) -> list[DeliveryReport]:
         async with AsyncJiraClient(url, auth=JiraAuth.bearer("pat"), api=2, timeout=TIMEOUT, retry=FAST) as client:
-            first = await adeliver_pending(store, client, tenants, lease_seconds=LEASE, clock=clock)
-            second = await adeliver_pending(store, client, tenants, lease_seconds=LEASE, clock=clock)
+            # One at a time: the scripted faults meet the items in a known order.
+            first = await adeliver_pending(store, client, tenants, lease_seconds=LEASE, concurrency=1, clock=clock)
+            second = await adeliver_pending(store, client, tenants, lease_seconds=LEASE, concurrency=1, clock=clock)
             return [first, second]
 
     with FakeJiraServer() as server:

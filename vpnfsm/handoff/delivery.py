@@ -416,7 +416,7 @@ def _deliver_one(
     lease: OutboxLease,
     *,
     tally: _Tally,
-    lease_seconds: float,
+    renew: Callable[[str, int], bool],
     flows: Mapping[str, FlowSpec] | None,
     clock: Callable[[], float],
 ) -> None:
@@ -426,7 +426,7 @@ def _deliver_one(
     summary, body, label = prepared
 
     def fence() -> None:
-        if not store.outbox_renew(lease.id, token=lease.token, lease_seconds=lease_seconds):
+        if not renew(lease.id, lease.token):
             raise LeaseLost(lease.id)
 
     try:
@@ -434,7 +434,7 @@ def _deliver_one(
     except DeliveryError as exc:  # LeaseLost included: nothing was created by this worker
         tally.failed(lease, exc)
         return
-    if not store.outbox_renew(lease.id, token=lease.token, lease_seconds=lease_seconds):
+    if not renew(lease.id, lease.token):
         tally.lost(lease, ref)  # only the lease holder records the key
         return
     _record(store, summary, ref.key, clock())
@@ -507,7 +507,7 @@ def deliver_pending(
                                 tenants,
                                 lease,
                                 tally=tally,
-                                lease_seconds=lease_seconds,
+                                renew=renew,
                                 flows=flows,
                                 clock=clock,
                             )
@@ -529,7 +529,7 @@ async def _adeliver_one(
     lease: OutboxLease,
     *,
     tally: _Tally,
-    lease_seconds: float,
+    renew: Callable[[str, int], Awaitable[bool]],
     flows: Mapping[str, FlowSpec] | None,
     clock: Callable[[], float],
 ) -> None:
@@ -539,7 +539,7 @@ async def _adeliver_one(
     summary, body, label = prepared
 
     async def fence() -> None:
-        if not await store.outbox_renew(lease.id, token=lease.token, lease_seconds=lease_seconds):
+        if not await renew(lease.id, lease.token):
             raise LeaseLost(lease.id)
 
     try:
@@ -547,7 +547,7 @@ async def _adeliver_one(
     except DeliveryError as exc:
         tally.failed(lease, exc)
         return
-    if not await store.outbox_renew(lease.id, token=lease.token, lease_seconds=lease_seconds):
+    if not await renew(lease.id, lease.token):
         tally.lost(lease, ref)
         return
     await _arecord(store, summary, ref.key, clock())
@@ -557,13 +557,13 @@ async def _adeliver_one(
         tally.lost(lease, ref)
 
 
-async def _aheartbeat(store: AsyncSessionStore, tally: _Tally, lease_seconds: float) -> None:
+async def _aheartbeat(renew: Callable[[str, int], Awaitable[bool]], tally: _Tally, every: float) -> None:
     """The asyncio twin of :func:`_heartbeat` (a task, cancelled when the run ends)."""
     while True:
-        await asyncio.sleep(lease_seconds * RENEW_FRACTION)
+        await asyncio.sleep(every)
         for item_id, token in tally.held():
             try:
-                if not await store.outbox_renew(item_id, token=token, lease_seconds=lease_seconds):
+                if not await renew(item_id, token):
                     logger.info("handoff %s: lease lost before renewal", item_id)
             except StoreUnavailable as exc:
                 logger.warning("could not renew the lease on handoff %s: %s", item_id, exc)
@@ -590,7 +590,11 @@ async def adeliver_pending(
     """
     check_delivery_settings(client, lease_seconds=lease_seconds, concurrency=concurrency)
     tally = _Tally()
-    beat = asyncio.create_task(_aheartbeat(store, tally, lease_seconds))
+
+    async def renew(item_id: str, token: int) -> bool:
+        return await store.outbox_renew(item_id, token=token, lease_seconds=lease_seconds)
+
+    beat = asyncio.create_task(_aheartbeat(renew, tally, lease_seconds * RENEW_FRACTION))
     running: set[asyncio.Task[None]] = set()
     try:
         more = True
@@ -609,7 +613,7 @@ async def adeliver_pending(
                                 tenants,
                                 lease,
                                 tally=tally,
-                                lease_seconds=lease_seconds,
+                                renew=renew,
                                 flows=flows,
                                 clock=clock,
                             )

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import redis.exceptions as rex
 
 from vpnfsm.errors import StoreUnavailable
-from vpnfsm.session import HistoryEntry, OutboxItem, OutboxLease, Session
+from vpnfsm.session import HistoryEntry, OutboxItem, Session
 from vpnfsm.store._codec import (
     decode_history,
     encode_history,
@@ -44,7 +44,6 @@ __all__ = [
     "client_config",
     "decode_history_list",
     "index_args",
-    "leased",
     "outbox_item",
     "parse_claim",
     "parse_done",
@@ -284,11 +283,6 @@ def parse_done(reply: Sequence[bytes | str | int]) -> tuple[bool, str]:
     """Whether a :data:`DONE_LUA` call held the lease, and the per-session outbox key to clean."""
     held, key = reply
     return int(held) == 1, key.decode() if isinstance(key, bytes) else str(key)
-
-
-def leased(item: OutboxItem, token: int) -> OutboxLease:
-    """The claimed form of an item read from its per-session outbox hash."""
-    return OutboxLease(**item.model_dump(), token=token)
 
 
 def outbox_item(raw: bytes | str | None) -> OutboxItem | None:

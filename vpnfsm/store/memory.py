@@ -168,7 +168,7 @@ class MemoryStore:
                 lease.consumer = consumer
                 lease.until = now + lease_seconds
                 lease.token = self._state.last_token
-                claimed.append(OutboxLease(**lease.item.model_dump(), token=lease.token))
+                claimed.append(OutboxLease.of(lease.item, lease.token))
         return claimed
 
     def outbox_renew(self, item_id: str, *, token: int, lease_seconds: float) -> bool:

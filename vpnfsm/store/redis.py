@@ -360,7 +360,7 @@ class RedisStore(_RedisStoreBase):
             if item is None:  # delivered meanwhile, or unreadable: drop from the index
                 self._call(partial(self._done_script, keys=self.keys.done_keys(), args=[item_id, token]))
                 continue
-            leases.append(common.leased(item, token))
+            leases.append(OutboxLease.of(item, token))
         logger.debug("consumer %s leased %d outbox item(s)", consumer, len(leases))
         return leases
 
@@ -522,7 +522,7 @@ class AsyncRedisStore(_RedisStoreBase):
             if item is None:
                 await self._call(partial(self._done_script, keys=self.keys.done_keys(), args=[item_id, token]))
                 continue
-            leases.append(common.leased(item, token))
+            leases.append(OutboxLease.of(item, token))
         logger.debug("consumer %s leased %d outbox item(s)", consumer, len(leases))
         return leases
 
