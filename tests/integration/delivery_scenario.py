@@ -22,8 +22,9 @@ CONVERSATION = ["VPN trouble", "Windows", "GlobalProtect", "it won't connect", "
 # settle: after a create with unknown outcome, wait longer than the fake server needs to finish it.
 # Six tries absorb the worst item's five faults in the scenario below.
 FAST = RetryPolicy(attempts=6, backoff=0.01, max_backoff=0.05, max_retry_after=0.1, settle=0.5)
-#: The client timeout the scenarios use (shorter than the fake server's slow answers).
-TIMEOUT = 0.5
+#: The client timeout the scenarios use: shorter than the fake server's slow answers (2.5 s), long
+#: enough that an ordinary create on a loaded machine still answers in time.
+TIMEOUT = 1.0
 #: The shortest lease the worker accepts with FAST and TIMEOUT, plus a margin.
 LEASE = FAST.worst_case_seconds(TIMEOUT) + 0.2
 
@@ -108,7 +109,7 @@ def run_fault_scenario(
             [
                 Fault("status", status=500),
                 Fault("status", status=429, retry_after="0.05"),
-                Fault("slow", delay=1.0),  # created, but the answer comes after the client gave up
+                Fault("slow", delay=2.5),  # created, but the answer comes after the client gave up
                 Fault("status", status=503, retry_after="0"),
                 Fault("drop"),  # created, then the connection dies
                 Fault("status", status=502),

@@ -59,7 +59,7 @@ def test_async_worker_delivers_each_handoff_once(keyword_extractor: object) -> N
             return [first, second]
 
     with FakeJiraServer() as server:
-        server.state.create_faults.extend([Fault("status", status=429, retry_after="0.02"), Fault("slow", delay=1.0)])
+        server.state.create_faults.extend([Fault("status", status=429, retry_after="0.02"), Fault("slow", delay=2.5)])
         first, second = asyncio.run(run(server.url))
     print(f"\nasync: handoffs={len(sessions)} issues={len(server.state.issues)} report={first}")
     assert first.claimed == 4
