@@ -21,6 +21,7 @@ __all__ = [
     "AppliedMessage",
     "HistoryEntry",
     "OutboxItem",
+    "OutboxLease",
     "Session",
     "StepsGiven",
     "TailLine",
@@ -105,6 +106,22 @@ class AppliedMessage(BaseModel):
     id: str
     digest: str
     reply: dict[str, Any]
+
+
+class OutboxLease(OutboxItem):
+    """An outbox item as a claim hands it to one worker: the item plus its fencing token.
+
+    Every claim of an item draws a new, larger ``token``; renewing the lease and
+    marking the item done succeed only with the token of the latest claim, so a
+    worker whose lease ran out (and was claimed by another) can no longer act on it.
+    """
+
+    token: int
+
+    @classmethod
+    def of(cls, item: OutboxItem, token: int) -> OutboxLease:
+        """``item`` as leased under ``token``."""
+        return cls(**item.model_dump(exclude={"token"}), token=token)
 
 
 class Session(BaseModel):

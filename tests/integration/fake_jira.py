@@ -6,6 +6,9 @@ validates every create and search body against the project's Jira contract
 needed; ``tests/shared`` holds it to Atlassian's published schemas), and
 plays scripted faults: HTTP errors with ``Retry-After``, answers slower than
 the client's timeout, and connections dropped after the issue was created.
+Two options model a slow Jira: ``create_delay`` (seconds every create takes
+before the issue exists, creates overlapping freely) and ``index_lag``
+(seconds before a new issue shows up in search, like Jira's search index).
 """
 
 from __future__ import annotations
@@ -52,12 +55,25 @@ class FakeJira:
     invalid: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    create_delay: float = 0.0
+    index_lag: float = 0.0
+    searchable_at: dict[str, float] = field(default_factory=dict)
+    creating: int = 0
+    most_creating: int = 0  # the most creates in progress at once: how far workers overlap
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.create_delay:
+            with self.lock:
+                self.creating += 1
+                self.most_creating = max(self.most_creating, self.creating)
+            time.sleep(self.create_delay)  # a slow Jira: the issue exists only at the end
+            with self.lock:
+                self.creating -= 1
         with self.lock:
             number = len(self.issues) + 1
             key = f"{body['fields']['project']['key']}-{number}"
             self.issues[key] = body
+            self.searchable_at[key] = time.monotonic() + self.index_lag
             for label in body["fields"].get("labels", []):
                 self.by_label[label] += 1
             return {
@@ -67,11 +83,12 @@ class FakeJira:
             }
 
     def search(self, label: str) -> list[dict[str, str]]:
+        now = time.monotonic()
         with self.lock:
             return [
                 {"id": key, "key": key}
                 for key, body in self.issues.items()
-                if label in body["fields"].get("labels", [])
+                if label in body["fields"].get("labels", []) and self.searchable_at[key] <= now
             ]
 
 
@@ -166,6 +183,7 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # several workers connect at once
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (timeout) makes the late answer fail: expected here.
@@ -175,8 +193,8 @@ class _QuietServer(ThreadingHTTPServer):
 class FakeJiraServer:
     """Run :class:`FakeJira` on a free port in a background thread (a context manager)."""
 
-    def __init__(self) -> None:
-        self.state = FakeJira()
+    def __init__(self, *, create_delay: float = 0.0, index_lag: float = 0.0) -> None:
+        self.state = FakeJira(create_delay=create_delay, index_lag=index_lag)
         self._server = _QuietServer(("127.0.0.1", 0), _handler(self.state))
         self.state.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

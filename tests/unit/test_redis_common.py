@@ -98,9 +98,22 @@ def test_save_args_carry_the_digest_of_the_value_a_session_was_loaded_from() -> 
     assert args[5] == ""
 
 
-def test_parse_claim_pairs_ids_with_keys() -> None:
-    assert common.parse_claim([b"a", b"k1", "b", b""]) == [("a", "k1"), ("b", "")]
+
+
+def test_parse_claim_reads_ids_keys_and_fencing_tokens() -> None:
+    assert common.parse_claim([b"a", b"k1", 7, "b", b"", 8]) == [("a", "k1", 7), ("b", "", 8)]
     assert common.parse_claim([]) == []
+
+
+def test_parse_done_says_whether_the_lease_held() -> None:
+    assert common.parse_done([1, b"app:{acme:s1}:o"]) == (True, "app:{acme:s1}:o")
+    assert common.parse_done([0, b""]) == (False, "")
+
+
+def test_outbox_index_keys_share_one_cluster_slot() -> None:
+    keys = common.RedisKeys("app")
+    slots = {key_slot(name.encode()) for name in keys.claim_keys() + keys.done_keys() + keys.renew_keys()}
+    assert len(slots) == 1
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS
 from vpnfsm.benchmarks.http_bench import SEED_CONVERSATION
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.server import Settings, create_app
-from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.session import HistoryEntry, OutboxItem, OutboxLease, Session
 
 pytestmark = pytest.mark.anyio
 
@@ -154,10 +154,13 @@ class DownStore:
     async def ping(self) -> None:
         raise self.error
 
-    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxLease]:
         raise self.error
 
-    async def outbox_done(self, item_id: str) -> None:
+    async def outbox_renew(self, item_id: str, *, token: int, lease_seconds: float) -> bool:
+        raise self.error
+
+    async def outbox_done(self, item_id: str, *, token: int) -> bool:
         raise self.error
 
 
