@@ -422,7 +422,8 @@ class _Tally:
         if ref is not None and ref.created:
             # The label lets the new holder find this issue (once Jira's search shows it).
             logger.warning(
-                "handoff created, then the lease was lost; the next holder finds it by label",
+                "handoff: created %s, then lost the lease; the next holder finds it by label",
+                ref.key,
                 extra={"tenant": lease.tenant, "session_id": lease.session_id, "item": lease.id, "ticket": ref.key},
             )
         else:
