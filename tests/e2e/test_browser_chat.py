@@ -11,6 +11,7 @@ test's tmp dir and prints their paths.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from httpkit import LiveServer, serve_in_thread
 from playwright.sync_api import Page, Request, Response, expect, sync_playwright
 
 from vpnfsm.server import Settings, create_app
+from vpnfsm.server.page import STATIC_DIR
 
 pytestmark = pytest.mark.e2e
 
@@ -37,16 +39,41 @@ CHROMIUM_ARGS = [
 ]
 KEY = "browser-tenant-key-0123456789"
 MIN_TEXT_PX = 11.0
+STATIC = STATIC_DIR
 
 # What an employee pastes: a registry path with no space to break at.
 REGISTRY_PATH = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\PolicyAgent\AssumeUDPEncapsulationContextOnSendRule"
 
-# snake_case or SCREAMING_SNAKE words: taxonomy labels, reasons, state names.
-# The pasted registry path is the user's own text, so it is removed first.
-_RAW_LABEL_JS = r"""(path) => {
-  const text = document.body.innerText.split(path).join(" ");
-  return text.match(/\b[A-Za-z]+(?:_[A-Za-z0-9]+)+\b/g) || [];
+# Outside the chat bubbles (header, progress view, handoff card) no word is
+# snake_case or SCREAMING_SNAKE; inside them, no label the package produces
+# appears raw. Bubbles may hold registry paths: the user's, or a step's.
+_RAW_LABEL_JS = r"""(labels) => {
+  const found = [];
+  const bubbles = [...document.querySelectorAll("#log li")].map((li) => li.innerText);
+  let outside = document.body.innerText;
+  for (const text of bubbles) outside = outside.split(text).join(" ");
+  found.push(...(outside.match(/\b[A-Za-z]+(?:_[A-Za-z0-9]+)+\b/g) || []));
+  for (const text of bubbles) {
+    for (const word of text.match(/\b[A-Za-z]+(?:_[A-Za-z0-9]+)+\b/g) || []) {
+      if (labels.includes(word)) found.push(word);
+    }
+  }
+  return found;
 }"""
+
+
+def _raw_labels() -> list[str]:
+    """Every label of labels.json's tables that has an underscore (the words a person must never see)."""
+    data = json.loads((STATIC / "labels.json").read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for table in ("intent", "reason", "result", "slot"):
+        found.update(data[table])
+    for values in data["value"].values():
+        found.update(values)
+    for flow in data["flows"].values():
+        found.update(flow["steps"])
+    return sorted(label for label in found if "_" in label)
+
 
 # Each bubble's content fits its box, and each box fits the conversation column.
 _OVERFLOWING_BUBBLES_JS = """() => {
@@ -120,7 +147,7 @@ def check_looks_like_a_product(page: Page, traffic: Traffic) -> None:
     expect(page.locator("#log li.bot").first).to_contain_text("e-mail")
     assert page.locator("input[type=password]:visible").count() == 0
     assert "api key" not in page.locator("body").inner_text().lower()
-    assert page.evaluate(_RAW_LABEL_JS, REGISTRY_PATH) == []
+    assert page.evaluate(_RAW_LABEL_JS, _raw_labels()) == []
     assert page.evaluate(_OVERFLOWING_BUBBLES_JS) == []
     smallest = page.evaluate(_SMALLEST_TEXT_PX_JS, "#progress")
     assert smallest is None or smallest >= MIN_TEXT_PX, smallest
@@ -182,6 +209,7 @@ def test_page_greets_chats_and_hands_off_without_an_api_key(
     smallest = page.evaluate(_SMALLEST_TEXT_PX_JS, "#diagram")
     assert smallest is not None and smallest >= MIN_TEXT_PX, smallest
     assert traffic.failed == []
+    shoot(page, tmp_path, "diagram", shots)
     page.locator("#diagram-box summary").click()
     shoot(page, tmp_path, "handoff", shots)
 

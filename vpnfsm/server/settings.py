@@ -9,6 +9,8 @@ container or a process manager can start workers without a command line:
 ``VPNFSM_API_KEYS``        ``key1=tenant-a,key2=tenant-b`` (instead of a file)
 ``VPNFSM_MAX_BODY_BYTES``  largest accepted request body (default 16 KiB)
 ``VPNFSM_MAX_MESSAGE_CHARS``  longest accepted message (default 2000)
+``VPNFSM_PAGE_TENANT``     the tenant the web chat page serves (see docs/operations.md)
+``VPNFSM_PAGE_SECRET``     signs the page's tokens; unset: derived from the API keys
 =========================  ==================================================
 
 With no keys configured the service runs single-tenant (tenant ``default``)
@@ -50,6 +52,11 @@ class Settings(BaseModel):
         max_message_chars: longer messages get 422.
         retry_after_seconds: what ``Retry-After`` says when the store is down.
         tenants_file: where ``api_keys`` came from, for messages only.
+        page_tenant: the tenant whose chat the web page offers when API keys
+            are required; ``None``: the only tenant, if the keys name one.
+        page_secret: the HMAC key of the page's tokens; ``None``: derived
+            from the API keys, so every worker with the same keys agrees.
+        page_token_seconds: how long a page token is accepted.
 
     """
 
@@ -61,6 +68,9 @@ class Settings(BaseModel):
     max_message_chars: int = Field(default=DEFAULT_MAX_MESSAGE_CHARS, ge=1)
     retry_after_seconds: int = Field(default=2, ge=1)
     tenants_file: str | None = None
+    page_tenant: str | None = None
+    page_secret: str | None = Field(default=None, min_length=32, repr=False)
+    page_token_seconds: int = Field(default=15 * 60, ge=60, le=24 * 3600)
 
     @property
     def multi_tenant(self) -> bool:
@@ -89,6 +99,8 @@ class Settings(BaseModel):
             "redis_url": env.get("REDIS_URL") or None,
             "api_keys": keys,
             "tenants_file": tenants_file,
+            "page_tenant": env.get("VPNFSM_PAGE_TENANT") or None,
+            "page_secret": env.get("VPNFSM_PAGE_SECRET") or None,
         }
         for name, var in (
             ("max_body_bytes", "VPNFSM_MAX_BODY_BYTES"),
