@@ -42,7 +42,9 @@ MIN_TEXT_PX = 11.0
 STATIC = STATIC_DIR
 
 # What an employee pastes: a registry path with no space to break at.
-REGISTRY_PATH = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\PolicyAgent\AssumeUDPEncapsulationContextOnSendRule"
+REGISTRY_PATH = (
+    r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\PolicyAgent\AssumeUDPEncapsulationContextOnSendRule"
+)
 
 # Outside the chat bubbles (header, progress view, handoff card) no word is
 # snake_case or SCREAMING_SNAKE; inside them, no label the package produces
@@ -207,7 +209,8 @@ def test_page_greets_chats_and_hands_off_without_an_api_key(
     expect(page.locator("#diagram svg")).to_be_visible()
     expect(page.locator("#diagram g.current")).to_have_attribute("id", "state-VPN_HANDOFF")
     smallest = page.evaluate(_SMALLEST_TEXT_PX_JS, "#diagram")
-    assert smallest is not None and smallest >= MIN_TEXT_PX, smallest
+    assert smallest is not None
+    assert smallest >= MIN_TEXT_PX, smallest
     assert traffic.failed == []
     shoot(page, tmp_path, "diagram", shots)
     page.locator("#diagram-box summary").click()
