@@ -233,3 +233,15 @@ def test_new_conversation_button_works_from_the_keyboard(page: Page, live: list[
     send(page, "forgot my password", 1)
     expect(page.locator("#log li.bot").last).not_to_contain_text("Outlook")
     assert traffic.failed == []
+
+
+def test_on_a_phone_sized_screen_a_pasted_path_stays_inside_its_bubble(page: Page, live: list[LiveServer]) -> None:
+    server = serve_in_thread(create_app(Settings()))
+    live.append(server)
+    traffic = watch(page)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(server.url + "/")
+    send(page, f"vpn on win10 dies with 809, i already set {REGISTRY_PATH} to 2", 1)
+    assert page.evaluate(_OVERFLOWING_BUBBLES_JS) == []
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert traffic.failed == []

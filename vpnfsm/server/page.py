@@ -37,7 +37,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from vpnfsm.errors import TenantError
-from vpnfsm.server.problems import ProblemError
+from vpnfsm.server.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
 from vpnfsm.server.settings import API_KEY_HEADER, DEFAULT_TENANT, Settings
 
 __all__ = ["KeyOrPageTenant", "PageTokenBody", "PageTokens", "install_page", "page_tenant"]
@@ -194,7 +194,13 @@ def install_page(app: FastAPI, settings: Settings) -> None:
     @app.get(
         "/api/page/token",
         response_model=PageTokenBody,
-        responses={404: {"description": "the page is not enabled (several tenants, none chosen)"}},
+        responses={
+            404: {
+                "model": Problem,
+                "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                "description": "the page is not enabled (several tenants, none chosen)",
+            }
+        },
         summary="A short-lived token for the web page",
     )
     async def page_token() -> PageTokenBody:
