@@ -10,6 +10,7 @@
     │   ├── CorruptSession   stored data could not be read (``.key``, ``.quarantine_key``)
     │   └── StoreUnavailable the session store could not be reached
     ├── TenantError          unknown tenant, bad tenant file (``.path``, ``.line``)
+    ├── SettingsError        a setting (variable or flag) is invalid (``.variable``)
     └── DeliveryError        the ticket system failed (``.status``, ``.retry_after``)
 
 Hosts catch :class:`VpnfsmError` to handle everything the package raises; the
@@ -25,6 +26,7 @@ __all__ = [
     "InputError",
     "SessionConflict",
     "SessionError",
+    "SettingsError",
     "StoreUnavailable",
     "TenantError",
     "VpnfsmError",
@@ -90,7 +92,19 @@ class CorruptSession(SessionError):
 
 
 class StoreUnavailable(SessionError):
-    """The session store could not be reached (connection refused, timeout)."""
+    """The session store could not be reached (connection refused, timeout).
+
+    Attributes:
+        may_have_applied: this call's save was sent but not confirmed, so the
+            turn may have been stored; retrying with the same ``message_id`` is
+            safe either way. ``False`` when the store failed before this call
+            wrote anything.
+
+    """
+
+    def __init__(self, message: str = "", *, may_have_applied: bool = False) -> None:
+        super().__init__(message)
+        self.may_have_applied = may_have_applied
 
 
 class TenantError(VpnfsmError):
@@ -109,6 +123,20 @@ class TenantError(VpnfsmError):
         super().__init__(where + message)
         self.path = path
         self.line = line
+
+
+class SettingsError(VpnfsmError, ValueError):
+    """A service setting is invalid; the message names where it came from.
+
+    Attributes:
+        variable: the environment variable (``VPNFSM_MAX_BODY_BYTES``) or flag
+            (``--port``) at fault.
+
+    """
+
+    def __init__(self, message: str, *, variable: str) -> None:
+        super().__init__(message)
+        self.variable = variable
 
 
 class DeliveryError(VpnfsmError):

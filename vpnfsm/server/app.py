@@ -7,6 +7,7 @@ Redis. Without a Redis URL it runs on the in-memory store (one process).
 
 import asyncio
 import functools
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -14,21 +15,23 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from vpnfsm import __version__
-from vpnfsm._turn import MAX_SESSION_ID_CHARS, check_session_id
+from vpnfsm._idempotency import APPLIED_CAP, MAX_MESSAGE_ID_CHARS
+from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, MAX_SESSION_ID_CHARS, check_session_id
 from vpnfsm.assistant import AsyncAssistant
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.handoff.summary import HandoffSummary, build_summary
 from vpnfsm.reply import Reply
 from vpnfsm.server._guard import Guard
+from vpnfsm.server._methods import AnswerOptions
 from vpnfsm.server.metrics import CONTENT_TYPE, ServiceMetrics
 from vpnfsm.server.page import KeyOrPageTenant, install_page
 from vpnfsm.server.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError, install_problem_handlers
@@ -56,13 +59,39 @@ _api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="the 
 
 async def _current_tenant(request: Request, key: Annotated[str | None, Depends(_api_key)]) -> str:
     resolve: Callable[[str | None], str] = request.app.state.tenant_of
-    return resolve(key)
+    tenant = resolve(key)
+    request.state.tenant = tenant  # for log lines about this request (vpnfsm.server.problems)
+    return tenant
 
 
 Tenant = Annotated[str, Depends(_current_tenant)]
 SessionId = Annotated[
     str, PathParam(min_length=1, max_length=MAX_SESSION_ID_CHARS, description=_SESSION_ID_DOC)
 ]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=MAX_MESSAGE_ID_CHARS,
+        pattern=r"^[!-~]+$",
+        description="the message's own id (e.g. a UUID or the host's event id); "
+        "a repeat gets the first reply and changes nothing",
+    ),
+]
+
+_MESSAGE_DESCRIPTION = "what the user typed"
+
+_CHAT_DESCRIPTION = f"""Answer one user message; an unknown `session_id` starts a new session (`notice`).
+
+**Retries.** Send an `Idempotency-Key` header (any 1-{MAX_MESSAGE_ID_CHARS} visible ASCII
+characters, unique per message) and the request is safe to repeat: a key this session
+already applied (among its last {APPLIED_CAP}) is answered with the reply of the first
+application and changes nothing. Without a `session_id`, the new session's id is derived
+from the key, so a retried first message reaches the same session. The same key with a
+different message is 422. A 503 says in `may_have_applied` whether the message may have
+been stored and in `retry_safe` whether repeating the request is safe; with a key it
+always is: wait `Retry-After` seconds and send the same request again."""
 
 
 class ChatRequest(BaseModel):
@@ -70,7 +99,7 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"message": "VPN is not working"}]})
 
-    message: str = Field(description="what the user typed")
+    message: str = Field(min_length=1, max_length=DEFAULT_MAX_MESSAGE_CHARS, description=_MESSAGE_DESCRIPTION)
     session_id: str | None = Field(
         default=None,
         min_length=1,
@@ -112,6 +141,18 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def _chat_request_for(max_message_chars: int) -> type[ChatRequest]:
+    """:class:`ChatRequest` with this service's message limit, so the OpenAPI schema shows it."""
+    if max_message_chars == DEFAULT_MAX_MESSAGE_CHARS:
+        return ChatRequest
+    limited: type[ChatRequest] = create_model(
+        "ChatRequest",
+        __base__=ChatRequest,
+        message=(str, Field(min_length=1, max_length=max_message_chars, description=_MESSAGE_DESCRIPTION)),
+    )
+    return limited
+
+
 def _store_for(settings: Settings) -> tuple[AsyncSessionStore, StoreKind]:
     if settings.redis_url is None:
         return AsyncMemoryStore(), "memory"
@@ -148,7 +189,7 @@ def create_app(
     store_kind: StoreKind
     the_store, store_kind = (store, "custom") if store is not None else _store_for(settings)
     bot = AsyncAssistant(the_store, extractor=extractor, max_message_chars=settings.max_message_chars)
-    metrics = ServiceMetrics()
+    metrics = ServiceMetrics(tenant_labels=settings.metrics_token is not None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -159,7 +200,9 @@ def create_app(
     app = FastAPI(
         title="vpnfsm",
         version=__version__,
-        description="State-machine IT-support assistant: chat turns, sessions, health and metrics.",
+        description="State-machine IT-support assistant: chat turns, sessions, health and metrics.\n\n"
+        "`POST /api/chat` takes an `Idempotency-Key` header: a retried message is applied once "
+        "(see that operation).",
         lifespan=lifespan,
         # FastAPI's docs pages load their scripts from a CDN; the service makes
         # no outside requests, so it publishes only /openapi.json.
@@ -170,24 +213,33 @@ def create_app(
     app.state.bot = bot
     app.state.metrics = metrics
     install_problem_handlers(app)
-    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AnswerOptions)  # inside Guard, so its answers get the headers too
+    app.add_middleware(Guard, max_body_bytes=settings.body_limit)
 
     app.state.tenant_of = _tenant_resolver(settings)
 
-    @app.post(
-        "/api/chat",
-        response_model=Reply,
-        responses=_problems(400, 401, 409, 413, 422, 503),
-        summary="Answer one message",
-    )
-    async def chat(body: ChatRequest, tenant: KeyOrPageTenant) -> Response:
+    async def chat(
+        body: ChatRequest, tenant: KeyOrPageTenant, request: Request, idempotency_key: IdempotencyKey = None
+    ) -> Response:
         """Answer one user message; an unknown ``session_id`` starts a new session (``notice``)."""
+        request.state.session_id = body.session_id  # for log lines about this request
         started = time.perf_counter()
-        reply = await bot.handle(body.message, body.session_id, tenant=tenant)
+        reply = await bot.handle(body.message, body.session_id, tenant=tenant, message_id=idempotency_key)
         metrics.observe_turn(reply, tenant=tenant, seconds=time.perf_counter() - started, ended_now=reply.ended_now)
         # Serialized once by pydantic; returning the model would make FastAPI
         # validate and serialize it a second time on every turn.
         return Response(reply.model_dump_json(), media_type="application/json")
+
+    # The body model carries this service's message limit, so its OpenAPI
+    # maxLength is the one enforced; FastAPI reads the annotation at registration.
+    chat.__annotations__["body"] = _chat_request_for(settings.max_message_chars)
+    app.post(
+        "/api/chat",
+        response_model=Reply,
+        responses=_problems(400, 401, 409, 413, 422, 503),
+        summary="Answer one message",
+        description=_CHAT_DESCRIPTION,
+    )(chat)
 
     @app.get(
         "/api/sessions/{session_id:path}",
@@ -272,12 +324,28 @@ def create_app(
         responses={200: {"content": {CONTENT_TYPE: {"schema": {"type": "string"}}}}},
         summary="Prometheus metrics",
     )
-    async def prometheus_metrics() -> Response:
-        """Turns, intents, handoffs, resolutions, turn latency and store errors."""
+    async def prometheus_metrics(request: Request) -> Response:
+        """Turns, intents, handoffs, resolutions, turn latency and store errors.
+
+        With a metrics token configured, only ``Authorization: Bearer <token>`` may scrape.
+        """
+        if settings.metrics_token is not None and not _bearer_matches(request, settings.metrics_token):
+            raise ProblemError(
+                401,
+                "Unauthorized",
+                "the metrics bearer token is required in the Authorization header",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     install_page(app, settings)  # the page, its files and its token (vpnfsm/server/page.py)
     return app
+
+
+def _bearer_matches(request: Request, token: str) -> bool:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    # compare_digest: the time taken must not tell how much of a guess was right.
+    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
 
 
 def _tenant_resolver(settings: Settings) -> Callable[[str | None], str]:
@@ -302,8 +370,12 @@ def _tenant_resolver(settings: Settings) -> Callable[[str | None], str]:
 def app_from_env() -> FastAPI:
     """App factory for ``uvicorn --factory vpnfsm.server.app:app_from_env`` (settings from the environment).
 
+    Workers started by ``vpnfsm serve`` read the private settings file it wrote
+    (``VPNFSM_SETTINGS_FILE``) instead of the environment.
+
     Raises:
         TenantError: the configured API keys are invalid.
+        SettingsError: a variable is invalid, or the settings file cannot be read.
 
     """
     return create_app(Settings.from_env())

@@ -164,10 +164,12 @@ async def _key_or_page_tenant(
     settings: Settings = request.app.state.settings
     # A program's key wins; a page token only stands in where no key was sent.
     if key is not None or bearer is None or not settings.multi_tenant:
-        return resolve(key)
-    tenant = tokens.tenant_of(bearer.credentials) if tokens is not None else None
+        tenant: str | None = resolve(key)
+    else:
+        tenant = tokens.tenant_of(bearer.credentials) if tokens is not None else None
     if tenant is None:
         raise _unauthorized(f"the page token is invalid or expired (programs send the {API_KEY_HEADER} header)")
+    request.state.tenant = tenant  # for log lines about this request (vpnfsm.server.problems)
     return tenant
 
 

@@ -319,7 +319,12 @@ class RedisStore(_RedisStoreBase):
         if not self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
             # A turn replaced the unreadable value meanwhile: read what is there now.
             return self.load(session_id, tenant=tenant)
-        logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
+        logger.warning(
+            "quarantined unreadable session as %s (%s)",
+            qkey,
+            detail,
+            extra={"tenant": tenant, "session_id": session_id},
+        )
         raise CorruptSession(key, quarantine_key=qkey, detail=detail)
 
     def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
@@ -500,7 +505,12 @@ class AsyncRedisStore(_RedisStoreBase):
         qkey, keys = self._unreadable(key, tenant, session_id)
         if not await self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
             return await self.load(session_id, tenant=tenant)
-        logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
+        logger.warning(
+            "quarantined unreadable session as %s (%s)",
+            qkey,
+            detail,
+            extra={"tenant": tenant, "session_id": session_id},
+        )
         raise CorruptSession(key, quarantine_key=qkey, detail=detail)
 
     async def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
