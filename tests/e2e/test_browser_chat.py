@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from httpkit import LiveServer, serve_in_thread
-from playwright.sync_api import Page, Request, Response, expect, sync_playwright
+from playwright.sync_api import Page, Request, Response, Route, expect, sync_playwright
 
 from vpnfsm.server import Settings, create_app
 from vpnfsm.server.page import STATIC_DIR
@@ -245,3 +245,26 @@ def test_on_a_phone_sized_screen_a_pasted_path_stays_inside_its_bubble(page: Pag
     assert page.evaluate(_OVERFLOWING_BUBBLES_JS) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert traffic.failed == []
+
+
+def test_a_refused_page_token_is_renewed_and_the_message_still_goes_through(
+    page: Page, live: list[LiveServer]
+) -> None:
+    # As after a tab sat idle past the token's expiry: the first send carries a dead token.
+    server = serve_in_thread(create_app(Settings(api_keys={KEY: "acme"})))
+    live.append(server)
+    stale: list[str] = []
+
+    def spoil_first(route: Route) -> None:
+        headers = dict(route.request.headers)
+        if not stale:
+            stale.append(headers["authorization"])
+            headers["authorization"] = "Bearer v1.YWNtZQ.1.bm9uY2U.expired"
+        route.continue_(headers=headers)
+
+    page.route("**/api/chat", spoil_first)
+    page.goto(server.url + "/")
+    send(page, "cant log in to vpn, says auth failed", 1)
+    assert stale
+    expect(page.locator("#log li.bot").last).not_to_be_empty()
+    expect(page.locator("#log li.user")).to_have_count(1)  # sent once from the user's side
