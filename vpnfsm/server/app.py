@@ -13,15 +13,13 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 from fastapi.security import APIKeyHeader
-from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from vpnfsm import __version__
@@ -35,6 +33,7 @@ from vpnfsm.reply import Reply
 from vpnfsm.server._guard import Guard
 from vpnfsm.server._methods import AnswerOptions
 from vpnfsm.server.metrics import CONTENT_TYPE, ServiceMetrics
+from vpnfsm.server.page import KeyOrPageTenant, install_page
 from vpnfsm.server.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError, install_problem_handlers
 from vpnfsm.server.settings import API_KEY_HEADER, DEFAULT_TENANT, Settings
 from vpnfsm.session import HistoryEntry
@@ -47,7 +46,6 @@ __all__ = ["ChatRequest", "SessionView", "app_from_env", "create_app"]
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
-STATIC_DIR = Path(__file__).parent / "static"
 # Session ids are the host's thread ids: any printable text (checked by
 # check_session_id, which answers 422); in a path, URL-encode them.
 _SESSION_ID_DOC = f"a session id: 1-{MAX_SESSION_ID_CHARS} printable characters (URL-encoded in paths)"
@@ -221,7 +219,7 @@ def create_app(
     app.state.tenant_of = _tenant_resolver(settings)
 
     async def chat(
-        body: ChatRequest, tenant: Tenant, request: Request, idempotency_key: IdempotencyKey = None
+        body: ChatRequest, tenant: KeyOrPageTenant, request: Request, idempotency_key: IdempotencyKey = None
     ) -> Response:
         """Answer one user message; an unknown ``session_id`` starts a new session (``notice``)."""
         request.state.session_id = body.session_id  # for log lines about this request
@@ -292,7 +290,7 @@ def create_app(
         },
         summary="The flow's state diagram",
     )
-    async def flow_diagram(name: str, tenant: Tenant) -> Response:
+    async def flow_diagram(name: str, tenant: KeyOrPageTenant) -> Response:
         """The flow's state machine as SVG; each state is the element ``#state-<STATE>``."""
         if name not in FLOWS:
             raise ProblemError(404, "Not found", "no such flow")
@@ -340,11 +338,7 @@ def create_app(
             )
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
-    @app.get("/", include_in_schema=False)
-    async def page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
-
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_page(app, settings)  # the page, its files and its token (vpnfsm/server/page.py)
     return app
 
 

@@ -59,6 +59,7 @@ SECRET_ENV: tuple[str, ...] = (
     "REDIS_URL",
     "VPNFSM_API_KEYS",
     "VPNFSM_METRICS_TOKEN",
+    "VPNFSM_PAGE_SECRET",
     "JIRA_API_TOKEN",
     "JIRA_BEARER_TOKEN",
 )
@@ -76,6 +77,11 @@ class Settings(BaseModel):
         tenants_file: where ``api_keys`` came from, for messages only.
         metrics_token: the bearer token ``/metrics`` requires; ``None``: open,
             and without per-tenant series.
+        page_tenant: the tenant whose chat the web page offers when API keys
+            are required; ``None``: the only tenant, if the keys name one.
+        page_secret: the HMAC key of the page's tokens; ``None``: derived
+            from the API keys, so every worker with the same keys agrees.
+        page_token_seconds: how long a page token is accepted.
 
     The secret fields are left out of ``repr``, so printing settings (or a
     traceback's locals) shows no key, password or token.
@@ -91,6 +97,9 @@ class Settings(BaseModel):
     retry_after_seconds: int = Field(default=2, ge=1)
     tenants_file: str | None = None
     metrics_token: str | None = Field(default=None, repr=False, min_length=16)
+    page_tenant: str | None = None
+    page_secret: str | None = Field(default=None, min_length=32, repr=False)
+    page_token_seconds: int = Field(default=15 * 60, ge=60, le=24 * 3600)
 
     @property
     def body_limit(self) -> int:
@@ -200,6 +209,8 @@ class ServiceEnvironment(BaseSettings):
     metrics_token_file: Path | None = Field(
         default=None, validation_alias="VPNFSM_METRICS_TOKEN_FILE"
     )
+    page_tenant: str | None = Field(default=None, min_length=1, validation_alias="VPNFSM_PAGE_TENANT")
+    page_secret: str | None = Field(default=None, repr=False, min_length=32, validation_alias="VPNFSM_PAGE_SECRET")
     log_level: LogLevel = Field(default="info", validation_alias="VPNFSM_LOG_LEVEL")
     log_format: LogFormat = Field(default="text", validation_alias="VPNFSM_LOG_FORMAT")
     jira_url: str | None = Field(default=None, validation_alias="VPNFSM_JIRA_URL")
@@ -260,6 +271,8 @@ class ServiceEnvironment(BaseSettings):
             retry_after_seconds=self.retry_after_seconds,
             tenants_file=str(self.tenants_file) if self.tenants_file is not None else None,
             metrics_token=self._metrics_token(),
+            page_tenant=self.page_tenant,
+            page_secret=self.page_secret,
         )
 
     def _metrics_token(self) -> str | None:
@@ -282,7 +295,7 @@ def _aliases(info: Any) -> tuple[str, ...]:
     return (alias,) if isinstance(alias, str) else ()
 
 
-_SECRET_FIELDS = frozenset({"redis_url", "api_keys", "metrics_token"})
+_SECRET_FIELDS = frozenset({"redis_url", "api_keys", "metrics_token", "page_secret"})
 
 
 def _settings_error(exc: ValidationError, flags: Mapping[str, tuple[str, object]]) -> SettingsError:
