@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from vpnfsm.nlp._build import build
+from vpnfsm.nlp._combine import MODEL_RULE, pick_intent, pick_symptom
 from vpnfsm.nlp._codes import CodeMatcher
 from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
 from vpnfsm.nlp._intent import RuleIntentClassifier
 from vpnfsm.nlp._signals import RuleSignalDetector
 from vpnfsm.nlp._symptoms import SymptomMatcher
 from vpnfsm.nlp._vocab import load_vocabulary
+from vpnfsm.nlp.classifier import LinearClassifier, Prediction, default_classifier
 from vpnfsm.nlp.context import Turn, read_context
 from vpnfsm.nlp.model import Evidence, Extraction, Intent
 from vpnfsm.nlp.protocols import (
@@ -49,6 +51,9 @@ class RuleExtractor:
         signal_detector: the :class:`~vpnfsm.nlp.protocols.SignalDetector`.
         choices: per slot, the order a prompt lists its options in, so "the first" can be read
             (defaults to the taxonomy order).
+        classifier: the trained model that fills the rules' gaps (default: the shipped
+            weights, :func:`~vpnfsm.nlp.classifier.default_classifier`).
+        use_classifier: ``False`` runs the rules alone (``vpnfsm eval --cv`` compares both).
 
     """
 
@@ -62,6 +67,8 @@ class RuleExtractor:
         intent_classifier: IntentClassifier | None = None,
         signal_detector: SignalDetector | None = None,
         choices: Mapping[str, Sequence[str]] | None = None,
+        classifier: LinearClassifier | None = None,
+        use_classifier: bool = True,
     ) -> None:
         """Build the parts once; the vocabulary file is read at most once per process."""
         vocab = load_vocabulary()
@@ -73,6 +80,7 @@ class RuleExtractor:
         self._code: CodeFinder = code_finder or self._codes
         self._intent: IntentClassifier = intent_classifier or RuleIntentClassifier(vocab)
         self._signals: SignalDetector = signal_detector or RuleSignalDetector(vocab)
+        self._model = (classifier or default_classifier()) if use_classifier else None
 
     def extract(self, text: str, *, context: str | None = None) -> Extraction:
         """Read one message in the context of the current machine state.
@@ -106,7 +114,15 @@ class RuleExtractor:
             symptom = self._resolve_symptom(symptom, code)
         facts = Facts(os=os_hit, client=client, symptom=symptom, error_code=code)
         intent_hit = self._intent.classify(msg, turn, facts)
+        predicted = self._predict(msg, turn)
+        # The classifier reads fresh requests only: inside a flow the flow's context decides.
+        fresh = turn.flow_intent is None
+        intent_hit, confidence, intent_model = pick_intent(intent_hit, predicted.get("intent") if fresh else None)
         intent: Intent = intent_hit.value if is_intent(intent_hit.value) else "general"  # type: ignore[assignment]
+        second: str | None = None
+        symptom_model: Prediction | None = None
+        if intent == "vpn" and (fresh or turn.pending == "symptom"):
+            symptom, symptom_model, second = pick_symptom(symptom, predicted.get("symptom"))
         if intent != "vpn":
             # Client and symptom describe VPN trouble; elsewhere they would mislead the flow.
             client = symptom = None
@@ -129,11 +145,9 @@ class RuleExtractor:
             ("dont_know", signals.dont_know),
             ("result", signals.result),
         ]
+        models = {"intent": intent_model, "symptom": symptom_model}
         evidence = tuple(
-            build(
-                Evidence,
-                {"field": name, "value": hit.value, "rule": hit.rule, "start": hit.start, "end": hit.end},
-            )
+            _evidence(name, hit, models.get(name))
             for name, hit in hits
             if hit is not None and (name != "intent" or hit.value == intent)
         )
@@ -142,9 +156,11 @@ class RuleExtractor:
             Extraction,
             {
                 "intent": intent,
+                "intent_confidence": confidence,
                 "os": os_hit.value if os_hit else None,
                 "client": client.value if client else None,
                 "symptom": symptom.value if symptom else None,
+                "second_symptom": second if symptom else None,
                 "error_code": code.value if code else None,
                 "human": signals.human is not None,
                 "reset": signals.reset is not None,
@@ -154,6 +170,12 @@ class RuleExtractor:
             },
         )
 
+    def _predict(self, msg: Message, turn: Turn) -> dict[str, Prediction]:
+        """Run the classifier when its answer can be used: a fresh request or the symptom question."""
+        if self._model is None or (turn.flow_intent is not None and turn.pending != "symptom"):
+            return {}
+        return self._model.predict(msg.words)
+
     def _resolve_symptom(self, symptom: Hit | None, code: Hit | None) -> Hit | None:
         """Apply a documented code's symptom; it beats only generic wording ("fails", "error")."""
         if code is None or (symptom is not None and symptom.weight >= 2):
@@ -162,6 +184,16 @@ class RuleExtractor:
         if implied is None:
             return symptom
         return Hit(implied, f"code:{code.value}->symptom", code.start, code.end, weight=2)
+
+
+def _evidence(name: str, hit: Hit, model: Prediction | None) -> Evidence:
+    """The evidence of one value: the rule and span, or the classifier's probability and features."""
+    values = {"field": name, "value": hit.value, "rule": hit.rule, "start": hit.start, "end": hit.end}
+    if model is not None and hit.rule == MODEL_RULE:
+        values["probability"], values["features"] = model.probability, model.features
+    else:
+        values["probability"], values["features"] = None, ()
+    return build(Evidence, values)
 
 
 def _client_from_hints(symptom: Hit | None, code: Hit | None) -> Hit | None:

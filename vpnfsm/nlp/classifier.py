@@ -1,0 +1,136 @@
+"""Pure-Python inference of the trained linear classifier (no scikit-learn at run time).
+
+The weight file (``weights.json`` beside this module, written by ``vpnfsm train``) holds, per
+*head* (``intent``, ``symptom``), its classes, biases and calibrated confidence threshold, and
+one table from feature (see :mod:`vpnfsm.nlp._features`) to its non-zero class weights. A
+prediction is one dictionary lookup per feature and a softmax per head, so the same words give
+the same probabilities on every machine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any, NamedTuple
+
+from vpnfsm.nlp._features import features
+
+__all__ = ["FORMAT", "LinearClassifier", "Prediction", "default_classifier"]
+
+#: The weight-file format this module reads; a file with another value is refused.
+FORMAT = "vpnfsm-linear/1"
+_TOP = 3
+
+
+class Prediction(NamedTuple):
+    """The best class of one head, its probability and the features that pushed it most."""
+
+    label: str
+    probability: float
+    confident: bool
+    features: tuple[str, ...]
+
+
+class _Head(NamedTuple):
+    name: str
+    classes: tuple[str, ...]
+    offset: int
+    bias: tuple[float, ...]
+    threshold: float
+
+
+class LinearClassifier:
+    """A multinomial linear model per head over binary, length-normalised features.
+
+    Args:
+        data: the parsed weight file (see :func:`default_classifier` for the shipped one).
+
+    Raises:
+        ValueError: the data is not a weight file of :data:`FORMAT`.
+
+    """
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        """Index the weight tables once; instances are immutable and thread-safe."""
+        if data.get("format") != FORMAT:
+            raise ValueError(f"not a {FORMAT} weight file (format={data.get('format')!r})")
+        heads: list[_Head] = []
+        offset = 0
+        for name in sorted(data["heads"]):
+            spec = data["heads"][name]
+            classes = tuple(spec["classes"])
+            heads.append(_Head(name, classes, offset, tuple(spec["bias"]), float(spec["threshold"])))
+            offset += len(classes)
+        self._heads = {head.name: head for head in heads}
+        self._width = offset
+        self.version: str = str(data.get("version", ""))
+        self._weights: dict[str, tuple[tuple[int, float], ...]] = {
+            feature: tuple((int(k), float(w)) for k, w in row) for feature, row in data["weights"].items()
+        }
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        """The names of the heads this model predicts."""
+        return tuple(self._heads)
+
+    def predict(self, words: Sequence[str]) -> dict[str, Prediction]:
+        """Predict every head from a message's words (see :func:`vpnfsm.nlp._features.features`)."""
+        return self.predict_features(features(words))
+
+    def predict_features(self, found: Sequence[str]) -> dict[str, Prediction]:
+        """Predict every head from a message's features (training calls this with its own)."""
+        scale = 1.0 / math.sqrt(len(found)) if found else 0.0
+        sums = [0.0] * self._width
+        rows: list[tuple[str, tuple[tuple[int, float], ...]]] = []
+        get = self._weights.get
+        for feature in found:
+            row = get(feature)
+            if row is not None:
+                rows.append((feature, row))
+                for k, w in row:
+                    sums[k] += w
+        return {name: self._decide(head, sums, scale, rows) for name, head in self._heads.items()}
+
+    def _decide(
+        self,
+        head: _Head,
+        sums: list[float],
+        scale: float,
+        rows: list[tuple[str, tuple[tuple[int, float], ...]]],
+    ) -> Prediction:
+        start = head.offset
+        scores = [b + s * scale for b, s in zip(head.bias, sums[start : start + len(head.classes)], strict=True)]
+        best = max(range(len(scores)), key=scores.__getitem__)
+        top = scores[best]
+        probability = 1.0 / sum(math.exp(s - top) for s in scores)
+        k = start + best
+        pushed = sorted(
+            ((w, feature) for feature, row in rows for j, w in row if j == k and w > 0), reverse=True
+        )
+        return Prediction(
+            head.classes[best],
+            round(probability, 4),
+            probability >= head.threshold,
+            tuple(_readable(feature) for _, feature in pushed[:_TOP]),
+        )
+
+
+def _readable(feature: str) -> str:
+    """``w:slow`` -> ``slow``; ``c: dis`` -> ``'dis'`` (a character gram, quoted)."""
+    kind, _, body = feature.partition(":")
+    return f"'{body}'" if kind == "c" else body
+
+
+@cache
+def default_classifier() -> LinearClassifier:
+    """Return the shipped model (``vpnfsm/nlp/weights.json``), read once per process.
+
+    Raises:
+        ValueError: the shipped file is not a weight file this version reads.
+
+    """
+    text = resources.files("vpnfsm.nlp").joinpath("weights.json").read_text(encoding="utf-8")
+    return LinearClassifier(json.loads(text))
