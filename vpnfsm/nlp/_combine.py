@@ -12,7 +12,9 @@ from __future__ import annotations
 from vpnfsm.nlp.classifier import Prediction
 from vpnfsm.nlp.protocols import Hit
 
-__all__ = ["INFERRED_INTENT_RULES", "MODEL_RULE", "SYMPTOM_RULE_PRECISE_WEIGHT", "pick_intent", "pick_symptom"]
+__all__ = [
+    "INFERRED_INTENT_RULES",
+    "is_inferred", "MODEL_RULE", "SYMPTOM_RULE_PRECISE_WEIGHT", "pick_intent", "pick_symptom"]
 
 #: The rule id of every value the classifier gave.
 MODEL_RULE = "model"
@@ -36,13 +38,14 @@ INFERRED_INTENT_RULES: tuple[str, ...] = (
 SYMPTOM_RULE_PRECISE_WEIGHT = 2
 
 
-def _inferred(rule: str) -> bool:
+def is_inferred(rule: str) -> bool:
+    """Whether an intent rule only inferred the intent (so boundaries and the model may overrule it)."""
     return rule.startswith(INFERRED_INTENT_RULES)
 
 
 def pick_intent(rule_hit: Hit, model: Prediction | None) -> tuple[Hit, float, Prediction | None]:
     """Return the intent hit, its confidence and the prediction when the classifier decided."""
-    if model is None or not _inferred(rule_hit.rule):
+    if model is None or not is_inferred(rule_hit.rule):
         return rule_hit, 1.0, None
     if model.confident and model.label != rule_hit.value:
         return Hit(model.label, MODEL_RULE, 0, 0), model.probability, model

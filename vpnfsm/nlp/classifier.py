@@ -1,7 +1,7 @@
 """Pure-Python inference of the trained linear classifier (no scikit-learn at run time).
 
 The weight file (``weights.json`` beside this module, written by ``vpnfsm train``) holds, per
-*head* (``intent``, ``symptom``), its classes, biases and calibrated confidence threshold, and
+*head* (``intent``, ``symptom``), its classes, biases and per-class calibrated confidence cuts, and
 one table from feature (see :mod:`vpnfsm.nlp._features`) to its non-zero class weights. A
 prediction is one dictionary lookup per feature and a softmax per head, so the same words give
 the same probabilities on every machine.
@@ -39,7 +39,7 @@ class _Head(NamedTuple):
     classes: tuple[str, ...]
     offset: int
     bias: tuple[float, ...]
-    threshold: float
+    threshold: tuple[float, ...]
 
 
 class LinearClassifier:
@@ -62,7 +62,7 @@ class LinearClassifier:
         for name in sorted(data["heads"]):
             spec = data["heads"][name]
             classes = tuple(spec["classes"])
-            heads.append(_Head(name, classes, offset, tuple(spec["bias"]), float(spec["threshold"])))
+            heads.append(_Head(name, classes, offset, tuple(spec["bias"]), tuple(map(float, spec["threshold"]))))
             offset += len(classes)
         self._heads = {head.name: head for head in heads}
         self._width = offset
@@ -113,7 +113,7 @@ class LinearClassifier:
         return Prediction(
             head.classes[best],
             round(probability, 4),
-            probability >= head.threshold,
+            probability >= head.threshold[best],
             tuple(_readable(feature) for _, feature in pushed[:_TOP]),
         )
 

@@ -76,13 +76,13 @@ class CvReport(BaseModel):
 
 
 def _model_only(model: LinearClassifier, text: str) -> dict[str, str | None]:
-    """The classifier's own answers (intent always; symptom only for VPN, when confident)."""
+    """The classifier's own best answers, whatever their probability (symptom only for VPN)."""
     predicted = model.predict(model_words(text))
     intent = predicted["intent"].label
     symptom = predicted.get("symptom")
     return {
         "intent": intent,
-        "symptom": symptom.label if symptom is not None and symptom.confident and intent == "vpn" else None,
+        "symptom": symptom.label if symptom is not None and intent == "vpn" else None,
     }
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from vpnfsm.nlp._build import build
-from vpnfsm.nlp._combine import MODEL_RULE, pick_intent, pick_symptom
+from vpnfsm.nlp._boundaries import IntentBoundaries
+from vpnfsm.nlp._combine import MODEL_RULE, is_inferred, pick_intent, pick_symptom
 from vpnfsm.nlp._codes import CodeMatcher
 from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
 from vpnfsm.nlp._intent import RuleIntentClassifier
 from vpnfsm.nlp._signals import RuleSignalDetector
+from vpnfsm.nlp._symptom_gaps import SymptomGaps
 from vpnfsm.nlp._symptoms import SymptomMatcher
 from vpnfsm.nlp._vocab import load_vocabulary
 from vpnfsm.nlp.classifier import LinearClassifier, Prediction, default_classifier
@@ -81,6 +83,8 @@ class RuleExtractor:
         self._intent: IntentClassifier = intent_classifier or RuleIntentClassifier(vocab)
         self._signals: SignalDetector = signal_detector or RuleSignalDetector(vocab)
         self._model = (classifier or default_classifier()) if use_classifier else None
+        self._boundaries = IntentBoundaries()
+        self._gaps = SymptomGaps()
 
     def extract(self, text: str, *, context: str | None = None) -> Extraction:
         """Read one message in the context of the current machine state.
@@ -115,14 +119,22 @@ class RuleExtractor:
         facts = Facts(os=os_hit, client=client, symptom=symptom, error_code=code)
         intent_hit = self._intent.classify(msg, turn, facts)
         predicted = self._predict(msg, turn)
-        # The classifier reads fresh requests only: inside a flow the flow's context decides.
+        # Boundaries and the classifier read fresh requests only: inside a flow its context decides.
         fresh = turn.flow_intent is None
+        if fresh and is_inferred(intent_hit.rule):
+            intent_hit = self._boundaries.decide(msg) or intent_hit
         intent_hit, confidence, intent_model = pick_intent(intent_hit, predicted.get("intent") if fresh else None)
         intent: Intent = intent_hit.value if is_intent(intent_hit.value) else "general"  # type: ignore[assignment]
         second: str | None = None
         symptom_model: Prediction | None = None
         if intent == "vpn" and (fresh or turn.pending == "symptom"):
-            symptom, symptom_model, second = pick_symptom(symptom, predicted.get("symptom"))
+            if symptom is None:
+                symptom, second = self._gaps.match(msg)
+            else:
+                symptom = self._gaps.recast(msg, symptom)
+                second = self._second_symptom(msg, turn, known, symptom)
+            symptom, symptom_model, model_second = pick_symptom(symptom, predicted.get("symptom"))
+            second = second or model_second
         if intent != "vpn":
             # Client and symptom describe VPN trouble; elsewhere they would mislead the flow.
             client = symptom = None
@@ -169,6 +181,15 @@ class RuleExtractor:
                 "evidence": evidence,
             },
         )
+
+    def _second_symptom(self, msg: Message, turn: Turn, known: dict[str, str], first: Hit) -> str | None:
+        """Another symptom in the words after (else before) the leading one ("drops, and slow too")."""
+        for part in (msg.text[first.end :], msg.text[: first.start]):
+            if len(part) > 3:
+                hit = self._symptom.match(Message.of(part), turn, known) or self._gaps.match(Message.of(part))[0]
+                if hit is not None and hit.value != first.value:
+                    return hit.value
+        return None
 
     def _predict(self, msg: Message, turn: Turn) -> dict[str, Prediction]:
         """Run the classifier when its answer can be used: a fresh request or the symptom question."""

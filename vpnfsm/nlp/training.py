@@ -4,8 +4,8 @@
 :func:`dump_weights`. Everything is deterministic: rows in file order, features sorted,
 a solver without randomness, weights rounded, keys sorted, so the same files give the same
 bytes. Each head's confidence threshold is calibrated on out-of-fold probabilities of a grouped
-cross-validation inside the training rows (:data:`TARGET_PRECISION`), never on the rows the
-weights were fitted to.
+cross-validation inside the training rows (the cut where the model beats the rules), never
+on the rows the weights were fitted to.
 """
 
 from __future__ import annotations
@@ -15,19 +15,17 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from vpnfsm.nlp._combine import MODEL_RULE
 from vpnfsm.nlp._features import features
 from vpnfsm.nlp._text import fold, words
 from vpnfsm.nlp.classifier import FORMAT, LinearClassifier
 from vpnfsm.nlp.corpus import CorpusRow
 from vpnfsm.redact import redact
 
-__all__ = ["HEADS", "TARGET_PRECISION", "dump_weights", "grouped_folds", "model_words", "train"]
+__all__ = ["HEADS", "dump_weights", "grouped_folds", "model_words", "train"]
 
 #: Which rows train which head: ``symptom`` learns only from VPN rows (elsewhere it is unscored).
 HEADS: tuple[str, ...] = ("intent", "symptom")
-#: Per head, the precision the model's confident answers must reach out of fold; below the
-#: threshold that reaches it the field stays unknown and the flow asks.
-TARGET_PRECISION: dict[str, float] = {"intent": 0.85, "symptom": 0.70}
 #: Inverse regularisation strength of the logistic regression.
 C = 8.0
 #: A feature must occur in at least this many training rows to get a weight.
@@ -74,6 +72,7 @@ def _fit(feats: Sequence[list[str]], labels: Sequence[str]) -> tuple[list[str], 
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     counts: dict[str, int] = {}
     for fs in feats:
@@ -92,8 +91,11 @@ def _fit(feats: Sequence[list[str]], labels: Sequence[str]) -> tuple[list[str], 
         ptr.append(len(cols))
     matrix = csr_matrix((np.array(data), np.array(cols, dtype=np.int64), np.array(ptr)), shape=(len(feats), len(names)))
     classes = sorted(set(labels))
-    model = LogisticRegression(C=C, max_iter=2000, solver="lbfgs")
-    model.fit(matrix, [classes.index(y) for y in labels])
+    # One thread: BLAS threads fight over a shared machine (30x slower here) and a single-thread
+    # sum has one order of additions, which keeps the rounded weights the same everywhere.
+    model = LogisticRegression(C=C, max_iter=200, solver="newton-cg", tol=1e-6)
+    with threadpool_limits(limits=1):
+        model.fit(matrix, [classes.index(y) for y in labels])
     coef = model.coef_
     bias = model.intercept_
     if len(classes) == 2:  # binary problems come back as one row: split it symmetrically
@@ -102,7 +104,9 @@ def _fit(feats: Sequence[list[str]], labels: Sequence[str]) -> tuple[list[str], 
     return classes, names, coef, bias
 
 
-def _weights_data(fitted: dict[str, tuple[list[str], list[str], Any, Any]], thresholds: dict[str, float], meta: dict[str, Any]) -> dict[str, Any]:
+def _weights_data(
+    fitted: dict[str, tuple[list[str], list[str], Any, Any]], thresholds: dict[str, dict[str, float]], meta: dict[str, Any]
+) -> dict[str, Any]:
     heads: dict[str, Any] = {}
     table: dict[str, list[list[float]]] = {}
     offset = 0
@@ -111,7 +115,8 @@ def _weights_data(fitted: dict[str, tuple[list[str], list[str], Any, Any]], thre
         heads[head] = {
             "classes": classes,
             "bias": [round(float(b), DIGITS) for b in bias],
-            "threshold": thresholds.get(head, 0.0),
+            # A class never seen overruling the rules out of fold keeps cut 1.0: it never does.
+            "threshold": [thresholds.get(head, {}).get(c, 1.0) if thresholds else 0.0 for c in classes],
         }
         for j, name in enumerate(names):
             for c in range(len(classes)):
@@ -122,7 +127,9 @@ def _weights_data(fitted: dict[str, tuple[list[str], list[str], Any, Any]], thre
     return {"format": FORMAT, "heads": heads, "weights": table, **meta}
 
 
-def _fit_all(rows: Sequence[CorpusRow], feats: Sequence[list[str]], thresholds: dict[str, float], meta: dict[str, Any]) -> dict[str, Any]:
+def _fit_all(
+    rows: Sequence[CorpusRow], feats: Sequence[list[str]], thresholds: dict[str, dict[str, float]], meta: dict[str, Any]
+) -> dict[str, Any]:
     fitted = {}
     for head in HEADS:
         picked = [(feats[i], y) for i, row in enumerate(rows) if (y := _label(row, head)) is not None]
@@ -131,31 +138,47 @@ def _fit_all(rows: Sequence[CorpusRow], feats: Sequence[list[str]], thresholds: 
     return _weights_data(fitted, thresholds, meta)
 
 
-def _calibrate(rows: Sequence[CorpusRow], feats: Sequence[list[str]]) -> dict[str, float]:
-    """Per head, the lowest probability whose out-of-fold confident answers reach the target."""
-    outcomes: dict[str, list[tuple[float, bool]]] = {head: [] for head in HEADS}
+def _calibrate(rows: Sequence[CorpusRow], feats: Sequence[list[str]]) -> dict[str, dict[str, float]]:
+    """Per head and predicted class, the cut at which letting the model answer helps most, out of fold.
+
+    Each inner fold's model reads its held-out rows through the extractor with every cut at
+    zero; where the model's answer was taken, a cut keeps it only at or above that probability
+    (else the rules' answer stands). The cut with the most right answers wins; ties go to the
+    higher cut, so the model answers only where it has shown it beats the rules.
+    """
+    from vpnfsm.nlp.extractor import RuleExtractor
+
+    rules = RuleExtractor(use_classifier=False)
+    outcomes: dict[tuple[str, str], list[tuple[float, bool, bool]]] = {}
     for held in grouped_folds(rows, _INNER_FOLDS):
         held_set = set(held)
         train_idx = [i for i in range(len(rows)) if i not in held_set]
-        model = LinearClassifier(_fit_all([rows[i] for i in train_idx], [feats[i] for i in train_idx], {}, {}))
+        data = _fit_all([rows[i] for i in train_idx], [feats[i] for i in train_idx], {}, {})
+        combined = RuleExtractor(classifier=LinearClassifier(data))
         for i in held:
-            predictions = model.predict_features(feats[i])
-            for head in HEADS:
-                gold = _label(rows[i], head)
-                if gold is not None and head in predictions:
-                    p = predictions[head]
-                    outcomes[head].append((p.probability, bool(rows[i].accepts(head, p.label))))
-    return {head: _threshold(outcomes[head], TARGET_PRECISION[head]) for head in HEADS}
+            row = rows[i]
+            with_model = combined.extract(row.text, context=row.context)
+            alone = rules.extract(row.text, context=row.context)
+            for ev in with_model.evidence:
+                if ev.rule == MODEL_RULE and ev.field in HEADS and ev.probability is not None:
+                    model_ok = bool(row.accepts(ev.field, ev.value))
+                    rule_ok = bool(row.accepts(ev.field, getattr(alone, ev.field)))
+                    outcomes.setdefault((ev.field, ev.value), []).append((ev.probability, model_ok, rule_ok))
+    cuts: dict[str, dict[str, float]] = {head: {} for head in HEADS}
+    for (head, label), seen in sorted(outcomes.items()):
+        cuts[head][label] = _best_cut(seen)
+    return cuts
 
 
-def _threshold(outcomes: list[tuple[float, bool]], target: float) -> float:
-    """The smallest cut (a multiple of 0.05) whose answers at or above it reach ``target``."""
-    for step in range(0, 20):
+def _best_cut(outcomes: list[tuple[float, bool, bool]]) -> float:
+    """The cut (a multiple of 0.05) that maximises right answers; the higher one on a tie."""
+    best, best_score = 1.0, -1
+    for step in range(20, -1, -1):
         cut = step / 20
-        kept = [ok for p, ok in outcomes if p >= cut]
-        if kept and sum(kept) / len(kept) >= target:
-            return cut
-    return 1.0
+        score = sum(model_ok if p >= cut else rule_ok for p, model_ok, rule_ok in outcomes)
+        if score > best_score:
+            best, best_score = cut, score
+    return best
 
 
 def train(rows: Sequence[CorpusRow], *, calibrate: bool = True, words_of: Callable[[str], list[str]] = model_words) -> dict[str, Any]:
@@ -163,7 +186,7 @@ def train(rows: Sequence[CorpusRow], *, calibrate: bool = True, words_of: Callab
 
     Args:
         rows: labeled rows (gold alternatives: the first non-null label is the target).
-        calibrate: calibrate thresholds by an inner grouped cross-validation (else 0.5).
+        calibrate: calibrate thresholds by an inner grouped cross-validation (else every cut is 0).
         words_of: how a text becomes the model's words (:func:`model_words`).
 
     Raises:
@@ -171,9 +194,9 @@ def train(rows: Sequence[CorpusRow], *, calibrate: bool = True, words_of: Callab
 
     """
     feats = [features(words_of(row.text)) for row in rows]
-    thresholds = _calibrate(rows, feats) if calibrate else dict.fromkeys(HEADS, 0.5)
+    thresholds = _calibrate(rows, feats) if calibrate else {}
     files = sorted({row.file for row in rows})
-    meta = {"version": "1", "trained_on": {"files": files, "rows": len(rows)}, "precision_target": TARGET_PRECISION}
+    meta = {"version": "1", "trained_on": {"files": files, "rows": len(rows)}}
     return _fit_all(rows, feats, thresholds, meta)
 
 
