@@ -1,4 +1,4 @@
-"""``vpnfsm train FILE... --out PATH``: rebuild the classifier's weight file from labeled corpora.
+r"""``vpnfsm train FILE... --out PATH``: rebuild the classifier's weight file from labeled corpora.
 
 The shipped weights are rebuilt with (from the repository root, ``shared/`` beside it)::
 

@@ -36,12 +36,12 @@ class BoundaryRule(NamedTuple):
 
 #: In order: the first rule whose words match (and whose veto does not) decides.
 BOUNDARY_RULES: tuple[BoundaryRule, ...] = (
-    # VPN products and set-ups the cue list does not name ("AirVPN", "site-to-site", "ВПН"):
-    # a VPN is named, so what follows is VPN trouble.
+    # VPN products and set-ups the cue list does not name ("AirVPN", "site-to-site", "ВПН"),
+    # and "VPN" written between other-script words ("连接VPN失败"): a VPN is named.
     BoundaryRule(
         "vpn-named",
         "vpn",
-        r"\b\w+vpn\b|впн|\bsite-to-site\b|\b(?:full|split)[- ]?tunnel\w*|\bshadowsocks\w*|\bwiresock\b",
+        r"vpn|впн|\bsite-to-site\b|\b(?:full|split)[- ]?tunnel\w*|\bshadowsocks\w*|\bwiresock\b",
     ),
     BoundaryRule(
         "reset-mail",

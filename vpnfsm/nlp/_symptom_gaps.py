@@ -26,12 +26,34 @@ class GapRule(NamedTuple):
 
 
 GAP_RULES: tuple[GapRule, ...] = (
-    GapRule("speed-words", "slow", r"\b(?:speeds?|throughput|bandwidth|transfer rates?|ping (?:\w+ ){0,2}(?:high|shoots?|spikes?))\b|\blag\w*\b|慢|速度|网速|медленн\w*|скорост\w*|کند|yavaş\w*"),
-    GapRule("drop-words", "disconnects", r"\b(?:won'?t|doesn'?t|does not|can'?t) hold\b|\blos(?:e|es|ing|t) (?:\w+ ){0,2}connectivity\b|\bstall\w*\b|\binterrupt\w*\b|断开|断线|掉线|一直掉|老是掉|пропада\w*|обрыв\w*"),
-    GapRule("name-words", "dns", r"\bname or service not known\b|\bcould not resolve\b|\bresolv\w*\b|\bhostnames?\b|域名|解析"),
-    GapRule("reach-words", "connected_no_access", r"\bkill ?switch\b|\bno traffic\b|\bcan'?t reach\b|\bcannot reach\b|上不了|打不开|не груз\w*"),
+    GapRule(
+        "speed-words",
+        "slow",
+        r"\b(?:speeds?|throughput|bandwidth|transfer rates?|ping (?:\w+ ){0,2}(?:high|shoots?|spikes?))\b"
+        r"|\blag\w*\b|慢|速度|网速|медленн\w*|скорост\w*|کند|yavaş\w*",
+    ),
+    GapRule(
+        "drop-words",
+        "disconnects",
+        r"\b(?:won'?t|doesn'?t|does not|can'?t) hold\b|\blos(?:e|es|ing|t) (?:\w+ ){0,2}connectivity\b"
+        r"|\bstall\w*\b|\binterrupt\w*\b|断开|断线|掉线|一直掉|老是掉|пропада\w*|обрыв\w*",
+    ),
+    GapRule(
+        "name-words",
+        "dns",
+        r"\bname or service not known\b|\bcould not resolve\b|\bresolv\w*\b|\bhostnames?\b|域名|解析",
+    ),
+    GapRule(
+        "reach-words",
+        "connected_no_access",
+        r"\bkill ?switch\b|\bno traffic\b|\bcan'?t reach\b|\bcannot reach\b|上不了|打不开|не груз\w*",
+    ),
     GapRule("connect-words", "cannot_connect", r"无法连接|连接失败|连不上|握手|拒绝|не могу подключ\w*|не подключа\w*"),
-    GapRule("app-words", "client_error", r"\bunresponsive\b|\bfreez\w*\b|\bhelper service\b|\bkeychain\b|\bsock not found\b|无法安装|报错"),
+    GapRule(
+        "app-words",
+        "client_error",
+        r"\bunresponsive\b|\bfreez\w*\b|\bhelper service\b|\bkeychain\b|\bsock not found\b|无法安装|报错",
+    ),
 )
 
 
@@ -51,9 +73,8 @@ RECAST_RULES: tuple[RecastRule, ...] = (
         "through-the-tunnel",
         "cannot_connect",
         "connected_no_access",
-        r"\b(?:through|over|via|behind|when on|while on|while connected to|when connected to|"
-        r"after connecting to|connected to (?:the |my |our )?(?:corporate |company |work )?vpn)\b"
-        r"|\bvpn (?:is )?(?:active|enabled|on)\b|\bon (?:the |a |my |our )?(?:corporate |company |work )?vpn\b",
+        r"\b(?:through|via|behind|while on|while connected to|when connected to|after connecting to)"
+        r" (?:the |a |my |our )?(?:corporate |company |work )?vpn\b|\bvpn is (?:active|enabled|up)\b",
     ),
 )
 

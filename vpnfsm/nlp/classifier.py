@@ -107,9 +107,7 @@ class LinearClassifier:
         top = scores[best]
         probability = 1.0 / sum(math.exp(s - top) for s in scores)
         k = start + best
-        pushed = sorted(
-            ((w, feature) for feature, row in rows for j, w in row if j == k and w > 0), reverse=True
-        )
+        pushed = sorted(((w, feature) for feature, row in rows for j, w in row if j == k and w > 0), reverse=True)
         return Prediction(
             head.classes[best],
             round(probability, 4),

@@ -70,7 +70,13 @@ class CvReport(BaseModel):
                 for column in COLUMNS:
                     s = self.get(file, field, column)
                     cells.append(f"{'-':>20}" if s is None else f"{s.accuracy:>8.3f} ({s.correct:>3}/{s.scored:<3})  ")
-                if any(self.get(file, field, c) for c in COLUMNS) and (self.get(file, field, "rules") or CvScore(file=file, field=field, column="", correct=0, scored=0)).scored:
+                if (
+                    any(self.get(file, field, c) for c in COLUMNS)
+                    and (
+                        self.get(file, field, "rules")
+                        or CvScore(file=file, field=field, column="", correct=0, scored=0)
+                    ).scored
+                ):
                     lines.append(f"{field:<12}" + "".join(cells))
         return "\n".join(lines)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from vpnfsm.nlp._build import build
 from vpnfsm.nlp._boundaries import IntentBoundaries
-from vpnfsm.nlp._combine import MODEL_RULE, is_inferred, pick_intent, pick_symptom
+from vpnfsm.nlp._build import build
 from vpnfsm.nlp._codes import CodeMatcher
+from vpnfsm.nlp._combine import MODEL_RULE, is_inferred, pick_intent, pick_symptom
 from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
 from vpnfsm.nlp._intent import RuleIntentClassifier
+from vpnfsm.nlp._products import OtherProducts
 from vpnfsm.nlp._signals import RuleSignalDetector
 from vpnfsm.nlp._symptom_gaps import SymptomGaps
 from vpnfsm.nlp._symptoms import SymptomMatcher
@@ -85,6 +86,7 @@ class RuleExtractor:
         self._model = (classifier or default_classifier()) if use_classifier else None
         self._boundaries = IntentBoundaries()
         self._gaps = SymptomGaps()
+        self._products = OtherProducts()
 
     def extract(self, text: str, *, context: str | None = None) -> Extraction:
         """Read one message in the context of the current machine state.
@@ -127,17 +129,23 @@ class RuleExtractor:
         intent: Intent = intent_hit.value if is_intent(intent_hit.value) else "general"  # type: ignore[assignment]
         second: str | None = None
         symptom_model: Prediction | None = None
-        if intent == "vpn" and (fresh or turn.pending == "symptom"):
+        if intent == "vpn" and client is None and (fresh or turn.pending == "client"):
+            client = self._products.match(msg)
+        if intent in ("vpn", "general") and (fresh or turn.pending == "symptom"):
             if symptom is None:
                 symptom, second = self._gaps.match(msg)
             else:
                 symptom = self._gaps.recast(msg, symptom)
                 second = self._second_symptom(msg, turn, known, symptom)
-            symptom, symptom_model, model_second = pick_symptom(symptom, predicted.get("symptom"))
+            symptom, symptom_model, model_second = pick_symptom(
+                symptom, predicted.get("symptom") if fresh and (intent == "vpn" or _reads_as_vpn(predicted)) else None
+            )
             second = second or model_second
         if intent != "vpn":
             # Client and symptom describe VPN trouble; elsewhere they would mislead the flow.
-            client = symptom = None
+            client = None
+            if intent != "general":
+                symptom = None
         answered = _answered(turn, os_hit, client, symptom, code)
         signals = self._signals.detect(msg, turn, answered)
         if turn.pending == "result" and signals.result is None:
@@ -192,8 +200,8 @@ class RuleExtractor:
         return None
 
     def _predict(self, msg: Message, turn: Turn) -> dict[str, Prediction]:
-        """Run the classifier when its answer can be used: a fresh request or the symptom question."""
-        if self._model is None or (turn.flow_intent is not None and turn.pending != "symptom"):
+        """Run the classifier when its answer can be used: on a fresh request."""
+        if self._model is None or turn.flow_intent is not None:
             return {}
         return self._model.predict(msg.words)
 
@@ -205,6 +213,12 @@ class RuleExtractor:
         if implied is None:
             return symptom
         return Hit(implied, f"code:{code.value}->symptom", code.start, code.end, weight=2)
+
+
+def _reads_as_vpn(predicted: dict[str, Prediction]) -> bool:
+    """Whether the classifier's best intent is VPN, even when not sure enough to say so."""
+    intent = predicted.get("intent")
+    return intent is not None and intent.label == "vpn"
 
 
 def _evidence(name: str, hit: Hit, model: Prediction | None) -> Evidence:

@@ -31,7 +31,7 @@ C = 8.0
 #: A feature must occur in at least this many training rows to get a weight.
 MIN_ROWS = 2
 #: Weights smaller than this (after rounding to :data:`DIGITS`) are dropped from the file.
-MIN_WEIGHT = 0.02
+MIN_WEIGHT = 0.05
 DIGITS = 3
 _INNER_FOLDS = 5
 
@@ -105,7 +105,9 @@ def _fit(feats: Sequence[list[str]], labels: Sequence[str]) -> tuple[list[str], 
 
 
 def _weights_data(
-    fitted: dict[str, tuple[list[str], list[str], Any, Any]], thresholds: dict[str, dict[str, float]], meta: dict[str, Any]
+    fitted: dict[str, tuple[list[str], list[str], Any, Any]],
+    thresholds: dict[str, dict[str, float]],
+    meta: dict[str, Any],
 ) -> dict[str, Any]:
     heads: dict[str, Any] = {}
     table: dict[str, list[list[float]]] = {}
@@ -181,7 +183,9 @@ def _best_cut(outcomes: list[tuple[float, bool, bool]]) -> float:
     return best
 
 
-def train(rows: Sequence[CorpusRow], *, calibrate: bool = True, words_of: Callable[[str], list[str]] = model_words) -> dict[str, Any]:
+def train(
+    rows: Sequence[CorpusRow], *, calibrate: bool = True, words_of: Callable[[str], list[str]] = model_words
+) -> dict[str, Any]:
     """Train every head on ``rows`` and return the weight-file data.
 
     Args:
