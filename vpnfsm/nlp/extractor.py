@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from vpnfsm.nlp._boundaries import IntentBoundaries
 from vpnfsm.nlp._build import build
 from vpnfsm.nlp._codes import CodeMatcher
-from vpnfsm.nlp._combine import MODEL_RULE, is_inferred, pick_intent, pick_symptom
+from vpnfsm.nlp._combine import MODEL_RULE, SYMPTOM_RULE_PRECISE_WEIGHT, is_inferred, pick_intent, pick_symptom
 from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
+from vpnfsm.nlp._features import features
 from vpnfsm.nlp._intent import RuleIntentClassifier
 from vpnfsm.nlp._products import OtherProducts
 from vpnfsm.nlp._signals import RuleSignalDetector
@@ -120,12 +121,14 @@ class RuleExtractor:
             symptom = self._resolve_symptom(symptom, code)
         facts = Facts(os=os_hit, client=client, symptom=symptom, error_code=code)
         intent_hit = self._intent.classify(msg, turn, facts)
-        predicted = self._predict(msg, turn)
         # Boundaries and the classifier read fresh requests only: inside a flow its context decides.
         fresh = turn.flow_intent is None
+        intent_guess: Prediction | None = None
         if fresh and is_inferred(intent_hit.rule):
             intent_hit = self._boundaries.decide(msg) or intent_hit
-        intent_hit, confidence, intent_model = pick_intent(intent_hit, predicted.get("intent") if fresh else None)
+            if is_inferred(intent_hit.rule):
+                intent_guess = self._predict(msg, "intent")
+        intent_hit, confidence, intent_model = pick_intent(intent_hit, intent_guess)
         intent: Intent = intent_hit.value if is_intent(intent_hit.value) else "general"  # type: ignore[assignment]
         second: str | None = None
         symptom_model: Prediction | None = None
@@ -137,10 +140,11 @@ class RuleExtractor:
             else:
                 symptom = self._gaps.recast(msg, symptom)
                 second = self._second_symptom(msg, turn, known, symptom)
-            symptom, symptom_model, model_second = pick_symptom(
-                symptom, predicted.get("symptom") if fresh and (intent == "vpn" or _reads_as_vpn(predicted)) else None
-            )
-            second = second or model_second
+            # The model is asked only where its answer can count: no precise rule, a VPN reading.
+            vpn_reading = intent == "vpn" or (intent_guess is not None and intent_guess.label == "vpn")
+            if fresh and vpn_reading and (symptom is None or symptom.weight < SYMPTOM_RULE_PRECISE_WEIGHT):
+                symptom, symptom_model, model_second = pick_symptom(symptom, self._predict(msg, "symptom"))
+                second = second or model_second
         if intent != "vpn":
             # Client and symptom describe VPN trouble; elsewhere they would mislead the flow.
             client = None
@@ -167,7 +171,7 @@ class RuleExtractor:
         ]
         models = {"intent": intent_model, "symptom": symptom_model}
         evidence = tuple(
-            _evidence(name, hit, models.get(name))
+            _evidence(name, hit, self._explained(msg, name, models.get(name)))
             for name, hit in hits
             if hit is not None and (name != "intent" or hit.value == intent)
         )
@@ -199,11 +203,21 @@ class RuleExtractor:
                     return hit.value
         return None
 
-    def _predict(self, msg: Message, turn: Turn) -> dict[str, Prediction]:
-        """Run the classifier when its answer can be used: on a fresh request."""
-        if self._model is None or turn.flow_intent is not None:
-            return {}
-        return self._model.predict(msg.words)
+    def _explained(self, msg: Message, head: str, model: Prediction | None) -> Prediction | None:
+        """The prediction with its top features, found only for a value the model gave."""
+        if model is None or self._model is None:
+            return model
+        return model._replace(features=self._model.explain(msg.words, head, model.label))
+
+    def _predict(self, msg: Message, head: str) -> Prediction | None:
+        """One head's prediction (features computed once per message), ``None`` without a model."""
+        if self._model is None:
+            return None
+        found = msg.memo.get("model-features")
+        if not isinstance(found, list):
+            found = features(msg.words)
+            msg.memo["model-features"] = found
+        return self._model.predict_head(found, head)
 
     def _resolve_symptom(self, symptom: Hit | None, code: Hit | None) -> Hit | None:
         """Apply a documented code's symptom; it beats only generic wording ("fails", "error")."""
@@ -213,12 +227,6 @@ class RuleExtractor:
         if implied is None:
             return symptom
         return Hit(implied, f"code:{code.value}->symptom", code.start, code.end, weight=2)
-
-
-def _reads_as_vpn(predicted: dict[str, Prediction]) -> bool:
-    """Whether the classifier's best intent is VPN, even when not sure enough to say so."""
-    intent = predicted.get("intent")
-    return intent is not None and intent.label == "vpn"
 
 
 def _evidence(name: str, hit: Hit, model: Prediction | None) -> Evidence:
