@@ -15,6 +15,7 @@ from vpnfsm.nlp.protocols import Hit
 __all__ = [
     "INFERRED_INTENT_RULES",
     "is_inferred",
+    "MIN_MODEL_WORDS",
     "MIN_SYMPTOM_PROBABILITY",
     "MODEL_RULE",
     "SYMPTOM_RULE_PRECISE_WEIGHT",
@@ -47,6 +48,11 @@ SYMPTOM_RULE_PRECISE_WEIGHT = 2
 #: calibrated cut: the corpus the cuts are calibrated on has a symptom in nearly every row, so
 #: out of fold any guess beats none, while in a chat a vague "vpn problem" should be asked about.
 MIN_SYMPTOM_PROBABILITY = 0.25
+
+#: The classifier reads messages of at least this many words: "Windows" or "vpn down" alone is
+#: an answer or a topic, and a one-word prior ("windows" is often a password reset in the
+#: corpus) must not start a flow.
+MIN_MODEL_WORDS = 3
 
 
 def is_inferred(rule: str) -> bool:

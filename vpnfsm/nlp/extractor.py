@@ -12,7 +12,14 @@ from collections.abc import Mapping, Sequence
 from vpnfsm.nlp._boundaries import IntentBoundaries
 from vpnfsm.nlp._build import build
 from vpnfsm.nlp._codes import CodeMatcher
-from vpnfsm.nlp._combine import MODEL_RULE, SYMPTOM_RULE_PRECISE_WEIGHT, is_inferred, pick_intent, pick_symptom
+from vpnfsm.nlp._combine import (
+    MIN_MODEL_WORDS,
+    MODEL_RULE,
+    SYMPTOM_RULE_PRECISE_WEIGHT,
+    is_inferred,
+    pick_intent,
+    pick_symptom,
+)
 from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
 from vpnfsm.nlp._features import features
 from vpnfsm.nlp._intent import RuleIntentClassifier
@@ -211,7 +218,7 @@ class RuleExtractor:
 
     def _predict(self, msg: Message, head: str) -> Prediction | None:
         """One head's prediction (features computed once per message), ``None`` without a model."""
-        if self._model is None:
+        if self._model is None or len(msg.words) < MIN_MODEL_WORDS:
             return None
         found = msg.memo.get("model-features")
         if not isinstance(found, list):
