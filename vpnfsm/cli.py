@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "vpnfsm.commands.chat",
     "vpnfsm.commands.extract",
     "vpnfsm.commands.evaluate",
+    "vpnfsm.commands.train",
     "vpnfsm.commands.bench",
     "vpnfsm.commands.handoff",
     "vpnfsm.commands.deliver",

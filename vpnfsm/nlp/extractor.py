@@ -10,13 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from vpnfsm._patterns import MAX_SCAN_CHARS, scan_window
+from vpnfsm.nlp._boundaries import IntentBoundaries
 from vpnfsm.nlp._build import build
 from vpnfsm.nlp._codes import CodeMatcher
+from vpnfsm.nlp._combine import (
+    MIN_MODEL_WORDS,
+    MODEL_RULE,
+    SYMPTOM_RULE_PRECISE_WEIGHT,
+    is_inferred,
+    pick_intent,
+    pick_symptom,
+)
 from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
+from vpnfsm.nlp._features import features
 from vpnfsm.nlp._intent import RuleIntentClassifier
+from vpnfsm.nlp._products import OtherProducts
 from vpnfsm.nlp._signals import RuleSignalDetector
+from vpnfsm.nlp._symptom_gaps import SymptomGaps
 from vpnfsm.nlp._symptoms import SymptomMatcher
 from vpnfsm.nlp._vocab import load_vocabulary
+from vpnfsm.nlp.classifier import LinearClassifier, Prediction, default_classifier
 from vpnfsm.nlp.context import Turn, read_context
 from vpnfsm.nlp.model import Evidence, Extraction, Intent
 from vpnfsm.nlp.protocols import (
@@ -50,6 +63,9 @@ class RuleExtractor:
         signal_detector: the :class:`~vpnfsm.nlp.protocols.SignalDetector`.
         choices: per slot, the order a prompt lists its options in, so "the first" can be read
             (defaults to the taxonomy order).
+        classifier: the trained model that fills the rules' gaps (default: the shipped
+            weights, :func:`~vpnfsm.nlp.classifier.default_classifier`).
+        use_classifier: ``False`` runs the rules alone (``vpnfsm eval --cv`` compares both).
 
     """
 
@@ -63,6 +79,8 @@ class RuleExtractor:
         intent_classifier: IntentClassifier | None = None,
         signal_detector: SignalDetector | None = None,
         choices: Mapping[str, Sequence[str]] | None = None,
+        classifier: LinearClassifier | None = None,
+        use_classifier: bool = True,
     ) -> None:
         """Build the parts once; the vocabulary file is read at most once per process."""
         vocab = load_vocabulary()
@@ -74,6 +92,10 @@ class RuleExtractor:
         self._code: CodeFinder = code_finder or self._codes
         self._intent: IntentClassifier = intent_classifier or RuleIntentClassifier(vocab)
         self._signals: SignalDetector = signal_detector or RuleSignalDetector(vocab)
+        self._model = (classifier or default_classifier()) if use_classifier else None
+        self._boundaries = IntentBoundaries()
+        self._gaps = SymptomGaps()
+        self._products = OtherProducts()
 
     def extract(self, text: str, *, context: str | None = None) -> Extraction:
         """Read one message in the context of the current machine state.
@@ -109,10 +131,35 @@ class RuleExtractor:
             symptom = self._resolve_symptom(symptom, code)
         facts = Facts(os=os_hit, client=client, symptom=symptom, error_code=code)
         intent_hit = self._intent.classify(msg, turn, facts)
+        # Boundaries and the classifier read fresh requests only: inside a flow its context decides.
+        fresh = turn.flow_intent is None
+        intent_guess: Prediction | None = None
+        if fresh and is_inferred(intent_hit.rule):
+            intent_hit = self._boundaries.decide(msg) or intent_hit
+            if is_inferred(intent_hit.rule):
+                intent_guess = self._predict(msg, "intent")
+        intent_hit, confidence, intent_model = pick_intent(intent_hit, intent_guess)
         intent: Intent = intent_hit.value if is_intent(intent_hit.value) else "general"  # type: ignore[assignment]
+        second: str | None = None
+        symptom_model: Prediction | None = None
+        if intent == "vpn" and client is None and (fresh or turn.pending == "client"):
+            client = self._products.match(msg)
+        if intent in ("vpn", "general") and (fresh or turn.pending == "symptom"):
+            if symptom is None:
+                symptom, second = self._gaps.match(msg)
+            else:
+                symptom = self._gaps.recast(msg, symptom)
+                second = self._second_symptom(msg, turn, known, symptom)
+            # The model is asked only where its answer can count: no precise rule, a VPN reading.
+            vpn_reading = intent == "vpn" or (intent_guess is not None and intent_guess.label == "vpn")
+            if fresh and vpn_reading and (symptom is None or symptom.weight < SYMPTOM_RULE_PRECISE_WEIGHT):
+                symptom, symptom_model, model_second = pick_symptom(symptom, self._predict(msg, "symptom"))
+                second = second or model_second
         if intent != "vpn":
             # Client and symptom describe VPN trouble; elsewhere they would mislead the flow.
-            client = symptom = None
+            client = None
+            if intent != "general":
+                symptom = None
         answered = _answered(turn, os_hit, client, symptom, code)
         signals = self._signals.detect(msg, turn, answered)
         if turn.pending == "result" and signals.result is None:
@@ -132,12 +179,10 @@ class RuleExtractor:
             ("dont_know", signals.dont_know),
             ("result", signals.result),
         ]
+        models = {"intent": intent_model, "symptom": symptom_model}
         at = _Offsets(len(text), len(window))
         evidence = tuple(
-            build(
-                Evidence,
-                {"field": name, "value": hit.value, "rule": hit.rule, "start": at(hit.start), "end": at(hit.end)},
-            )
+            _evidence(name, hit, self._explained(msg, name, models.get(name)), at)
             for name, hit in hits
             if hit is not None and (name != "intent" or hit.value == intent)
         )
@@ -146,9 +191,11 @@ class RuleExtractor:
             Extraction,
             {
                 "intent": intent,
+                "intent_confidence": confidence,
                 "os": os_hit.value if os_hit else None,
                 "client": client.value if client else None,
                 "symptom": symptom.value if symptom else None,
+                "second_symptom": second if symptom else None,
                 "error_code": code.value if code else None,
                 "human": signals.human is not None,
                 "reset": signals.reset is not None,
@@ -158,6 +205,31 @@ class RuleExtractor:
             },
         )
 
+    def _second_symptom(self, msg: Message, turn: Turn, known: dict[str, str], first: Hit) -> str | None:
+        """Another symptom in the words after (else before) the leading one ("drops, and slow too")."""
+        for part in (msg.text[first.end :], msg.text[: first.start]):
+            if len(part) > 3:
+                hit = self._symptom.match(Message.of(part), turn, known) or self._gaps.match(Message.of(part))[0]
+                if hit is not None and hit.value != first.value:
+                    return hit.value
+        return None
+
+    def _explained(self, msg: Message, head: str, model: Prediction | None) -> Prediction | None:
+        """The prediction with its top features, found only for a value the model gave."""
+        if model is None or self._model is None:
+            return model
+        return model._replace(features=self._model.explain(msg.words, head, model.label))
+
+    def _predict(self, msg: Message, head: str) -> Prediction | None:
+        """One head's prediction (features computed once per message), ``None`` without a model."""
+        if self._model is None or len(msg.words) < MIN_MODEL_WORDS:
+            return None
+        found = msg.memo.get("model-features")
+        if not isinstance(found, list):
+            found = features(msg.words)
+            msg.memo["model-features"] = found
+        return self._model.predict_head(found, head)
+
     def _resolve_symptom(self, symptom: Hit | None, code: Hit | None) -> Hit | None:
         """Apply a documented code's symptom; it beats only generic wording ("fails", "error")."""
         if code is None or (symptom is not None and symptom.weight >= 2):
@@ -166,6 +238,16 @@ class RuleExtractor:
         if implied is None:
             return symptom
         return Hit(implied, f"code:{code.value}->symptom", code.start, code.end, weight=2)
+
+
+def _evidence(name: str, hit: Hit, model: Prediction | None, at: _Offsets) -> Evidence:
+    """The evidence of one value: the rule and span, or the classifier's probability and features."""
+    values = {"field": name, "value": hit.value, "rule": hit.rule, "start": at(hit.start), "end": at(hit.end)}
+    if model is not None and hit.rule == MODEL_RULE:
+        values["probability"], values["features"] = model.probability, model.features
+    else:
+        values["probability"], values["features"] = None, ()
+    return build(Evidence, values)
 
 
 class _Offsets:

@@ -21,7 +21,11 @@ ENTITY_FIELDS: tuple[str, ...] = ("os", "client", "symptom", "error_code")
 
 
 class Evidence(BaseModel):
-    """Why a value was extracted: the rule that fired and the text span it matched."""
+    """Why a value was extracted: the rule that fired and the text span it matched.
+
+    A value the trained classifier gave has ``rule`` ``"model"``, an empty span, its
+    ``probability`` and the ``features`` that pushed it most (words, word pairs, 'grams').
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -30,6 +34,8 @@ class Evidence(BaseModel):
     rule: str
     start: int
     end: int
+    probability: float | None = None
+    features: tuple[str, ...] = ()
 
 
 class Extraction(BaseModel):
@@ -38,7 +44,10 @@ class Extraction(BaseModel):
     Attributes:
         intent: the taxonomy intent (in a running flow, the flow's own intent
             unless the message clearly changes the subject).
+        intent_confidence: how sure the extractor is of ``intent``: 1.0 for a rule's cue,
+            the classifier's probability when the classifier decided (an aside scores low).
         os, client, symptom, error_code: taxonomy labels, ``None`` when the text does not say.
+        second_symptom: another symptom the message shows besides the leading ``symptom``.
         human: the user asks for a person ("agent please").
         reset: the user wants to start over or cancel.
         dont_know: the user says they do not know the answer to the pending
@@ -51,9 +60,11 @@ class Extraction(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     intent: Intent = "general"
+    intent_confidence: float = 1.0
     os: str | None = None
     client: str | None = None
     symptom: str | None = None
+    second_symptom: str | None = None
     error_code: str | None = None
     human: bool = False
     reset: bool = False
