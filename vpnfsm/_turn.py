@@ -211,8 +211,9 @@ class TurnLogic:
         new = loaded is None
         session = loaded if loaded is not None else Session.start(session_id, tenant=tenant, now=now)
         expected_version = session.version
-        stored_text = redact(message)
-        fingerprint = _idempotency.digest(stored_text) if message_id is not None else ""
+        # A retry must match its first copy whatever the session's state became since, so
+        # the fingerprint is of the plain redaction, not the context-screened one below.
+        fingerprint = _idempotency.digest(redact(message)) if message_id is not None else ""
         if message_id is not None:
             applied = _idempotency.find_applied(session, message_id, fingerprint)
             if applied is not None:

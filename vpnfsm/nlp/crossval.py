@@ -17,7 +17,7 @@ from vpnfsm.nlp.classifier import LinearClassifier
 from vpnfsm.nlp.corpus import CorpusRow
 from vpnfsm.nlp.evaluate import EVAL_FIELDS
 from vpnfsm.nlp.extractor import RuleExtractor
-from vpnfsm.nlp.training import grouped_folds, model_words, train
+from vpnfsm.nlp.training import extractor_view, grouped_folds, model_words, train
 
 __all__ = ["COLUMNS", "CvReport", "CvScore", "cross_validate"]
 
@@ -111,10 +111,11 @@ def cross_validate(rows: Sequence[CorpusRow], *, folds: int = 5) -> CvReport:
         combined = RuleExtractor(classifier=model)
         for i in held:
             row = rows[i]
+            text = extractor_view(row.text)  # what the extractor reads in a real turn
             answers: dict[str, dict[str, str | None]] = {
-                "rules": dict(rules.extract(row.text, context=row.context).model_dump(include=set(EVAL_FIELDS))),
-                "model": _model_only(model, row.text),
-                "combined": dict(combined.extract(row.text, context=row.context).model_dump(include=set(EVAL_FIELDS))),
+                "rules": dict(rules.extract(text, context=row.context).model_dump(include=set(EVAL_FIELDS))),
+                "model": _model_only(model, row.text),  # model_words applies the same view
+                "combined": dict(combined.extract(text, context=row.context).model_dump(include=set(EVAL_FIELDS))),
             }
             for column, answer in answers.items():
                 for field, value in answer.items():

@@ -20,7 +20,7 @@ from vpnfsm.nlp._features import features
 from vpnfsm.nlp._text import fold, words
 from vpnfsm.nlp.classifier import FORMAT, LinearClassifier
 from vpnfsm.nlp.corpus import CorpusRow
-from vpnfsm.redact import redact
+from vpnfsm.redact import redact_message
 
 __all__ = ["HEADS", "dump_weights", "grouped_folds", "model_words", "train"]
 
@@ -36,13 +36,18 @@ DIGITS = 3
 _INNER_FOLDS = 5
 
 
-def model_words(text: str) -> list[str]:
-    """The words the model sees: the text as the extractor receives it (redacted), folded.
+def extractor_view(text: str) -> str:
+    """A user's text as the turn hands it to the extractor: redacted, placeholders blanked.
 
-    The one place that says what "as the extractor sees it" means; when redaction changes
-    (typed placeholders), only this function follows.
+    The one place that says what "as the extractor sees it" means, for training and for
+    evaluation alike. Corpus rows are first messages, so no question is pending.
     """
-    return words(fold(redact(text)))
+    return redact_message(text).reading
+
+
+def model_words(text: str) -> list[str]:
+    """The words the model sees: :func:`extractor_view` of the text, folded."""
+    return words(fold(extractor_view(text)))
 
 
 def _label(row: CorpusRow, head: str) -> str | None:

@@ -172,6 +172,22 @@ def character_classes(word: str) -> int:
     return lower + upper + digit + other
 
 
+def _plain_compound(word: str) -> bool:
+    """Plain words joined by "-" or "/" ("Two-factor", "Username/Password"): prose, not a secret."""
+    parts = word.replace("/", "-").split("-")
+    return len(parts) > 1 and all(part.isalpha() for part in parts)
+
+
+def _host_name(word: str) -> bool:
+    """A dotted name ending in letters ("Outlook.com", "gw.corp.example"): a host a technician needs."""
+    labels = word.split(".")
+    return (
+        len(labels) > 1
+        and labels[-1].isalpha()
+        and all(label and all(c.isalnum() or c == "-" for c in label) for label in labels)
+    )
+
+
 def looks_like_password(word: str, *, min_length: int = 6, min_classes: int = 2) -> bool:
     """Whether ``word`` has the shape of a password: long enough, mixed, not a technical term."""
     if len(word) < min_length or word.lower() in TECHNICAL_WORDS or word.lower() in NOT_A_VALUE:
@@ -180,6 +196,8 @@ def looks_like_password(word: str, *, min_length: int = 6, min_classes: int = 2)
         return False
     if "@" in word and "." in word.split("@", 1)[1]:
         return False  # an e-mail address, which has its own kind
+    if _plain_compound(word) or _host_name(word):
+        return False  # "Two-factor", "Username/Password", "Outlook.com", "vpn.corp.example"
     has_letter = any(c.isalpha() for c in word)
     has_other = any(c.isdigit() or not c.isalnum() for c in word)
     return has_letter and has_other and character_classes(word) >= min_classes

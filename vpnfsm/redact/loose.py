@@ -10,6 +10,7 @@ code: those are protected) or a technical term (``MS-CHAPv2``).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 
 from vpnfsm._patterns import compile_user
@@ -21,13 +22,19 @@ __all__ = ["find_loose_passwords"]
 
 _WORD = compile_user(r"[^\s\"'()<>\[\]{},;=]{8,64}", name="redact:loose:word")
 _SIGN_IN_TALK = compile_user(
-    r"(?i)\b(?:typed|type|entered|enter|tried|trying|using|used|log ?in|login|logon|sign(?:ed)? ?in|signin"
+    r"(?i)\b(?:typed|type|entered|enter|tried|trying|log ?in|login|logon|sign(?:ed)? ?in|signin"
     r"|credentials|password|passwort|kennwort|eingegeben|getippt|versucht|anmeld\pL*|tapé|saisi|essayé"
     r"|connexion|escrib[íi]|ingres[ée]|prob[ée]|digitei|tentei|digitato|provato|ingetypt|geprobeerd"
     r"|wpisa[łl]\pL*|pr[óo]bowa[łl]\pL*|ввел\pL*|ввёл\pL*|пробовал\pL*|логин\pL*)\b",
     name="redact:loose:sign-in-talk",
 )
 _TRAILING = ".,:;"
+
+
+def _is_edge_mark(char: str) -> bool:
+    # Markdown and quoting around a word (**OpenVPN**, `NordLynx`, 「…」, a full-width comma):
+    # the marks are not part of what the user typed as a word.
+    return unicodedata.category(char)[0] in "PS" and char not in "!$%&+=?@^"
 
 
 def find_loose_passwords(scan: Scan) -> Iterator[Finding]:
@@ -37,11 +44,15 @@ def find_loose_passwords(scan: Scan) -> Iterator[Finding]:
         return
     for match in scan.matches(_WORD):
         start, end = match.span()
-        while end > start and text[end - 1] in _TRAILING:
+        while end > start and (text[end - 1] in _TRAILING or _is_edge_mark(text[end - 1])):
             end -= 1
+        while start < end and _is_edge_mark(text[start]):
+            start += 1
         word = text[start:end]
         if len(word) < 8 or not any(c.islower() for c in word) or character_classes(word) < 3:
             continue
+        if any(unicodedata.category(c) == "Lo" for c in word):
+            continue  # a run of Chinese or Japanese text has no spaces: a sentence, not a word
         if not looks_like_password(word, min_length=8, min_classes=3) or scan.is_protected(start, end):
             continue
         if "." in word.strip(".") and all(part.isalnum() for part in word.split(".")):
