@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from vpnfsm._engine import Engine, engine_for
+from vpnfsm.dialogue.conduct import converse
 from vpnfsm.errors import InputError
 from vpnfsm.flows import registry
 from vpnfsm.flows.behaviour import FlowModel
@@ -155,37 +156,15 @@ class TurnLogic:
         stored_text = redact(message)
         state_before = session.state
 
-        if session.outcome == "handoff":
-            text = self._handoff_notice(session)
-        else:
-            if session.flow is not None and session.outcome is None:
-                spec = self.flows.get(session.flow)
-                switching = (
-                    extraction.intent not in ("general", spec.intent if spec else "")
-                    and not extraction.human
-                    and not extraction.reset
-                    and not (spec is not None and _answers_question(spec, session.state, message))
-                )
-                if spec is None or switching:
-                    self._clear_flow(session)
-            session.tail.append(TailLine(at=now, text=stored_text, state=state_before))
-            del session.tail[:-TAIL_CAP]
-            if session.flow is not None and session.outcome is None:
-                running = self._running_spec(session)
-                if running is None:  # its declaration is gone: begin the current one again
-                    spec = self.flows[session.flow]
-                    self._clear_flow(session)
-                    text = FLOW_UPDATED + "\n\n" + self._start(session, spec, extraction, message, now)
-                else:
-                    text = self._step(session, running, extraction, message, now)
-            else:
-                text = self._route(session, extraction, message, now)
-            _note_slot_text(session, extraction, message, stored_text)
+        session.tail.append(TailLine(at=now, text=stored_text, state=state_before))
+        del session.tail[:-TAIL_CAP]
+        text, intent = self._converse(session, extraction, message, now)
+        _note_slot_text(session, extraction, message, stored_text)
 
         session.version += 1
         session.turns += 1
         session.updated_at = now
-        session.last_intent = extraction.intent
+        session.last_intent = intent
         plan = TurnPlan(
             session=session,
             expected_version=expected_version,
@@ -212,7 +191,7 @@ class TurnLogic:
         plan.reply = self.reply(
             session,
             text,
-            intent=extraction.intent,
+            intent=intent,
             new_session=new,
             notice=notice,
             ended_now=ended_now,
@@ -261,14 +240,6 @@ class TurnLogic:
         return session.state
 
     @staticmethod
-    def _handoff_notice(session: Session) -> str:
-        ticket = f", ticket {session.ticket}" if session.ticket else ""
-        return (
-            f"Your case is with the IT support team (reference {session.reference}{ticket}). "
-            "A person will contact you; there is nothing more I can do in this conversation."
-        )
-
-    @staticmethod
     def _clear_flow(session: Session) -> None:
         session.flow = None
         session.flow_version = None
@@ -309,6 +280,30 @@ class TurnLogic:
         if self.flows.get(spec.name) is spec:
             return self.engines[spec.name]
         return engine_for(spec)
+
+    # -- what the dialogue policy calls (vpnfsm.dialogue.conduct.FlowSteps) --------
+
+    def _converse(self, session: Session, extraction: Extraction, message: str, now: float) -> tuple[str, str]:
+        return converse(self, session, extraction, message, now)
+
+    def start_flow(self, session: Session, spec: FlowSpec, extraction: Extraction, message: str, now: float) -> str:
+        """Begin ``spec`` as a new case for this message."""
+        session.dialogue.meta_turns = 0
+        return self._start(session, spec, extraction, message, now)
+
+    def step_flow(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
+        """Step the running flow, on the declaration the session started on when it is still there."""
+        running = self._running_spec(session)
+        if running is None:  # its declaration is gone: begin the current one again
+            assert session.flow is not None
+            spec = self.flows[session.flow]
+            self._clear_flow(session)
+            return FLOW_UPDATED + "\n\n" + self._start(session, spec, extraction, message, now)
+        return self._step(session, running, extraction, message, now)
+
+    def route(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
+        """No case open: start the flow the message is about, or answer it."""
+        return self._route(session, extraction, message, now)
 
     def _route(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
         spec = flow_for_intent(extraction.intent, self.flows)
@@ -396,18 +391,6 @@ class TurnLogic:
             session.reference = make_reference(session)
         text = "\n\n".join(model.said)
         return text.replace("{reference}", session.reference or "")
-
-
-def _answers_question(spec: FlowSpec, state: str | None, message: str) -> bool:
-    """Whether ``message`` states a value for the slot that ``state`` is asking.
-
-    "My personal e-mail", asked for the recovery method, names another topic's
-    word but answers the question; it must not switch to the e-mail flow.
-    """
-    if state is None or state not in spec.state_names:
-        return False
-    asks = spec.state(state).asks
-    return asks is not None and asks in match_slots(spec, message)
 
 
 def _note_slot_text(session: Session, extraction: Extraction, message: str, stored_text: str) -> None:

@@ -142,6 +142,7 @@ class RuleExtractor:
             Extraction,
             {
                 "intent": intent,
+                "intent_confidence": _intent_confidence(intent_hit.rule),
                 "os": os_hit.value if os_hit else None,
                 "client": client.value if client else None,
                 "symptom": symptom.value if symptom else None,
@@ -162,6 +163,17 @@ class RuleExtractor:
         if implied is None:
             return symptom
         return Hit(implied, f"code:{code.value}->symptom", code.start, code.end, weight=2)
+
+
+def _intent_confidence(rule: str) -> float:
+    """A simple confidence from the kind of rule that decided the intent (until a trained model gives one)."""
+    if rule.endswith(":default"):
+        return 0.3  # nothing said which topic
+    if rule.endswith(":flow-context"):
+        return 0.5  # kept the running flow's intent for want of a cue
+    if ":from-" in rule:
+        return 0.7  # inferred from a client, code or symptom
+    return 0.9  # an explicit cue phrase
 
 
 def _client_from_hints(symptom: Hit | None, code: Hit | None) -> Hit | None:

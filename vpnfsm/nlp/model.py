@@ -38,7 +38,11 @@ class Extraction(BaseModel):
     Attributes:
         intent: the taxonomy intent (in a running flow, the flow's own intent
             unless the message clearly changes the subject).
+        intent_confidence: how sure the extractor is of ``intent``, 0 to 1
+            (the dialogue policy needs a confident reading before it treats
+            another topic without a cue as a new problem).
         os, client, symptom, error_code: taxonomy labels, ``None`` when the text does not say.
+        second_symptom: another symptom the message also describes, if any.
         human: the user asks for a person ("agent please").
         reset: the user wants to start over or cancel.
         dont_know: the user says they do not know the answer to the pending
@@ -51,9 +55,11 @@ class Extraction(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     intent: Intent = "general"
+    intent_confidence: float = 1.0
     os: str | None = None
     client: str | None = None
     symptom: str | None = None
+    second_symptom: str | None = None
     error_code: str | None = None
     human: bool = False
     reset: bool = False
