@@ -20,27 +20,11 @@ DATA = Path(__file__).parent.parent / "data" / "conversations" / "dialogue"
 #: Conversations the current code still gets wrong (removed as the policy lands).
 KNOWN_FAILING: frozenset[str] = frozenset(
     {
-        'also locked out, then back to the vpn',
-        'dutch message',
-        'frustration acknowledged then the question goes on',
-        'frustration at the result question still reads the feedback',
-        'german first message',
-        'how do i check which os',
         'human first message no topic, then any answer hands off',
-        'human request in the password flow',
         'italian first message then english works',
-        'kinda but still drops is not worked',
-        'never mind the vpn, locked out',
-        'no luck german',
         'phone number while asked for the code',
-        'portuguese message offers a person',
         'scratch that, mfa code never arrives',
-        'shrug then nein',
-        'slang no',
-        'spanish first message',
-        'still not working in french counts as failed',
         'us phone number in a later message',
-        'what do you mean when asked if it worked',
     }
 )
 
@@ -105,7 +89,10 @@ def test_dialogue_conversation(case: dict[str, Any]) -> None:
             elif key == "results":
                 session = bot.store.load(reply.session_id, tenant="default")
                 assert session is not None
-                assert [step.result for step in session.steps] == expected, where
+                given = [step.result for step in session.steps]
+                while given and given[-1] is None:  # steps still waiting for an answer
+                    given.pop()
+                assert given == expected, where
             elif key == "new_reference":
                 assert reply.handoff_summary is not None, where
                 assert reply.handoff_summary.reference not in references, where

@@ -39,6 +39,7 @@ class Reading:
         context: what the bot was waiting for.
         features: the features that held.
         topic: the message read on its own (no pending question), for a new case.
+        target: the other flow the message is about, if any (a new case would run it).
         result: the answer to "did that work?", from the extractor or the feedback table.
         corrections: per slot of the running flow, the new value the message gives.
         language: the message's language (``"en"`` when short or unsure).
@@ -50,6 +51,7 @@ class Reading:
     context: Context
     features: frozenset[str]
     topic: Extraction
+    target: str | None = None
     result: Feedback | None = None
     corrections: Mapping[str, str] = field(default_factory=dict)
     language: str = "en"
@@ -87,7 +89,7 @@ def read_message(
     features = set(find_cues(message))
     topic = extraction if context == "fresh" else extractor.extract(message, context=None)
     memory = session.dialogue
-    if extraction.human:
+    if extraction.human or "person_cue" in features:
         features.add("human")
     if memory.topic_asked:
         features.add("topic_asked")
@@ -99,7 +101,8 @@ def read_message(
     if language != "en":
         features.add("other_language")
     current = spec.intent if spec is not None and session.flow is not None else None
-    if topic.intent != current and flow_for_intent(topic.intent, flows) is not None:
+    target = _other_topic(message, topic, current, flows)
+    if target is not None:
         features.add("other_topic")
     result: Feedback | None = None
     corrections: dict[str, str] = {}
@@ -114,6 +117,8 @@ def read_message(
                 features.add("answers_pending")
         elif pending is not None and (pending in values or extraction.dont_know):
             features.add("answers_pending")
+        if pending is not None and pending in values:
+            features.add("gives_value")
         corrections = {
             slot: value
             for slot, value in values.items()
@@ -136,10 +141,30 @@ def read_message(
         context=context,
         features=frozen,
         topic=topic,
+        target=target,
         result=result,
         corrections=corrections,
         language=language,
     )
+
+
+def _other_topic(message: str, topic: Extraction, current: str | None, flows: Mapping[str, FlowSpec]) -> str | None:
+    """The flow (other than the running one) this message is about, read on its own.
+
+    The extractor's intent first; else another flow's own first question
+    vocabulary ("locked myself out" is the password flow's ``problem``), which
+    the extractor may not weigh against a word like "VPN" in the same message.
+    """
+    spec = flow_for_intent(topic.intent, flows)
+    if spec is not None and topic.intent != current:
+        return spec.name
+    for other in flows.values():
+        if other.intent == current or not other.vocabulary:
+            continue
+        first = next(iter(other.slots), None)
+        if first is not None and first in match_slots(other, message):
+            return other.name
+    return None
 
 
 def _within_budgets(kind: Kind, session: Session, context: Context) -> Kind:

@@ -16,7 +16,6 @@ from vpnfsm.dialogue import cases, replies
 from vpnfsm.dialogue.classify import Reading, read_message
 from vpnfsm.dialogue.policy import ACTIONS
 from vpnfsm.flows.knowledge import load_table
-from vpnfsm.flows.registry import flow_for_intent
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.summary import make_reference
 from vpnfsm.nlp.model import Extraction
@@ -96,14 +95,14 @@ def _human(
     if reading.context == "handoff":
         memory.topic_asked = False
         return _fill(replies.TEXTS["follow_up"], session), extraction.intent
-    topic = flow_for_intent(reading.topic.intent, steps.flows)
+    topic = steps.flows.get(reading.target) if reading.target is not None else None
     if topic is not None:
         memory.topic_asked = False
         cases.archive(session)
-        return steps.start_flow(session, topic, reading.topic.model_copy(update={"human": True}), message, now), (
-            reading.topic.intent
-        )
-    if memory.topic_asked:  # asked once already: hand off whatever the answer
+        started = steps.start_flow(session, topic, reading.topic.model_copy(update={"human": True}), message, now)
+        return started, topic.intent
+    if memory.topic_asked or "language_offered" in reading.features:
+        # Asked once already (or a person was offered in another language): hand off whatever the answer.
         memory.topic_asked = False
         cases.archive(session)
         session.outcome = "handoff"
@@ -116,8 +115,8 @@ def _human(
 
 
 def _new_problem(steps: FlowSteps, session: Session, reading: Reading, message: str, now: float) -> tuple[str, str]:
-    target = flow_for_intent(reading.topic.intent, steps.flows)
-    assert target is not None  # the policy's other_topic feature says so
+    assert reading.target is not None  # the policy's other_topic feature says so
+    target = steps.flows[reading.target]
     current = steps.flows.get(session.flow) if session.flow is not None else None
     if reading.context == "handoff":
         lead = replies.TEXTS["new_case"]
@@ -126,11 +125,11 @@ def _new_problem(steps: FlowSteps, session: Session, reading: Reading, message: 
         # One case waits at most: this one is finished first (nothing is dropped).
         parked = steps.flows.get(session.parked.flow)
         text = replies.TEXTS["one_parked"].format(current=_title(current), parked=_title(parked))
-        return _with_prompt(text, session, current, reading), reading.topic.intent
+        return _with_prompt(text, session, current, reading), session.last_intent or target.intent
     else:
         lead = replies.TEXTS["parked"].format(parked=_title(current), short=_short(current))
         cases.park(session)
-    return lead + "\n\n" + steps.start_flow(session, target, reading.topic, message, now), reading.topic.intent
+    return lead + "\n\n" + steps.start_flow(session, target, reading.topic, message, now), target.intent
 
 
 def _return(session: Session, flows: Mapping[str, FlowSpec]) -> str:
@@ -151,13 +150,13 @@ def _return(session: Session, flows: Mapping[str, FlowSpec]) -> str:
 def _answer(
     steps: FlowSteps, session: Session, extraction: Extraction, reading: Reading, message: str, now: float
 ) -> str:
-    if reading.context == "fresh":
-        if session.flow is not None:
-            cases.archive(session)
-        return steps.route(session, extraction, message, now)
     lead: list[str] = []
     if "frustration_cue" in reading.features:
         lead.append(replies.TEXTS["frustration"])
+    if reading.context == "fresh":
+        if session.flow is not None:
+            cases.archive(session)
+        return "\n\n".join([*lead, steps.route(session, extraction, message, now)])
     if reading.corrections:
         lead.append(_corrected(reading))
     if reading.context == "result" and extraction.result is None and reading.result is not None:

@@ -37,6 +37,15 @@ CUES: Mapping[str, tuple[str, ...]] = {
         r"\bnew (problem|issue)\b",
         r"\bseparate (problem|issue)\b",
     ),
+    # The extractor reads the common requests for a person; these are the ones it may miss.
+    "person_cue": (
+        r"\btransfer me\b",
+        r"\b(connect|put) me (through )?to (a|an|the|someone)\b",
+        r"\b(service|help) ?desk\b.*\b(please|pls|transfer|connect|talk|speak)\b",
+        r"\b(talk|speak) to (a|an|some)(one|body| person| human| agent)\b",
+        r"\breal (person|human)\b",
+        r"^\W*(operator|agent|human)\W*$",
+    ),
     "return_cue": (
         r"\bback to\b",
         r"\breturn(ing)? to\b",

@@ -77,6 +77,8 @@ FEATURES: Mapping[str, str] = {
     "other_topic": "read on its own, the message is about another flow's topic",
     "own_topic": "the message names the current case's topic or facts",
     "answers_pending": "the message gives a value (or 'don't know') for the pending question",
+    "gives_value": "the message gives a value for the pending question (not just 'don't know')",
+    "person_cue": "names a person or the service desk ('transfer me', 'real person')",
     "corrects": "the message gives a different value for a fact already known",
     "topic_shift": "in context, the extractor still reads another intent, confidently",
 }
@@ -143,7 +145,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "clarify",
         needs="clarify_cue",
-        unless="answers_pending",
+        unless="gives_value",
         contexts=_OPEN,
         why="a question about the question is not an unfitting answer",
     ),
