@@ -20,10 +20,7 @@ DATA = Path(__file__).parent.parent / "data" / "conversations" / "dialogue"
 #: Conversations the current code still gets wrong (removed as the policy lands).
 KNOWN_FAILING: frozenset[str] = frozenset(
     {
-        'human first message no topic, then any answer hands off',
-        'italian first message then english works',
         'phone number while asked for the code',
-        'scratch that, mfa code never arrives',
         'us phone number in a later message',
     }
 )

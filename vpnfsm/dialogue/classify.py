@@ -26,6 +26,8 @@ __all__ = ["TOPIC_CONFIDENCE", "Reading", "context_of", "read_message"]
 
 #: The extractor's intent confidence needed before "another topic" counts without a cue.
 TOPIC_CONFIDENCE = 0.6
+#: An intent read from an explicit cue phrase beats another flow's vocabulary; an inferred one does not.
+EXPLICIT_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -156,15 +158,16 @@ def _other_topic(message: str, topic: Extraction, current: str | None, flows: Ma
     the extractor may not weigh against a word like "VPN" in the same message.
     """
     spec = flow_for_intent(topic.intent, flows)
-    if spec is not None and topic.intent != current:
-        return spec.name
+    explicit = spec if spec is not None and topic.intent != current else None
+    if explicit is not None and topic.intent_confidence >= EXPLICIT_CONFIDENCE:
+        return explicit.name
     for other in flows.values():
         if other.intent == current or not other.vocabulary:
             continue
         first = next(iter(other.slots), None)
         if first is not None and first in match_slots(other, message):
-            return other.name
-    return None
+            return other.name  # "my authenticator app is gone": the password flow's, not a VPN symptom
+    return explicit.name if explicit is not None else None
 
 
 def _within_budgets(kind: Kind, session: Session, context: Context) -> Kind:

@@ -97,7 +97,8 @@ CUES: Mapping[str, tuple[str, ...]] = {
     ),
     # Short acceptance ("yes please", "ja", "sí"): accepts an offer the bot just made.
     "affirm_cue": (
-        r"^\W*(yes|yeah|yep|ok|okay|sure|please|ja|sí|si|oui|sim|graag|bitte|por favor|s'il vous plaît)\b",
+        r"^\W*(yes|yeah|yep|ok|okay|sure|please|ja|sí|si|oui|sim|sì|graag|bitte|por favor)"
+        r"(\W+(please|pls|yes|graag|bitte|por favor|s'il vous plaît|per favore|thanks))?\W*$",
     ),
 }
 
