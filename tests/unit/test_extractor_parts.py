@@ -56,7 +56,8 @@ def test_choices_set_the_order_of_the_first() -> None:
 
 def test_fast_build_equals_a_validated_model() -> None:
     values = {
-        "intent": "vpn", "os": "windows", "client": None, "symptom": "dns", "error_code": "809",
+        "intent": "vpn", "intent_confidence": 0.9, "os": "windows", "client": None, "symptom": "dns",
+        "second_symptom": None, "error_code": "809",
         "human": False, "reset": True, "dont_know": False, "result": "failed", "evidence": (),
     }
     assert build(Extraction, dict(values)) == Extraction.model_validate(values)

@@ -40,7 +40,8 @@ class Reading:
         rule: the policy row that decided (before the budgets).
         context: what the bot was waiting for.
         features: the features that held.
-        topic: the message read on its own (no pending question), for a new case.
+        topic: the message's reading for a new case: the in-context one, or (with a
+            switch cue and no other intent in context) the message read on its own.
         target: the other flow the message is about, if any (a new case would run it).
         result: the answer to "did that work?", from the extractor or the feedback table.
         corrections: per slot of the running flow, the new value the message gives.
@@ -89,7 +90,17 @@ def read_message(
     """Read one message for the policy (``extraction``: read in the context of the pending question)."""
     context = context_of(session, spec)
     features = set(find_cues(message))
-    topic = extraction if context == "fresh" else extractor.extract(message, context=None)
+    current = spec.intent if spec is not None and session.flow is not None else None
+    topic = extraction
+    if (
+        context in ("question", "result")
+        and extraction.intent == current
+        and features & {"switch_cue", "also_cue"}
+    ):
+        # "Forget the e-mail, the VPN is down": read in context, the flow's own word
+        # keeps its intent; read on its own, the message names the new topic. Only
+        # then is the extractor asked a second time (an LLM extractor costs per call).
+        topic = extractor.extract(message, context=None)
     memory = session.dialogue
     if extraction.human or "person_cue" in features:
         features.add("human")
@@ -102,7 +113,6 @@ def read_message(
     language = detect_language(message)
     if language != "en":
         features.add("other_language")
-    current = spec.intent if spec is not None and session.flow is not None else None
     target = _other_topic(message, topic, current, flows)
     if target is not None:
         features.add("other_topic")

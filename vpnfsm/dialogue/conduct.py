@@ -60,7 +60,7 @@ def converse(steps: FlowSteps, session: Session, extraction: Extraction, message
         memory.meta_turns += 1
     if ACTIONS[kind].switches:
         memory.switches += 1
-    intent = extraction.intent
+    intent: str = extraction.intent
     if kind == "human":
         text, intent = _human(steps, session, extraction, reading, message, now)
     elif kind == "language":
@@ -143,7 +143,8 @@ def _return(session: Session, flows: Mapping[str, FlowSpec]) -> str:
     text = replies.TEXTS["resumed"].format(title=_title(spec))
     if leaving is not None:
         session.parked = leaving  # the case left behind waits in turn
-        text += " " + replies.TEXTS["parked"].format(parked=_title(flows.get(leaving.flow)), short=_short(flows.get(leaving.flow)))
+        left = flows.get(leaving.flow)
+        text += " " + replies.TEXTS["parked"].format(parked=_title(left), short=_short(left))
     return text + "\n\n" + _prompt(session, spec)
 
 
@@ -199,7 +200,7 @@ def _meta(session: Session, spec: FlowSpec | None, reading: Reading, message: st
     elif kind in ("thanks", "bye"):
         suffix = {"question": "open", "result": "open", "fresh": "done", "handoff": "handoff"}[where]
         text = _fill(replies.TEXTS[f"{kind}_{suffix}"], session)
-        if kind == "bye" or where != "question" and where != "result":
+        if kind == "bye" or where not in ("question", "result"):
             return text
     else:  # pragma: no cover - every meta kind is listed above (a verifier check pins the kinds)
         raise AssertionError(kind)

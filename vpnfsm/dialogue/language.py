@@ -9,8 +9,7 @@ wrong guess would interrupt an English conversation.
 from __future__ import annotations
 
 from functools import cache
-
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from typing import Any
 
 __all__ = ["LANGUAGES", "MIN_WORDS", "detect_language"]
 
@@ -23,7 +22,10 @@ MIN_CONFIDENCE = 0.95
 
 
 @cache
-def _identifier() -> LanguageIdentifier:
+def _identifier() -> Any:
+    # Imported on first use: the model (and numpy) load only when a long message needs judging.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
     return identifier

@@ -125,8 +125,8 @@ TEXTS: Mapping[str, str] = {
     "new_case": "That's a new case, so let's look at it separately.",
     "follow_up": "Your case is with the IT support team (reference {reference}{ticket}); a person will "
     "contact you. If something else comes up, just tell me.",
-    "ask_topic": "I can pass your case to a person. What is it about (VPN, e-mail, password, ...)? One "
-    "sentence is enough, so they get it with the details.",
+    "ask_topic": "I can pass your case to a person. What is it about (VPN, e-mail, password, ...)? Tell "
+    "me in one sentence, so they get it with the details.",
     "general_handoff": "I'm handing this over to a person on the IT support team. Your reference is "
     "{reference}.",
 }

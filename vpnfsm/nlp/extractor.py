@@ -146,6 +146,7 @@ class RuleExtractor:
                 "os": os_hit.value if os_hit else None,
                 "client": client.value if client else None,
                 "symptom": symptom.value if symptom else None,
+                "second_symptom": None,
                 "error_code": code.value if code else None,
                 "human": signals.human is not None,
                 "reset": signals.reset is not None,
