@@ -123,10 +123,10 @@ def check_table(table: KnowledgeTable, spec: FlowSpec) -> ScopeReport:
         if any(value is not None for value in combo) and all(not a.when for a in chosen):
             fallback_only.append(facts)
         for article in chosen:
-            key = (article.id, facts.get("os"))
-            if key in shown_count:  # only the OS decides which steps are shown: one problem per pair
+            pair = (article.id, facts.get("os"))
+            if pair in shown_count:  # only the OS decides which steps are shown: one problem per pair
                 continue
-            shown = shown_count[key] = len(article.steps_for(facts, table.platforms))
+            shown = shown_count[pair] = len(article.steps_for(facts, table.platforms))
             if shown < MIN_STEPS:
                 problems.append(
                     ScopeProblem(
