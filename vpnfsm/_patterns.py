@@ -24,16 +24,26 @@ linear work is bounded per message.
 
 from __future__ import annotations
 
+import importlib
 import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import re2
+
+# The C++ binding itself. google-re2's public wrapper encodes the whole text and maps offsets
+# in Python on every call, so a rule table that searches one message many times would cost
+# O(n) per call; here a message is encoded once (Scan) and each call is one RE2 match.
+# The binding is untyped, hence Any.
+_re2: Any = importlib.import_module("re2._re2")
+_ANCHOR: Any = getattr(re2, "_Anchor")  # noqa: B009 - private name, kept in one place
 
 __all__ = [
     "MAX_SCAN_CHARS",
     "PatternError",
     "PatternSet",
+    "Scan",
+    "UserMatch",
     "UserPattern",
     "compile_user",
     "compiled_names",
@@ -41,15 +51,17 @@ __all__ = [
     "translate",
 ]
 
-#: The longest text any pattern sees. A pasted log longer than this is read as
-#: its head and tail (where the error and the user's own words are).
-MAX_SCAN_CHARS = 8192
+#: The longest text a pattern reads for meaning (extraction, flow vocabularies). A pasted log
+#: longer than this is read as its head and tail: the user's own words and the first error
+#: come first, the final error last. It also bounds what the worst message can cost: every
+#: rule may open on a message made of every vocabulary word, and then each reads this much.
+#: (Redaction reads the whole message: a secret may be anywhere.)
+MAX_SCAN_CHARS = 1024
 
-if TYPE_CHECKING:
-    #: The compiled pattern type (RE2 over ``str``).
-    UserPattern: TypeAlias = re2._Regexp[str]
-else:
-    UserPattern = re2._Regexp
+_UNANCHORED = _ANCHOR.UNANCHORED
+_AT_START = _ANCHOR.ANCHOR_START
+_BOTH = _ANCHOR.ANCHOR_BOTH
+_NO_SPAN = (-1, -1)
 
 _lock = threading.Lock()
 _names: set[str] = set()
@@ -112,6 +124,237 @@ def translate(source: str) -> str:
     return "".join(out)
 
 
+class Scan:
+    """A text prepared once for many RE2 calls: its UTF-8 bytes and the offset mapping.
+
+    RE2 matches bytes. For ASCII text (nearly every chat message) byte and character offsets
+    are the same and nothing more is kept; otherwise offsets are converted incrementally, so
+    the matches of one scan, read left to right, cost one pass over the text in all.
+    """
+
+    __slots__ = ("_byte_at", "_char_at", "ascii", "data", "text")
+
+    def __init__(self, text: str) -> None:
+        """Encode ``text`` (lone surrogates pass through as bytes RE2 never matches as letters)."""
+        self.text = text
+        self.ascii = text.isascii()
+        self.data = text.encode("ascii") if self.ascii else text.encode("utf-8", "surrogatepass")
+        self._char_at = (0, 0)  # the last (byte offset, char offset) pair converted
+        self._byte_at = (0, 0)  # the last (char offset, byte offset) pair converted
+
+    def char(self, offset: int) -> int:
+        """The character offset of byte ``offset``."""
+        if self.ascii or offset <= 0:
+            return offset
+        last_byte, last_char = self._char_at
+        if offset < last_byte:
+            last_byte = last_char = 0
+        char = last_char + len(self.data[last_byte:offset].decode("utf-8", "surrogatepass"))
+        self._char_at = (offset, char)
+        return char
+
+    def byte(self, offset: int) -> int:
+        """The byte offset of character ``offset``."""
+        if self.ascii or offset <= 0:
+            return offset
+        offset = min(offset, len(self.text))
+        last_char, last_byte = self._byte_at
+        if offset < last_char:
+            last_char = last_byte = 0
+        byte = last_byte + len(self.text[last_char:offset].encode("utf-8", "surrogatepass"))
+        self._byte_at = (offset, byte)
+        return byte
+
+
+def _scan(text: str | Scan) -> Scan:
+    return text if isinstance(text, Scan) else Scan(text)
+
+
+class UserMatch:
+    """One match, with the ``re.Match`` methods vpnfsm uses (offsets are characters)."""
+
+    __slots__ = ("_pattern", "_scan", "_spans")
+
+    def __init__(self, pattern: UserPattern, scan: Scan, spans: Sequence[tuple[int, int]]) -> None:
+        """A match of ``pattern`` in ``scan`` at byte ``spans`` (one per group, group 0 first)."""
+        self._pattern = pattern
+        self._scan = scan
+        self._spans = spans
+
+    def _index(self, group: int | str) -> int:
+        return self._pattern.groupindex[group] if isinstance(group, str) else group
+
+    def span(self, group: int | str = 0) -> tuple[int, int]:
+        """``(start, end)`` of ``group`` in characters; ``(-1, -1)`` when it did not take part."""
+        start, end = self._spans[self._index(group)]
+        if start < 0:
+            return _NO_SPAN
+        return self._scan.char(start), self._scan.char(end)
+
+    def start(self, group: int | str = 0) -> int:
+        """Where ``group`` starts (characters)."""
+        return self.span(group)[0]
+
+    def end(self, group: int | str = 0) -> int:
+        """Where ``group`` ends (characters)."""
+        return self.span(group)[1]
+
+    def group(self, group: int | str = 0) -> str | None:
+        """The text ``group`` matched, ``None`` when it did not take part."""
+        start, end = self._spans[self._index(group)]
+        if start < 0:
+            return None
+        if self._scan.ascii:
+            return self._scan.text[start:end]
+        return self._scan.data[start:end].decode("utf-8", "surrogatepass")
+
+    def groups(self) -> tuple[str | None, ...]:
+        """Every group's text, group 1 first."""
+        return tuple(self.group(i) for i in range(1, len(self._spans)))
+
+    def groupdict(self) -> dict[str, str | None]:
+        """Named groups' texts."""
+        return {name: self.group(index) for name, index in self._pattern.groupindex.items()}
+
+    @property
+    def string(self) -> str:
+        """The text searched."""
+        return self._scan.text
+
+
+def _expand(template: str, match: UserMatch) -> str:
+    r"""``template`` with ``\1``..``\99`` and ``\g<name>`` replaced by the groups (as ``re.sub``)."""
+    if "\\" not in template:
+        return template
+    out: list[str] = []
+    i = 0
+    while i < len(template):
+        char = template[i]
+        if char != "\\" or i + 1 == len(template):
+            out.append(char)
+            i += 1
+            continue
+        nxt = template[i + 1]
+        if nxt.isdigit():
+            j = i + 2 if not template[i + 2 : i + 3].isdigit() else i + 3
+            out.append(match.group(int(template[i + 1 : j])) or "")
+            i = j
+        elif nxt == "g" and template.startswith("<", i + 2) and ">" in template[i + 3 :]:
+            close = template.index(">", i + 3)
+            name = template[i + 3 : close]
+            out.append(match.group(int(name) if name.isdigit() else name) or "")
+            i = close + 1
+        elif nxt == "\\":
+            out.append("\\")
+            i += 2
+        else:
+            out.append(template[i : i + 2])
+            i += 2
+    return "".join(out)
+
+
+class UserPattern:
+    """An RE2 pattern with the ``re.Pattern`` methods vpnfsm uses; offsets are characters.
+
+    Every method takes a ``str`` or a :class:`Scan`; pass a scan when the same long text is
+    searched many times (a message's rules), so it is encoded once.
+    """
+
+    __slots__ = ("_re", "groupindex", "groups", "pattern")
+
+    def __init__(self, source: str, *, ignore_case: bool) -> None:
+        """Compile ``source`` (already translated) with RE2.
+
+        Raises:
+            PatternError: RE2 refuses it.
+
+        """
+        compiled = _re2.RE2(source.encode("utf-8"), _options(ignore_case=ignore_case))
+        if not compiled.ok():
+            raise PatternError(compiled.error().decode("utf-8", "replace"))
+        self._re = compiled
+        self.pattern = source
+        self.groups: int = compiled.NumberOfCapturingGroups()
+        self.groupindex: dict[str, int] = {
+            name.decode("utf-8"): index for name, index in compiled.NamedCapturingGroups()
+        }
+
+    def _run(self, anchor: object, text: str | Scan, pos: int, endpos: int | None) -> UserMatch | None:
+        scan = _scan(text)
+        stop = len(scan.data) if endpos is None else scan.byte(endpos)
+        start = scan.byte(pos)
+        if start > stop:
+            return None
+        spans = self._re.Match(anchor, scan.data, start, stop)
+        if spans[0][0] < 0:
+            return None
+        return UserMatch(self, scan, spans)
+
+    def search(self, text: str | Scan, pos: int = 0, endpos: int | None = None) -> UserMatch | None:
+        """The leftmost match at or after ``pos``."""
+        return self._run(_UNANCHORED, text, pos, endpos)
+
+    def match(self, text: str | Scan, pos: int = 0, endpos: int | None = None) -> UserMatch | None:
+        """A match that starts exactly at ``pos``."""
+        return self._run(_AT_START, text, pos, endpos)
+
+    def fullmatch(self, text: str | Scan, pos: int = 0, endpos: int | None = None) -> UserMatch | None:
+        """A match of all of ``text[pos:endpos]``."""
+        return self._run(_BOTH, text, pos, endpos)
+
+    def finditer(self, text: str | Scan, pos: int = 0) -> Iterator[UserMatch]:
+        """Non-overlapping matches, left to right (linear in the text in all)."""
+        scan = _scan(text)
+        data = scan.data
+        stop = len(data)
+        at = scan.byte(pos)
+        run = self._re.Match
+        while at <= stop:
+            spans = run(_UNANCHORED, data, at, stop)
+            start, end = spans[0]
+            if start < 0:
+                return
+            yield UserMatch(self, scan, spans)
+            # An empty match must not stop progress: step over one character.
+            at = end if end > start else _next_char(data, end)
+
+    def findall(self, text: str | Scan) -> list[str]:
+        """The text of every match (of group 1 when the pattern has exactly one group)."""
+        group = 1 if self.groups == 1 else 0
+        return [match.group(group) or "" for match in self.finditer(text)]
+
+    def subn(self, repl: str | Callable[[UserMatch], str], text: str | Scan, count: int = 0) -> tuple[str, int]:
+        r"""``text`` with matches replaced (``\1``/``\g<name>`` expand), and how many."""
+        scan = _scan(text)
+        pieces: list[str] = []
+        last = 0
+        done = 0
+        for match in self.finditer(scan):
+            start, end = match.span()
+            pieces.append(scan.text[last:start])
+            pieces.append(repl(match) if callable(repl) else _expand(repl, match))
+            last = end
+            done += 1
+            if count and done >= count:
+                break
+        if not done:
+            return scan.text, 0
+        pieces.append(scan.text[last:])
+        return "".join(pieces), done
+
+    def sub(self, repl: str | Callable[[UserMatch], str], text: str | Scan, count: int = 0) -> str:
+        """``text`` with matches replaced (see :meth:`subn`)."""
+        return self.subn(repl, text, count)[0]
+
+
+def _next_char(data: bytes, at: int) -> int:
+    # Past one UTF-8 character: continuation bytes are 0b10xxxxxx.
+    at += 1
+    while at < len(data) and data[at] & 0xC0 == 0x80:
+        at += 1
+    return at
+
+
 def compile_user(source: str, *, name: str, ignore_case: bool = False) -> UserPattern:
     """Compile a pattern that will see user text, with RE2.
 
@@ -126,8 +369,8 @@ def compile_user(source: str, *, name: str, ignore_case: bool = False) -> UserPa
 
     """
     try:
-        pattern = re2.compile(translate(source), _options(ignore_case=ignore_case))
-    except re2.error as exc:
+        pattern = UserPattern(translate(source), ignore_case=ignore_case)
+    except PatternError as exc:
         raise PatternError(f"pattern {name!r} is not linear-time (RE2 refuses it: {exc}): {source!r}") from exc
     with _lock:
         _names.add(name)
@@ -156,28 +399,28 @@ class PatternSet:
 
         """
         self._size = len(sources)
-        self._set: re2.Set | None = None
+        self._set: Any = None
         if not sources:
             return
-        built = re2.Set.SearchSet(_options(ignore_case=ignore_case))
+        built = _re2.Set(_UNANCHORED, _options(ignore_case=ignore_case))
         for index, (name, source) in enumerate(sources):
             compile_user(source, name=name, ignore_case=ignore_case)  # the same check, a clear error
-            added = built.Add(translate(source))
+            added = built.Add(translate(source).encode("utf-8"))
             assert added == index
-        built.Compile()
+        if not built.Compile():
+            raise PatternError("RE2 could not compile the pattern set (out of memory?)")
         self._set = built
 
     def __len__(self) -> int:
         """How many patterns the set holds."""
         return self._size
 
-    def matching(self, text: str) -> list[int]:
+    def matching(self, text: str | Scan) -> list[int]:
         """Indices of the patterns that occur somewhere in ``text``, ascending."""
         if self._set is None:
             return []
-        found = self._set.Match(text)
-        # The binding returns a list of indices, or None for no match (typed bool by the stubs).
-        return sorted(found) if isinstance(found, list) else []
+        found: list[int] = self._set.Match(_scan(text).data)
+        return sorted(found)
 
 
 def scan_window(text: str, limit: int = MAX_SCAN_CHARS) -> str:

@@ -8,13 +8,18 @@ entering any flow, so the conversation stays free for the next request.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+
+from vpnfsm._patterns import compile_user
 
 __all__ = ["respond"]
 
-_GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|greetings)\b", re.IGNORECASE)
-_THANKS = re.compile(r"\b(thanks|thank you|cheers|that's all|thats all|bye)\b", re.IGNORECASE)
+_GREETING = compile_user(
+    r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|greetings)\b", name="responder:greeting", ignore_case=True
+)
+_THANKS = compile_user(
+    r"\b(thanks|thank you|cheers|that's all|thats all|bye)\b", name="responder:thanks", ignore_case=True
+)
 
 _ANSWERS: Mapping[str, str] = {
     "greeting": (

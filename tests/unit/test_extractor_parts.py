@@ -100,10 +100,19 @@ def test_read_context(state: str | None, pending: str | None, flow: str | None) 
     assert (turn.pending, turn.flow_intent) == (pending, flow)
 
 
-def test_very_long_input_is_cut_not_rejected() -> None:
-    result = RuleExtractor().extract("vpn down " * 5000 + "error 809")
+def test_a_pasted_log_is_read_at_its_head_and_tail_not_rejected() -> None:
+    text = "vpn down " * 5000 + "error 809"
+    result = RuleExtractor().extract(text)
     assert result.intent == "vpn"
-    assert result.error_code is None  # beyond the first 4000 characters
+    # The final error of a long paste is read, and its evidence indexes the text as sent.
+    assert result.error_code == "809"
+    code = next(e for e in result.evidence if e.field == "error_code")
+    assert text[code.start : code.end] == "809"
+
+
+def test_the_middle_of_a_very_long_paste_is_not_read() -> None:
+    text = "vpn down " * 2500 + "error 809 " + "vpn down " * 2500
+    assert RuleExtractor().extract(text).error_code is None
 
 
 def test_one_instance_is_safe_to_share_between_threads() -> None:

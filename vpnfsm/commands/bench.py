@@ -31,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--http", action="store_true", help="also run the HTTP load benchmark (needs the server extra)"
     )
+    parser.add_argument(
+        "--adversarial",
+        action="store_true",
+        help="also time the worst messages an attacker can build against a normal 300-character one",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         from vpnfsm.benchmarks.redis_bench import run_redis_bench
 
         report["redis"] = run_redis_bench(args.redis or None)
+    if args.adversarial:
+        from vpnfsm.benchmarks.adversarial_bench import run_adversarial_bench
+
+        report["adversarial"] = run_adversarial_bench()
     if args.http:
         from vpnfsm.benchmarks.http_bench import run_http_bench
 

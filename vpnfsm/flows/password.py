@@ -76,9 +76,11 @@ PASSWORD_FLOW = FlowSpec(
             ),
         },
         "recovery": {
-            # "My authenticator is gone" states the problem, not a working recovery method.
+            # "My authenticator is gone" states the problem, not a working recovery method
+            # (a leading "!" marks a pattern that keeps the value from matching).
             "authenticator": (
-                r"authenticator(?! (app )?(is |was )?(gone|lost|deleted|not working|stopped))",
+                r"authenticator",
+                r"!authenticator (app )?(is |was )?(gone|lost|deleted|not working|stopped)",
                 r"^\s*(the |my )?app\s*[.!]*$",
             ),
             "sms": (r"\b(sms|text( message)?s?)\b", r"phone number", r"\bmobile\b"),

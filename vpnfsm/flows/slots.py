@@ -9,32 +9,39 @@ Rule: per slot, the value whose pattern matches earliest in the message
 wins; at the same position the longer match wins, then declaration order.
 Patterns are case-insensitive. A pattern anchored with ``^...$`` only
 matches a whole short answer ("none"), which keeps everyday words from
-filling a slot in the middle of a sentence.
+filling a slot in the middle of a sentence. A pattern written with a leading
+``!`` is an exclusion: when it matches, that value does not count (RE2 has no
+lookahead, so "authenticator, unless it is gone" is written as two patterns).
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
+from vpnfsm._patterns import PatternError, UserPattern, compile_user, scan_window
 from vpnfsm.flows.spec import FlowSpec
 
 __all__ = ["check_vocabulary", "match_slots"]
 
 
 @cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+def _compiled(pattern: str) -> UserPattern:
+    # RE2: a flow's vocabulary sees user text, so it must match in linear time.
+    return compile_user(pattern, name=f"flow-vocabulary:{pattern}", ignore_case=True)
 
 
 def match_slots(spec: FlowSpec, text: str) -> dict[str, str]:
     """The slot values of ``spec``'s vocabulary that ``text`` states."""
     found: dict[str, str] = {}
-    stripped = text.strip()
+    stripped = scan_window(text).strip()
     for slot, values in spec.vocabulary.items():
         best: tuple[int, int, int, str] | None = None
         for order, (value, patterns) in enumerate(values.items()):
+            if any(_compiled(p[1:]).search(stripped) for p in patterns if p.startswith("!")):
+                continue
             for pattern in patterns:
+                if pattern.startswith("!"):
+                    continue
                 match = _compiled(pattern).search(stripped)
                 if match is None:
                     continue
@@ -55,11 +62,11 @@ def check_vocabulary(spec: FlowSpec) -> list[str]:
         if not values:
             problems.append(f"vocabulary: slot {slot!r} has no values")
         for value, patterns in values.items():
-            if not patterns:
+            if not [p for p in patterns if not p.startswith("!")]:
                 problems.append(f"vocabulary: {slot}={value} has no patterns")
             for pattern in patterns:
                 try:
-                    _compiled(pattern)
-                except re.error as exc:
+                    _compiled(pattern.removeprefix("!"))
+                except PatternError as exc:
                     problems.append(f"vocabulary: {slot}={value}: bad pattern {pattern!r}: {exc}")
     return problems

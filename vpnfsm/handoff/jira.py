@@ -10,11 +10,11 @@ blocks (or escaped), so it cannot inject markup.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from vpnfsm._patterns import compile_user
 from vpnfsm.handoff.summary import HandoffSummary
 from vpnfsm.handoff.tenants import TicketFields
 
@@ -39,12 +39,14 @@ _REASONS = {
     "no_progress": "the conversation made no progress",
     "identity_check": "the user has no recovery method, so a person must verify their identity",
 }
-_WIKI_SPECIAL = re.compile(r"([*_{}\[\]|!+^~?#\\])")
+# Escaped in wiki markup; the text is the (redacted) user's, so RE2 as for every user-text pattern.
+_WIKI_SPECIAL = compile_user(r"([*_{}\[\]|!+^~?#\\])", name="jira:wiki-special")
+_SPACES = compile_user(r"\s+", name="jira:spaces")
 
 
 def idempotency_label(summary: HandoffSummary) -> str:
     """The label that marks the one issue of a handoff (no spaces: Jira rejects them)."""
-    return "vpnfsm-" + re.sub(r"\s+", "_", summary.reference)
+    return "vpnfsm-" + _SPACES.sub("_", summary.reference)
 
 
 def _title(value: str | None) -> str:
@@ -227,7 +229,7 @@ def build_issue_body(
     if api not in (2, 3):
         raise ValueError(f"unsupported Jira API version {api!r} (use 2 or 3)")
     description: Any = wiki_description(summary, tags) if api == 2 else adf_description(summary, tags)
-    labels = [re.sub(r"\s+", "_", label) for label in fields.labels]
+    labels = [_SPACES.sub("_", label) for label in fields.labels]
     labels.append(idempotency_label(summary))
     body_fields: dict[str, Any] = {
         "project": {"key": fields.project},

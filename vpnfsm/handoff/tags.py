@@ -11,11 +11,11 @@ when it changes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import get_args
 
+from vpnfsm._patterns import compile_user
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.summary import HandoffSummary
 from vpnfsm.nlp.model import Intent
@@ -73,8 +73,9 @@ SLOT_VOCABULARY: Mapping[str, tuple[str, ...]] = {
 _KEY_FOR_SLOT: Mapping[str, str] = {"error_code": "error"}
 # Keys that are not slots, in the order tags are listed.
 _FIXED_KEYS = ("intent", "reason", "attempts")
-_UNSAFE = re.compile(r"[^a-z0-9_.+-]+")
-_REASON_ACTION = re.compile(r"^reason:([a-z_]+)$")
+# Tag values come from slots, which come from user text: RE2, as every such pattern.
+_UNSAFE = compile_user(r"[^a-z0-9_.+-]+", name="tags:unsafe")
+_REASON_ACTION = compile_user(r"^reason:([a-z_]+)$", name="tags:reason-action")
 #: Reason the turn logic uses when a flow ends without naming one.
 _DEFAULT_REASON = "no_progress"
 
@@ -130,7 +131,7 @@ def _reasons(spec: FlowSpec) -> set[str]:
         for action in [before] if isinstance(before, str) else before:
             match = _REASON_ACTION.match(str(action))
             if match:
-                found.add(match.group(1))
+                found.add(match.group(1) or "")
     return found
 
 

@@ -5,66 +5,98 @@ Shapes: Windows RAS (3 digits, "809"), IKE (5 digits, "13801"), FortiClient nega
 A bare number counts only when it is a code with a documented meaning, or when the bot just
 asked for the code. Numbers glued to versions ("5.1.4"), addresses ("192.168.1.10"), times
 ("10:30"), units ("98%", "10 minutes") or words like "port", "version", "Windows" never do.
+
+The patterns are RE2 (linear time): the character a number must not touch on its left is
+matched as part of the pattern (``(?:^|[^a-z])``, the number itself in a group), and what
+must not follow it is checked on the text after the match (:func:`_clean_tail`).
 """
 
 from __future__ import annotations
 
-import re
-
+from vpnfsm._patterns import Scan, UserMatch, UserPattern, compile_user
 from vpnfsm.nlp._vocab import Vocabulary, load_vocabulary
 from vpnfsm.nlp.context import Turn
 from vpnfsm.nlp.protocols import Hit, Message
 
 __all__ = ["CodeMatcher", "implied_client"]
 
-_DIGIT = re.compile(r"\d")
 _NUMBER = r"(?:0x[0-9a-f]{4,8}|-?\d{1,10})"
 # "error 809", "error code: 691", "code=13801", "err #720", "error number -14".
-_CUED = re.compile(
-    r"(?<![a-z])(?P<cue>error|err|code|fehler|erreur|status)s?\b"
-    r"(?:\s*(?:code|no\.?|number|num|#|id))?\s*(?:is|was|of|=|:|#|-(?=\s)|\()?\s*[:#(\[]?\s*"
-    rf"(?P<num>{_NUMBER})(?![\w.,:/]?\d)(?![a-z%°])"
+_CUED = compile_user(
+    r"(?:^|[^a-z])(?P<cue>error|err|code|fehler|erreur|status)s?\b"
+    r"(?:\s*(?:code|no\.?|number|num|#|id))?\s*(?:is|was|of|=|:|#|-\s|\()?\s*[:#(\[]?\s*"
+    rf"(?P<num>{_NUMBER})",
+    name="code:cued",
 )
+# What a cued number must not run into: more digits ("809.1", "12,345") or a unit or letter.
+_CUED_TAIL = compile_user(r"[\w.,:/]?\d|[a-z%°]", name="code:cued-tail")
 # "809 error", "(-14)" as FortiClient dialogs print it, "0x80070005" anywhere.
-_AFTER = re.compile(rf"(?<![\w.\-:/])(?P<num>{_NUMBER})\s+(?:error|err)\b")
-_PARENS = re.compile(r"\((?P<num>-\d{1,5})\)")
-_HEX = re.compile(r"(?<![0-9a-z])(?P<num>0x[0-9a-f]{4,8})(?![0-9a-z])")
-_BARE = re.compile(r"(?<![\w.\-:/,#$€£+])(?P<num>-?\d{1,6})(?![\w%°]|[.,:/]\d)")
+_AFTER = compile_user(rf"(?:^|[^\w.\-:/])(?P<num>{_NUMBER})\s+(?:error|err)\b", name="code:before-error")
+_PARENS = compile_user(r"\((?P<num>-\d{1,5})\)", name="code:parenthesized")
+_HEX = compile_user(r"(?:^|[^0-9a-z])(?P<num>0x[0-9a-f]{4,8})", name="code:hresult")
+_HEX_TAIL = compile_user(r"[0-9a-z]", name="code:hresult-tail")
+_BARE = compile_user(r"(?:^|[^\w.\-:/,#$€£+])(?P<num>-?\d{1,6})", name="code:bare")
+_BARE_TAIL = compile_user(r"[\w%°]|[.,:/]\d", name="code:bare-tail")
 # Words before a number that make it something else than a code.
-_NOT_CODE_BEFORE = re.compile(
+_NOT_CODE_BEFORE = compile_user(
     r"\b(?:port|ports|version|ver|v|build|release|floor|room|ext|extension|windows|win|macos|os|ios|"
     r"android|ubuntu|fedora|debian|pixel|iphone|ipad|galaxy|since|year|in|every|for|about|after|"
     r"within|than|top|page|line|step|steps|option|ticket|incident|case|inc|req|kb|mb|gb|"
     r"update|patch|firmware|sonoma|chrome|office|outlook|mtu|vlan|id|pin|otp|passcode|code\s+is|"
     r"verification\s+code|authenticator\s+code|zip|area|phone|number|from|last|past|"
     r"over|under|around|approx|server|seconds|minutes|sso)"
-    r"\s*[:#]?\s*$"
+    r"\s*[:#]?\s*$",
+    name="code:not-code-before",
 )
-_NOT_CODE_AFTER = re.compile(
+_NOT_CODE_AFTER = compile_user(
     r"\s*(?:%|percent|ms|s\b|sec|secs|seconds?|mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|"
     r"times|x\b|mb|gb|kb|tb|mbps|kbps|gbps|px|users?|people|am\b|pm\b|dpi|hz|ghz|mhz|°|degrees|"
     r"tries|attempts|retries|devices?|laptops?|machines?|pcs?|computers?|sites?|of\b|/\d|lts|"
-    r"bit|bits|bytes?|inch|mm|cm|gb|ram|cores?|monitors?)"
+    r"bit|bits|bytes?|inch|mm|cm|gb|ram|cores?|monitors?)",
+    name="code:not-code-after",
 )
 # Cue words that do not introduce an error code ("verification code 123456").
-_OTHER_CODE = re.compile(
+_OTHER_CODE = compile_user(
     r"(?:verification|authenticator|auth|otp|one[- ]time|security|sms|mfa|2fa|zip|area|postal|pin|"
-    r"exit|return|access|activation|qr|source|country|promo|discount|tracking|bar|status\s+page)\s*$"
+    r"exit|return|access|activation|qr|source|country|promo|discount|tracking|bar|status\s+page)\s*$",
+    name="code:other-code",
 )
-_WINDOWS_CONTEXT = re.compile(
+_WINDOWS_CONTEXT = compile_user(
     r"\bwindows\b|\bwin\s?1[01]\b|\bw1[01]\b|\bras\b|\brasdial\b|\bbuilt[- ]?in\b|\bnative\b|\bikev2\b|"
-    r"\bsstp\b|\bl2tp\b|\bpptp\b|\balways[- ]?on\b"
+    r"\bsstp\b|\bl2tp\b|\bpptp\b|\balways[- ]?on\b",
+    name="code:windows-context",
 )
 
 
 # Gate keys (first four letters) of the cue words: no cue word, no cue scan.
 _CUE_KEYS = frozenset({"erro", "err", "code", "fehl", "erre", "stat"})
-# (pattern, rule id, a substring every match contains)
-_SHAPES = (
-    (_HEX, "code:hresult", "0x"),
-    (_PARENS, "code:parenthesized", "(-"),
-    (_AFTER, "code:before-error", "err"),
+# (pattern, what must not follow the number, rule id, a substring every match contains)
+_SHAPES: tuple[tuple[UserPattern, UserPattern | None, str, str], ...] = (
+    (_HEX, _HEX_TAIL, "code:hresult", "0x"),
+    (_PARENS, None, "code:parenthesized", "(-"),
+    (_AFTER, None, "code:before-error", "err"),
 )
+#: Matches of one shape rejected by their tail before the shape gives up on a message.
+_MAX_REJECTED = 8
+#: Numbers a message's bare-number scan looks at: a paste of a thousand numbers costs what a
+#: paste of a few dozen does (the code a user means is among the first ones they type).
+_MAX_BARE = 48
+
+
+def _num_span(match: UserMatch, pattern: UserPattern) -> tuple[int, int]:
+    group = pattern.groupindex["num"]
+    return match.start(group), match.end(group)
+
+
+def _clean_tail(scan: Scan, end: int, tail: UserPattern | None) -> bool:
+    """Whether the number ending at ``end`` is not glued to what ``tail`` describes."""
+    return tail is None or tail.match(scan, end) is None
+
+
+def _not_code_after(folded: str, end: int) -> bool:
+    """Whether a unit or count word follows the number ("5 minutes", "98%")."""
+    # A unit is the next word: a short window keeps the check constant-time.
+    return _NOT_CODE_AFTER.match(folded[end : end + 24]) is not None
 
 
 def _normalize(raw: str) -> str:
@@ -104,39 +136,61 @@ class CodeMatcher:
     def find(self, msg: Message, turn: Turn) -> Hit | None:
         """Return the first error code in the message (value normalized), or ``None``."""
         folded = msg.folded
-        if not _DIGIT.search(folded):
+        if not any(char.isdigit() for char in folded):
             return None
-        cued = _CUED.finditer(folded) if not _CUE_KEYS.isdisjoint(msg.keys) else ()
-        for match in cued:
-            start = match.start("cue")
-            if _OTHER_CODE.search(folded, max(0, start - 25), start):
-                continue
-            num = match.group("num")
-            if not num.startswith(("0x", "-")) and len(num) == 4 and num.startswith(("19", "20")):
-                continue  # "error since 2024" style years
-            if num.strip("-0") == "" or _NOT_CODE_AFTER.match(folded, match.end("num")):
-                continue  # "error code 0" is success; "an error 5 minutes after" is a time
-            return self._hit(num, "code:cued", match.start("num"), match.end("num"), folded)
-        for pattern, rule, marker in _SHAPES:
+        scan = msg.scan
+        if not _CUE_KEYS.isdisjoint(msg.keys):
+            hit = self._cued(scan)
+            if hit is not None:
+                return hit
+        for pattern, tail, rule, marker in _SHAPES:
             if marker not in folded:
                 continue  # a substring test is far cheaper than a regex scan
-            found = pattern.search(folded)
-            if found:
-                return self._hit(found.group("num"), rule, found.start("num"), found.end("num"), folded)
-        return self._bare(folded, turn)
+            for rejected, found in enumerate(pattern.finditer(scan)):
+                if rejected >= _MAX_REJECTED:
+                    break
+                start, end = _num_span(found, pattern)
+                if _clean_tail(scan, end, tail):
+                    return self._hit(folded[start:end], rule, start, end, folded)
+        return self._bare(scan, turn)
 
-    def _bare(self, folded: str, turn: Turn) -> Hit | None:
+    def _cued(self, scan: Scan) -> Hit | None:
+        folded = scan.text
+        cue_group = _CUED.groupindex["cue"]
+        for seen, match in enumerate(_CUED.finditer(scan)):
+            if seen >= _MAX_BARE:
+                break
+            start = match.start(cue_group)
+            num_start, num_end = _num_span(match, _CUED)
+            if not _clean_tail(scan, num_end, _CUED_TAIL):
+                continue  # "error 809.1", "code 5x": not a code
+            if _OTHER_CODE.search(folded[max(0, start - 25) : start]):
+                continue
+            num = folded[num_start:num_end]
+            if not num.startswith(("0x", "-")) and len(num) == 4 and num.startswith(("19", "20")):
+                continue  # "error since 2024" style years
+            if num.strip("-0") == "" or _not_code_after(folded, num_end):
+                continue  # "error code 0" is success; "an error 5 minutes after" is a time
+            return self._hit(num, "code:cued", num_start, num_end, folded)
+        return None
+
+    def _bare(self, scan: Scan, turn: Turn) -> Hit | None:
+        folded = scan.text
         asked = turn.pending == "error_code"
-        for match in _BARE.finditer(folded):
-            num = match.group("num")
-            start, end = match.span("num")
+        for seen, match in enumerate(_BARE.finditer(scan)):
+            if seen >= _MAX_BARE:
+                break
+            start, end = _num_span(match, _BARE)
+            if not _clean_tail(scan, end, _BARE_TAIL):
+                continue
+            num = folded[start:end]
             known = self._codes.get(num)
             negative = num.startswith("-")
             if not (asked or known or negative):
                 continue
-            if _NOT_CODE_BEFORE.search(folded, max(0, start - 25), start):
+            if _NOT_CODE_BEFORE.search(folded[max(0, start - 25) : start]):
                 continue
-            if _NOT_CODE_AFTER.match(folded, end):
+            if _not_code_after(folded, end):
                 continue
             if negative and not (known or asked):
                 continue

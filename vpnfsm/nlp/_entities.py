@@ -8,12 +8,12 @@ Literal aliases are looked up word by word and patterns run behind word gates (s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from vpnfsm._patterns import compile_user
 from vpnfsm.nlp._fuzzy import fuzzy_hits
-from vpnfsm.nlp._rules import AliasIndex, GatedRules
+from vpnfsm.nlp._rules import MAX_MENTIONS, AliasIndex, GatedRules
 from vpnfsm.nlp._vocab import AliasRule, Vocabulary, load_vocabulary
 from vpnfsm.nlp.context import Turn
 from vpnfsm.nlp.protocols import Hit, Message
@@ -34,17 +34,21 @@ DEFAULT_CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 # "not", "isn't", "don't use", "instead of" ... right before a mention negates it.
-_NEGATED_BEFORE = re.compile(
-    r"(?:\bnot|\bno|n['\u2019]t|\bnever|\binstead\s+of|\brather\s+than|\bother\s+than|\bexcept"
+_NEGATED_BEFORE = compile_user(
+    r"(?:\bnot|\bno|n['\x{2019}]t|\bnever|\binstead\s+of|\brather\s+than|\bother\s+than|\bexcept"
     r"|\bswitched\s+(?:away\s+)?from|\bmoved\s+(?:away\s+)?from|\bmigrated\s+from|\bused\s+to\s+(?:use|be\s+on|have)"
     r"|\bno\s+longer)"
-    r"(?:\s+(?:on|using|use|an?|the|my|with|from|running|it['\u2019]?s|is|a|really|even|any|have|got))*\s*$"
+    r"(?:\s+(?:on|using|use|an?|the|my|with|from|running|it['\x{2019}]?s|is|a|really|even|any|have|got))*\s*$",
+    name="entity:negated-before",
 )
 # "works on X but not on Y": the "not" is about working, Y is the device with the problem.
-_BUT_NOT_BEFORE = re.compile(r"\bbut\s+not\s+(?:on\s+|with\s+|from\s+|in\s+)?(?:my\s+|the\s+)?$")
-_WORKS_ON_BEFORE = re.compile(
+_BUT_NOT_BEFORE = compile_user(
+    r"\bbut\s+not\s+(?:on\s+|with\s+|from\s+|in\s+)?(?:my\s+|the\s+)?$", name="entity:but-not-before"
+)
+_WORKS_ON_BEFORE = compile_user(
     r"\b(?:works?|working|worked|fine|ok|okay)\s+(?:fine\s+|ok\s+|okay\s+|well\s+|perfectly\s+)?"
-    r"(?:on|with|from|in)\s+(?:my\s+|the\s+|a\s+)?$"
+    r"(?:on|with|from|in)\s+(?:my\s+|the\s+|a\s+)?$",
+    name="entity:works-on-before",
 )
 # Cheap substring tests that must pass before the negation / "works on" regexes run.
 _NEGATION_HINTS = (
@@ -52,20 +56,24 @@ _NEGATION_HINTS = (
 )
 _WORKS_HINTS = frozenset({"works", "work", "working", "worked", "fine", "ok", "okay", "well", "perfectly"})
 # One scan for every word that can change how a mention reads (negation, "works on", server).
-_CONTEXT_HINT = re.compile(
-    r"no|n['\u2019]t|never|instead|rather|other|except|from|used|work|fine|ok|well|perfectly|server|gateway|router|firewall|host|headend"
+_CONTEXT_HINT = compile_user(
+    r"no|n['\x{2019}]t|never|instead|rather|other|except|from|used|work|fine|ok|well|perfectly|server|gateway|router|firewall|host|headend",
+    name="entity:context-hint",
 )
 _SERVER_HINTS = frozenset({"server", "server:", "gateway", "router", "firewall", "host", "host:", "headend"})
-_SERVER_BEFORE = re.compile(
-    r"\b(?:server|gateway|router|firewall|host|headend)(?:\s+(?:os|runs|is|on|running))*\s*[:=]?\s*(?:on\s+)?$"
+_SERVER_BEFORE = compile_user(
+    r"\b(?:server|gateway|router|firewall|host|headend)(?:\s+(?:os|runs|is|on|running))*\s*[:=]?\s*(?:on\s+)?$",
+    name="entity:server-before",
 )
-_CORRECTION = re.compile(
-    r"\b(?:actually|i\s+mean|sorry|correction|wait|oops|my\s+bad|scratch\s+that|rather)\b|\bno\s*[,!.;:-]"
+_CORRECTION = compile_user(
+    r"\b(?:actually|i\s+mean|sorry|correction|wait|oops|my\s+bad|scratch\s+that|rather)\b|\bno\s*[,!.;:-]",
+    name="entity:correction",
 )
-_ORDINAL = re.compile(
-    r"^\W*(?:it['\u2019]?s\s+|i\s+(?:use|have|picked?|chose)\s+)?(?:the\s+)?(?:(?:option|number|choice|no\.?)\s*#?\s*)?"
+_ORDINAL = compile_user(
+    r"^\W*(?:it['\x{2019}]?s\s+|i\s+(?:use|have|picked?|chose)\s+)?(?:the\s+)?(?:(?:option|number|choice|no\.?)\s*#?\s*)?"
     r"(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th|last|#?[1-6])"
-    r"(?:\s+(?:one|option|choice))?\W*$"
+    r"(?:\s+(?:one|option|choice))?\W*$",
+    name="entity:ordinal",
 )
 _ORDINAL_INDEX = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
@@ -101,16 +109,16 @@ def _read_mentions(found: list[tuple[AliasRule, int, int]], folded: str) -> list
             mentions.append(_Mention(rule, start, end, False, start >= correction_at))
             continue
         if negated_before(folded, window, start) and not (
-            "but" in before and _BUT_NOT_BEFORE.search(folded, window, start)
+            "but" in before and _BUT_NOT_BEFORE.search(before)
         ):
             continue
         words = before.split()
         demoted = bool(_WORKS_HINTS.intersection(words)) and (
-            _WORKS_ON_BEFORE.search(folded, window, start) is not None
+            _WORKS_ON_BEFORE.search(before) is not None
         )
         if not demoted and _SERVER_HINTS.intersection(words):
             # "Server: Ubuntu 22.04, client: Windows 11": the server's system is not the user's.
-            demoted = _SERVER_BEFORE.search(folded, window, start) is not None
+            demoted = _SERVER_BEFORE.search(before) is not None
         mentions.append(_Mention(rule, start, end, demoted, start >= correction_at))
     return mentions
 
@@ -120,7 +128,8 @@ def negated_before(folded: str, window: int, start: int) -> bool:
     before = folded[window:start]
     if not any(hint in before for hint in _NEGATION_HINTS):
         return False  # the common case, decided by a few substring tests
-    return _NEGATED_BEFORE.search(folded, window, start) is not None
+    # Searched as its own text, so the pattern's "$" is the mention's start.
+    return _NEGATED_BEFORE.search(before) is not None
 
 
 def _best(mentions: list[_Mention]) -> _Mention | None:
@@ -139,7 +148,7 @@ def ordinal_choice(folded: str, order: Sequence[str]) -> tuple[str, int, int] | 
     match = _ORDINAL.match(folded)
     if not match or not order:
         return None
-    word = match.group(1).lstrip("#")
+    word = (match.group(1) or "").lstrip("#")
     fallback = int(word) - 1 if word.isdigit() else 0
     index = len(order) - 1 if word == "last" else _ORDINAL_INDEX.get(word, fallback)
     if index >= len(order):
@@ -163,7 +172,9 @@ class _AliasMatcher:
         if not found and not gates:
             return None
         for gate in gates:
-            for match in gate.pattern.finditer(msg.folded):
+            for seen, match in enumerate(gate.finditer(msg.scan)):
+                if seen >= MAX_MENTIONS:
+                    break
                 found.append((gate.rule, match.start(), match.end()))
         if len(found) > 1:
             found.sort(key=lambda item: (item[1], -item[2]))
@@ -193,7 +204,7 @@ class OsMatcher(_AliasMatcher):
         """Compile the OS vocabulary (``vocab`` defaults to the packaged ``vocab.toml``)."""
         vocab = vocab or load_vocabulary()
         super().__init__(vocab.os_rules, choices or DEFAULT_CHOICES["os"])
-        self._short = tuple((r, re.compile(r.source)) for r in vocab.os_short_answers)
+        self._short = tuple((r, compile_user(r.source, name=r.id)) for r in vocab.os_short_answers)
 
     def match(self, msg: Message, turn: Turn, known: Mapping[str, str]) -> Hit | None:
         """Return the OS the message names, reading bare versions as answers at ``*_ASK_OS``."""

@@ -4,27 +4,46 @@ One big regex alternation costs tens of microseconds per message in Python's eng
 instead (a) literal aliases are looked up word by word in a dict (longest phrase first), and
 (b) each regex rule runs only when the message contains one of the words it needs (its
 ``any`` list in ``vocab.toml``), so a typical message runs a handful of small regexes.
+
+Every pattern is RE2 (:mod:`vpnfsm._patterns`), so a rule matches in linear time. What RE2
+cannot express (lookaround) is a rule's :class:`~vpnfsm.nlp._vocab.MatchChecks`, applied here
+to each match; a rule gives up after :data:`MAX_REJECTED` rejected matches, so the checks
+cannot turn one linear scan into many.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Generic, NamedTuple, TypeVar
 
+from vpnfsm._patterns import Scan, UserMatch, UserPattern, compile_user
 from vpnfsm.nlp._text import key_of, tokenize
-from vpnfsm.nlp._vocab import AliasRule, WeightedRule
+from vpnfsm.nlp._vocab import AliasRule, MatchChecks, WeightedRule
 from vpnfsm.nlp.protocols import Message
 
-__all__ = ["AliasIndex", "GatedRules", "phrase_key"]
+__all__ = ["MAX_MENTIONS", "MAX_REJECTED", "AliasIndex", "Gate", "GatedRules", "phrase_key"]
 
 R = TypeVar("R", AliasRule, WeightedRule)
 _CACHE_LIMIT = 4096
+#: Matches a rule may reject through its checks before it stops looking in a message.
+MAX_REJECTED = 8
+#: Mentions read per message: the same alias repeated a thousand times says nothing new, and
+#: the cap keeps a message's cost bounded however it repeats itself.
+MAX_MENTIONS = 32
 
 # Between two words of one alias: spaces, "-", "_", ".", "/", "!" — not a comma or a colon,
 # so "Windows, VPN not connecting" is not "Windows VPN".
-_JOINER = re.compile(r"[\s\-_./!']{1,3}")
+_JOINER = " \t\n\r\f\v-_./!'"
+# Every gap of one to three joiner characters, so a gap is checked by one set lookup.
+_JOINS = frozenset(
+    "".join(chars) for size in (1, 2, 3) for chars in itertools.product(_JOINER, repeat=size)
+)
+
+
+def _joins(gap: str) -> bool:
+    return gap in _JOINS
 
 
 def phrase_key(phrase: str) -> str:
@@ -33,11 +52,69 @@ def phrase_key(phrase: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Checks:
+    """A rule's :class:`MatchChecks`, compiled."""
+
+    not_after: UserPattern | None
+    needs_after: UserPattern | None
+    not_prefix: tuple[str, ...]
+
+    @classmethod
+    def build(cls, rule_id: str, checks: MatchChecks) -> _Checks:
+        return cls(
+            compile_user(checks.not_after, name=f"{rule_id}:not_after") if checks.not_after else None,
+            compile_user(checks.needs_after, name=f"{rule_id}:needs_after") if checks.needs_after else None,
+            checks.not_prefix,
+        )
+
+    def accept(self, scan: Scan, start: int, end: int) -> bool:
+        text = scan.text
+        if self.not_prefix and any(text.startswith(p, max(0, start - len(p)), start) for p in self.not_prefix):
+            return False
+        if self.not_after is not None and self.not_after.match(scan, end) is not None:
+            return False
+        # From the match's start: "22.04 lts" may use its own "lts", as the old lookahead could
+        # by giving the optional "lts" back.
+        return self.needs_after is None or self.needs_after.search(scan, start) is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Gate(Generic[R]):
-    """A compiled rule with its gate."""
+    """A compiled rule with its gate, and the checks RE2 cannot express in the pattern."""
 
     rule: R
-    pattern: re.Pattern[str]
+    pattern: UserPattern
+    checks: _Checks | None = field(default=None)
+
+    @classmethod
+    def build(cls, rule: R) -> Gate[R]:
+        """Compile ``rule`` (RE2) and its checks."""
+        checks = _Checks.build(rule.id, rule.checks) if rule.checks is not None else None
+        return cls(rule, compile_user(rule.source, name=rule.id), checks)
+
+    def search(self, scan: Scan, pos: int = 0) -> UserMatch | None:
+        """The first match at or after ``pos`` that passes the rule's checks."""
+        found = self.pattern.search(scan, pos)
+        if self.checks is None or found is None:
+            return found
+        for _ in range(MAX_REJECTED):
+            if found is None or self.checks.accept(scan, found.start(), found.end()):
+                return found
+            if self.checks.needs_after is not None:
+                return None  # a later match has even less text after it
+            found = self.pattern.search(scan, found.start() + 1)
+        return None
+
+    def finditer(self, scan: Scan) -> Iterator[UserMatch]:
+        """Non-overlapping matches that pass the rule's checks."""
+        rejected = 0
+        for found in self.pattern.finditer(scan):
+            if self.checks is None or self.checks.accept(scan, found.start(), found.end()):
+                yield found
+                continue
+            rejected += 1
+            if rejected >= MAX_REJECTED or self.checks.needs_after is not None:
+                return
 
 
 class GatedRules(Generic[R]):
@@ -45,7 +122,7 @@ class GatedRules(Generic[R]):
 
     def __init__(self, rules: Sequence[R]) -> None:
         """Compile ``rules``; their order is kept (earlier rules win ties)."""
-        self._gates: tuple[Gate[R], ...] = tuple(Gate(rule, re.compile(rule.source)) for rule in rules)
+        self._gates: tuple[Gate[R], ...] = tuple(Gate.build(rule) for rule in rules)
         # Second gate: a rule with an ``also`` list needs one of those words as well.
         self._also = tuple(frozenset(key_of(w) for w in rule.also) if rule.also else None for rule in rules)
         by_key: dict[str, list[int]] = {}
@@ -90,26 +167,26 @@ class GatedRules(Generic[R]):
         self._cache[key] = gates
         return gates
 
-    def first_by_label(self, msg: Message) -> dict[str, tuple[R, re.Match[str]]]:
+    def first_by_label(self, msg: Message) -> dict[str, tuple[R, UserMatch]]:
         """Return, per label, the first rule (in rule order) that matches, with its match.
 
         One gate pass serves every label, which is cheaper than one :meth:`first` per group.
         """
-        found: dict[str, tuple[R, re.Match[str]]] = {}
-        folded = msg.folded
+        found: dict[str, tuple[R, UserMatch]] = {}
+        scan = msg.scan
         for gate in self.open(msg):
             label = gate.rule.label
             if label in found:
                 continue
-            match = gate.pattern.search(folded)
+            match = gate.search(scan)
             if match:
                 found[label] = (gate.rule, match)
         return found
 
-    def first(self, msg: Message) -> tuple[R, re.Match[str]] | None:
+    def first(self, msg: Message) -> tuple[R, UserMatch] | None:
         """Return the first rule (in rule order) that matches, with its match."""
         for gate in self.open(msg):
-            found = gate.pattern.search(msg.folded)
+            found = gate.search(msg.scan)
             if found:
                 return gate.rule, found
         return None
@@ -129,7 +206,7 @@ class AliasIndex:
     def __init__(self, rules: Sequence[AliasRule]) -> None:
         """Index the literal aliases of ``rules`` (rules without ``literal`` are ignored)."""
         self._phrases: dict[str, AliasRule] = {}
-        self._after: dict[str, re.Pattern[str]] = {}
+        self._after: dict[str, UserPattern] = {}
         self._longest = 1
         self._starts: set[str] = set()
         for rule in rules:
@@ -144,7 +221,7 @@ class AliasIndex:
                 self._starts.add(words[0])
                 self._longest = max(self._longest, len(words))
             if rule.not_before:
-                self._after[rule.id] = re.compile(rule.not_before)
+                self._after[rule.id] = compile_user(rule.not_before, name=f"{rule.id}:not_before")
         # Every word that can begin a mention: a message without one needs no span scan.
         self._firsts = frozenset(self._starts | {k for k in self._phrases if " " not in k})
 
@@ -162,7 +239,8 @@ class AliasIndex:
         folded = msg.folded
         found: list[AliasMention] = []
         skip_to = 0
-        for i in [i for i, word in enumerate(words) if word in present]:
+        starts = [i for i, word in enumerate(words) if word in present]
+        for i in starts[: 4 * MAX_MENTIONS]:  # a word repeated a thousand times is read a few times
             if i < skip_to:
                 continue
             word, start, _ = tokens[i]
@@ -177,9 +255,11 @@ class AliasIndex:
                 rule, last = hit
                 stop = tokens[last][2]
                 after = self._after.get(rule.id)
-                if after is None or not after.match(folded, stop):
+                if after is None or not after.match(msg.scan, stop):
                     found.append(AliasMention(rule, start, stop))
                     skip_to = last + 1
+                    if len(found) >= MAX_MENTIONS:
+                        break
         return found
 
     def _longest_phrase(
@@ -189,7 +269,7 @@ class AliasIndex:
         best: tuple[AliasRule, int] | None = None
         for j in range(i + 1, min(len(tokens), i + self._longest)):
             gap = folded[tokens[j - 1][2] : tokens[j][1]]
-            if not _JOINER.fullmatch(gap):
+            if not _joins(gap):
                 break
             words.append(tokens[j][0])
             rule = self._phrases.get(" ".join(words))

@@ -6,8 +6,7 @@ steps failed, at ``*_ASK_ERROR_CODE`` it means there is no code to give.
 
 from __future__ import annotations
 
-import re
-
+from vpnfsm._patterns import UserMatch, compile_user
 from vpnfsm.nlp._rules import GatedRules
 from vpnfsm.nlp._vocab import Vocabulary, WeightedRule, load_vocabulary
 from vpnfsm.nlp.context import Turn
@@ -21,7 +20,7 @@ _Cues = GatedRules[WeightedRule]
 _SHORT = 6
 
 
-def _hit(found: tuple[WeightedRule, re.Match[str]] | None, value: str) -> Hit | None:
+def _hit(found: tuple[WeightedRule, UserMatch] | None, value: str) -> Hit | None:
     if found is None:
         return None
     rule, match = found
@@ -71,7 +70,9 @@ class RuleSignalDetector:
         return Signals(human=human, reset=reset, dont_know=dont_know, result=result)
 
 
-_RELIEF = re.compile(r"\bno\s+longer\b|\banymore\b|\bnot\s+(?:any\s+)?more\b|\bnot\s+since\b")
+_RELIEF = compile_user(
+    r"\bno\s+longer\b|\banymore\b|\bnot\s+(?:any\s+)?more\b|\bnot\s+since\b", name="signal:relief"
+)
 
 
 def _is_relief(folded: str) -> bool:

@@ -8,9 +8,9 @@ wins; between equals the user's first phrase wins
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
+from vpnfsm._patterns import compile_user
 from vpnfsm.nlp._entities import DEFAULT_CHOICES, ordinal_choice
 from vpnfsm.nlp._rules import GatedRules
 from vpnfsm.nlp._vocab import Vocabulary, WeightedRule, load_vocabulary
@@ -20,12 +20,14 @@ from vpnfsm.nlp.protocols import Hit, Message
 __all__ = ["SymptomMatcher"]
 
 # "no DNS problem", "not slow": a negated symptom word is not the symptom.
-_NEGATED_BEFORE = re.compile(
-    r"(?:\bnot|\bno|\bnever|\bwithout|\bisn['\u2019]t|\baren['\u2019]t|\bno\s+longer|\bnor)\s+(?:a\s+|any\s+|an\s+|really\s+|the\s+)?$"
+_NEGATED_BEFORE = compile_user(
+    r"(?:\bnot|\bno|\bnever|\bwithout|\bisn['\x{2019}]t|\baren['\x{2019}]t|\bno\s+longer|\bnor)\s+"
+    r"(?:a\s+|any\s+|an\s+|really\s+|the\s+)?$",
+    name="symptom:negated-before",
 )
 
 
-_NO_MORE_AFTER = re.compile(r"\s*(?:\w+\s+){0,2}?any\s?more\b")
+_NO_MORE_AFTER = compile_user(r"\s*(?:\w+\s+){0,2}?any\s?more\b", name="symptom:no-more-after")
 
 
 def _negated(folded: str, start: int, end: int) -> bool:
@@ -34,11 +36,13 @@ def _negated(folded: str, start: int, end: int) -> bool:
     before = folded[window:start]
     if not _may_negate(before):
         return False
-    if _NEGATED_BEFORE.search(folded, window, start):
+    # The window is searched as its own text, so "$" is the mention's start.
+    if _NEGATED_BEFORE.search(before):
         return True
     # "it doesn't drop anymore" (but "won't connect anymore" is the problem: the "n't" is
     # inside that phrase, so it is not in the window before it).
-    return "more" in folded and _NO_MORE_AFTER.match(folded, end) is not None
+    # Only the next few words can say "anymore": the window keeps the check short.
+    return "more" in folded and _NO_MORE_AFTER.match(folded[end : end + 48]) is not None
 
 
 def _may_negate(before: str) -> bool:
@@ -53,25 +57,26 @@ class SymptomMatcher:
         vocab = vocab or load_vocabulary()
         # Vendor messages first: they carry weight 4, so they win over any phrase.
         self._rules: GatedRules[WeightedRule] = GatedRules([*vocab.message_rules, *vocab.symptom_rules])
-        self._short = tuple((r, re.compile(r.source)) for r in vocab.symptom_short_answers)
+        self._short = tuple((r, compile_user(r.source, name=r.id)) for r in vocab.symptom_short_answers)
 
     def match(self, msg: Message, turn: Turn, known: Mapping[str, str]) -> Hit | None:
         """Return the leading symptom, weighted 1 (generic) .. 4 (a vendor message)."""
         folded = msg.folded
+        scan = msg.scan
         best: Hit | None = None
         for gate in self._rules.open(msg):
             rule = gate.rule
             weight = rule.weight
             if best is not None and weight < best.weight:
                 continue
-            search = gate.pattern.search
-            found = search(folded)
+            search = gate.search
+            found = search(scan)
             while found is not None:
                 start = found.start()
                 if best is not None and weight == best.weight and start >= best.start:
                     break
                 if weight < 4 and _negated(folded, start, found.end()):
-                    found = search(folded, start + 1)
+                    found = search(scan, start + 1)
                     continue
                 best = Hit(rule.label, rule.id, start, found.end(), weight=weight, hint=rule.client)
                 break

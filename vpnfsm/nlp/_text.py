@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
 __all__ = ["KEY_LEN", "fold", "key_of", "tokenize", "words"]
 
 #: Rules are gated by the first ``KEY_LEN`` letters of the words they need, so "connecting",
 #: "connection" and "connected" all open the rules listed under "connect".
 KEY_LEN = 4
-_TOKEN = re.compile(r"[a-z0-9]+")
+# Words are runs of ASCII letters and digits: everything else becomes a space, and the text is
+# split. No pattern is involved (linear, in C); a non-ASCII character becomes one "?" first, so
+# positions are kept.
+_WORD_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789"
+_TO_SPACE = bytes(b if b in _WORD_BYTES else 0x20 for b in range(256))
+
+
+def _split(folded: str) -> list[str]:
+    return folded.encode("ascii", "replace").translate(_TO_SPACE).decode("ascii").split()
 
 
 def fold(text: str) -> str:
@@ -39,7 +45,7 @@ def tokenize(
     characters lie between two words.
     """
     if found is None:
-        found = _TOKEN.findall(folded)
+        found = _split(folded)
     spans: list[tuple[str, int, int]] = []
     pos = 0
     find = folded.find
@@ -52,4 +58,4 @@ def tokenize(
 
 def words(folded: str) -> list[str]:
     """Return the words of ``folded`` without spans (the cheap form most rules need)."""
-    return _TOKEN.findall(folded)
+    return _split(folded)

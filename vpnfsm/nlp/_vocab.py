@@ -14,12 +14,40 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["AliasRule", "Vocabulary", "WeightedRule", "alias_regex", "load_vocabulary"]
+__all__ = ["AliasRule", "MatchChecks", "Vocabulary", "WeightedRule", "alias_regex", "load_vocabulary"]
 
 #: A letter or digit: aliases must not touch one on either side ("win" is not in "wine").
-_BOUNDARY_BEFORE = r"(?<![a-z0-9])"
-_BOUNDARY_AFTER = r"(?![a-z0-9])"
+#: (Literal aliases are looked up by words, not by this pattern; it documents the rule.)
+_BOUNDARY = r"\b"
+# Macro names in vocab.toml, which is package data, not user text.
 _MACRO = re.compile(r"\{([A-Z_]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchChecks:
+    """What RE2 cannot say inside a pattern, checked in Python on each match instead.
+
+    ``not_after``: a pattern that must not match right where the match ends (was a negative
+    lookahead). ``needs_after``: a pattern that must occur at or after the match's start (was
+    ``(?=.*X)``; it may overlap the match). ``not_prefix``: literal texts that must not end
+    right before the match (was a negative lookbehind).
+    """
+
+    not_after: str | None = None
+    needs_after: str | None = None
+    not_prefix: tuple[str, ...] = ()
+
+
+def _checks(item: dict[str, Any], macros: dict[str, str]) -> MatchChecks | None:
+    if not any(key in item for key in ("not_after", "needs_after", "not_prefix")):
+        return None
+    not_after = item.get("not_after")
+    needs_after = item.get("needs_after")
+    return MatchChecks(
+        not_after=_expand(not_after, macros) if not_after else None,
+        needs_after=_expand(needs_after, macros) if needs_after else None,
+        not_prefix=tuple(item.get("not_prefix", ())),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +62,7 @@ class AliasRule:
     triggers: tuple[str, ...] = ()
     not_before: str | None = None
     also: tuple[str, ...] = ()
+    checks: MatchChecks | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +79,7 @@ class WeightedRule:
     client: str | None = None
     triggers: tuple[str, ...] = ()
     also: tuple[str, ...] = ()
+    checks: MatchChecks | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +107,8 @@ def alias_regex(alias: str, not_before: str | None = None) -> str:
     """Regex for a literal alias: word-bounded; a space also matches "-", "_" or nothing."""
     parts = [re.escape(word) for word in alias.split(" ")]
     body = r"[\s_\-]?".join(parts)
-    tail = f"(?!{not_before})" if not_before else ""
-    return f"{_BOUNDARY_BEFORE}{body}{_BOUNDARY_AFTER}{tail}"
+    del not_before  # checked after the word lookup (AliasIndex), not inside the pattern
+    return f"{_BOUNDARY}{body}{_BOUNDARY}"
 
 
 def _expand(source: str, macros: dict[str, str]) -> str:
@@ -110,6 +140,7 @@ def _alias_rules(field: str, entries: list[dict[str, Any]], macros: dict[str, st
                     _expand(pattern["re"], macros),
                     priority,
                     triggers=tuple(pattern.get("any", ())),
+                    checks=_checks(pattern, macros),
                 )
             )
     return rules
@@ -135,6 +166,7 @@ def _weighted(
                     weight,
                     triggers=tuple(pattern.get("any", ())),
                     also=_also(pattern, gates),
+                    checks=_checks(pattern, macros),
                 )
             )
     return rules
@@ -151,6 +183,7 @@ def _cues(
             2,
             triggers=tuple(item.get("any", ())),
             also=_also(item, gates),
+            checks=_checks(item, macros),
         )
         for item in items
     )
@@ -172,7 +205,13 @@ def load_vocabulary() -> Vocabulary:
     ]
     messages = [
         WeightedRule(
-            m["id"], m["symptom"], _expand(m["re"], macros), 4, m.get("client"), tuple(m.get("any", ()))
+            m["id"],
+            m["symptom"],
+            _expand(m["re"], macros),
+            4,
+            m.get("client"),
+            tuple(m.get("any", ())),
+            checks=_checks(m, macros),
         )
         for m in data["message"]
     ]

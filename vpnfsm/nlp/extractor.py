@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from vpnfsm._patterns import MAX_SCAN_CHARS, scan_window
 from vpnfsm.nlp._build import build
 from vpnfsm.nlp._codes import CodeMatcher
 from vpnfsm.nlp._entities import ClientMatcher, OsMatcher
@@ -31,9 +32,9 @@ from vpnfsm.nlp.protocols import (
 
 __all__ = ["RuleExtractor"]
 
-#: Messages longer than this are cut before matching; nobody types a longer chat message
-#: and it bounds the time a pasted log can take.
-MAX_CHARS = 4000
+#: Messages longer than this are read as their head and tail (a pasted log names the failing
+#: step at its start and the final error at its end); it bounds the time a paste can take.
+MAX_CHARS = MAX_SCAN_CHARS
 
 
 class RuleExtractor:
@@ -78,7 +79,8 @@ class RuleExtractor:
         """Read one message in the context of the current machine state.
 
         Args:
-            text: what the user typed (any length; only the first 4000 characters are read).
+            text: what the user typed (any length; of a longer text than :data:`MAX_CHARS`
+                only the head and tail are read, and evidence spans index ``text`` itself).
             context: the machine state the bot is in (``"VPN_ASK_OS"``), ``None`` when fresh.
 
         Returns:
@@ -90,7 +92,8 @@ class RuleExtractor:
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
-        msg = Message.of(text[:MAX_CHARS])
+        window = scan_window(text, MAX_CHARS)
+        msg = Message.of(window)
         turn = read_context(context)
         known: dict[str, str] = {}
         os_hit = self._os.match(msg, turn, known)
@@ -129,10 +132,11 @@ class RuleExtractor:
             ("dont_know", signals.dont_know),
             ("result", signals.result),
         ]
+        at = _Offsets(len(text), len(window))
         evidence = tuple(
             build(
                 Evidence,
-                {"field": name, "value": hit.value, "rule": hit.rule, "start": hit.start, "end": hit.end},
+                {"field": name, "value": hit.value, "rule": hit.rule, "start": at(hit.start), "end": at(hit.end)},
             )
             for name, hit in hits
             if hit is not None and (name != "intent" or hit.value == intent)
@@ -175,6 +179,21 @@ def _intent_confidence(rule: str) -> float:
     if ":from-" in rule:
         return 0.7  # inferred from a client, code or symptom
     return 0.9  # an explicit cue phrase
+
+
+class _Offsets:
+    """Maps a position in the scan window back to the text the user sent."""
+
+    __slots__ = ("head", "shift")
+
+    def __init__(self, text_len: int, window_len: int) -> None:
+        # scan_window keeps the first half, a newline, then the last characters.
+        cut = text_len > window_len
+        self.head = MAX_CHARS // 2 if cut else window_len
+        self.shift = text_len - window_len if cut else 0
+
+    def __call__(self, pos: int) -> int:
+        return pos if pos <= self.head else pos + self.shift
 
 
 def _client_from_hints(symptom: Hit | None, code: Hit | None) -> Hit | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple, Protocol
 
+from vpnfsm._patterns import Scan
 from vpnfsm.nlp._text import KEY_LEN, fold, tokenize, words
 from vpnfsm.nlp.context import Turn
 from vpnfsm.nlp.model import Intent
@@ -37,10 +38,11 @@ class Message:
         folded: ``text`` lower-cased with the same length.
         words: the words of ``folded`` (runs of ASCII letters and digits).
         keys: the gate keys of the words: their first ``KEY_LEN`` (4) characters.
+        scan: ``folded`` prepared for RE2 (encoded once for every rule that reads it).
 
     """
 
-    __slots__ = ("_tokens", "folded", "keys", "memo", "text", "words")
+    __slots__ = ("_scan", "_tokens", "folded", "keys", "memo", "text", "words")
 
     def __init__(self, text: str) -> None:
         """Fold ``text``, split it into words and compute the gate keys."""
@@ -49,6 +51,7 @@ class Message:
         self.words: tuple[str, ...] = tuple(words(self.folded))
         self.keys: set[str] = {word[:KEY_LEN] for word in self.words}
         self._tokens: tuple[tuple[str, int, int], ...] | None = None
+        self._scan: Scan | None = None
         #: Per-message results parts share (e.g. typo matches for both os and client).
         self.memo: dict[str, object] = {}
 
@@ -56,6 +59,13 @@ class Message:
     def of(cls, text: str) -> Message:
         """Prepare ``text`` (same as the constructor; reads well at call sites)."""
         return cls(text)
+
+    @property
+    def scan(self) -> Scan:
+        """``folded`` encoded for RE2, on first use."""
+        if self._scan is None:
+            self._scan = Scan(self.folded)
+        return self._scan
 
     @property
     def tokens(self) -> tuple[tuple[str, int, int], ...]:
