@@ -20,8 +20,6 @@ DATA = Path(__file__).parent.parent / "data" / "conversations" / "dialogue"
 #: Conversations the current code still gets wrong (removed as the policy lands).
 KNOWN_FAILING: frozenset[str] = frozenset(
     {
-        'phone number while asked for the code',
-        'us phone number in a later message',
     }
 )
 

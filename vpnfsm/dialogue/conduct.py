@@ -152,6 +152,8 @@ def _answer(
     steps: FlowSteps, session: Session, extraction: Extraction, reading: Reading, message: str, now: float
 ) -> str:
     lead: list[str] = []
+    if extraction.human:  # the policy read it as no request for a person ("call me if easier")
+        extraction = extraction.model_copy(update={"human": False})
     if "frustration_cue" in reading.features:
         lead.append(replies.TEXTS["frustration"])
     if reading.context == "fresh":

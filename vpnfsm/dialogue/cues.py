@@ -46,6 +46,8 @@ CUES: Mapping[str, tuple[str, ...]] = {
         r"\breal (person|human)\b",
         r"^\W*(operator|agent|human)\W*$",
     ),
+    # "Call me on ... if easier": contact details offered, not a request to stop and hand off.
+    "contact_offer": (r"\b(call|ring|reach|text) me\b.{0,60}\bif (easier|needed|necessary|you (want|prefer|like))\b",),
     "return_cue": (
         r"\bback to\b",
         r"\breturn(ing)? to\b",

@@ -78,6 +78,7 @@ FEATURES: Mapping[str, str] = {
     "own_topic": "the message names the current case's topic or facts",
     "answers_pending": "the message gives a value (or 'don't know') for the pending question",
     "gives_value": "the message gives a value for the pending question (not just 'don't know')",
+    "contact_offer": "offers a phone number or address 'if easier': not a request for a person",
     "person_cue": "names a person or the service desk ('transfer me', 'real person')",
     "corrects": "the message gives a different value for a fact already known",
     "topic_shift": "in context, the extractor still reads another intent, confidently",
@@ -111,7 +112,12 @@ def _rule(
 #: The policy, first match wins. Each row says why it sits where it does.
 RULES: tuple[Rule, ...] = (
     _rule("human", needs="topic_asked", why="asked once what it is about: hand off whatever the answer"),
-    _rule("human", needs="human", why="a person on request, at once, before anything else"),
+    _rule(
+        "human",
+        needs="human",
+        unless="contact_offer",
+        why="a person on request, at once, before anything else ('call me if easier' only offers a number)",
+    ),
     _rule("human", needs="language_offered other_language", why="still not English after the offer: no loop"),
     _rule("human", needs="language_offered affirm_cue", why="accepted the offered person"),
     _rule(
