@@ -155,6 +155,8 @@ class TurnLogic:
         extraction = self.extractor.extract(message, context=context)
         stored_text = redact(message)
         state_before = session.state
+        # A case that ends on this turn has a new state or (a handoff with no flow) a new reference.
+        case_before = (session.state, session.reference, session.outcome)
 
         session.tail.append(TailLine(at=now, text=stored_text, state=state_before))
         del session.tail[:-TAIL_CAP]
@@ -177,7 +179,8 @@ class TurnLogic:
         plan.history.append(HistoryEntry(at=now, role="bot", text=text, state=session.state))
         # Built once: the outbox payload (on the handoff turn) and the reply share it.
         summary = build_summary(session) if session.outcome == "handoff" else None
-        if summary is not None and state_before != session.state:
+        changed = case_before != (session.state, session.reference, session.outcome)
+        if summary is not None and changed:
             plan.outbox.append(
                 OutboxItem(
                     id=f"{session.tenant}:{session.id}:{session.reference}",
@@ -187,7 +190,7 @@ class TurnLogic:
                     payload=summary.model_dump_json(),
                 )
             )
-        ended_now = session.outcome is not None and state_before != session.state
+        ended_now = session.outcome is not None and changed
         plan.reply = self.reply(
             session,
             text,

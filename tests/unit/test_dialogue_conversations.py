@@ -17,13 +17,6 @@ from vpnfsm import Assistant, InputError
 
 DATA = Path(__file__).parent.parent / "data" / "conversations" / "dialogue"
 
-#: Conversations the current code still gets wrong (removed as the policy lands).
-KNOWN_FAILING: frozenset[str] = frozenset(
-    {
-    }
-)
-
-
 def _accepts_host_ids() -> bool:
     try:
         Assistant().handle("hello", session_id="1712345678.123456")
@@ -51,8 +44,6 @@ def _cases() -> list[Any]:
             needs = case.get("needs")
             if needs is not None and not CAPABILITIES[needs]():
                 marks.append(pytest.mark.xfail(reason=f"needs {needs} from another branch", strict=True))
-            elif case["name"] in KNOWN_FAILING:
-                marks.append(pytest.mark.xfail(reason="dialogue policy not built yet", strict=True))
             cases.append(pytest.param(case, id=f"{path.stem}: {case['name']}", marks=marks))
     return cases
 
