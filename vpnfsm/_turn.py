@@ -82,7 +82,7 @@ class TurnLogic:
 
     Args:
         extractor: reads each message.
-        flows: flows by name; the intent router picks from these.
+        flows: flows by name; the dialogue policy starts the one a new problem is about.
         max_message_chars: longer messages are rejected.
         clock: seconds since the epoch.
 
