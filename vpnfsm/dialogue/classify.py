@@ -113,7 +113,10 @@ def read_message(
     language = detect_language(message)
     if language != "en":
         features.add("other_language")
-    target = _other_topic(message, topic, current, flows)
+    # Another flow's own vocabulary names a topic only beside a cue or after a handoff
+    # (it is matched for every other flow, so it is not paid on ordinary answers).
+    vocabulary = context == "handoff" or bool(features & {"switch_cue", "also_cue"})
+    target = _other_topic(message, topic, current, flows, vocabulary=vocabulary)
     if target is not None:
         features.add("other_topic")
     result: Feedback | None = None
@@ -160,7 +163,9 @@ def read_message(
     )
 
 
-def _other_topic(message: str, topic: Extraction, current: str | None, flows: Mapping[str, FlowSpec]) -> str | None:
+def _other_topic(
+    message: str, topic: Extraction, current: str | None, flows: Mapping[str, FlowSpec], *, vocabulary: bool
+) -> str | None:
     """The flow (other than the running one) this message is about, read on its own.
 
     The extractor's intent first; else another flow's own first question
@@ -169,8 +174,8 @@ def _other_topic(message: str, topic: Extraction, current: str | None, flows: Ma
     """
     spec = flow_for_intent(topic.intent, flows)
     explicit = spec if spec is not None and topic.intent != current else None
-    if explicit is not None and topic.intent_confidence >= EXPLICIT_CONFIDENCE:
-        return explicit.name
+    if not vocabulary or (explicit is not None and topic.intent_confidence >= EXPLICIT_CONFIDENCE):
+        return explicit.name if explicit is not None else None
     for other in flows.values():
         if other.intent == current or not other.vocabulary:
             continue
