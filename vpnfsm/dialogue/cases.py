@@ -64,6 +64,7 @@ def archive(session: Session) -> None:
     )
     del session.earlier[: -LIMITS.max_earlier]
     clear_case(session)
+    session.tail = session.tail[-1:]  # the next case's transcript starts with this message
 
 
 def resume(session: Session) -> ParkedCase:
