@@ -91,7 +91,7 @@ def _human(
     wants = extraction.model_copy(update={"human": True})
     if reading.context in ("question", "result"):
         memory.topic_asked = False
-        return steps.step_flow(session, wants, message, now), extraction.intent
+        return _after_end(session, steps.flows, steps.step_flow(session, wants, message, now)), extraction.intent
     if reading.context == "handoff":
         memory.topic_asked = False
         return _fill(replies.TEXTS["follow_up"], session), extraction.intent
@@ -164,16 +164,21 @@ def _answer(
         lead.append(_corrected(reading))
     if reading.context == "result" and extraction.result is None and reading.result is not None:
         extraction = extraction.model_copy(update={"result": reading.result})
-    text = steps.step_flow(session, extraction, message, now)
-    if session.outcome == "resolved" and session.parked is not None:
-        cases.archive(session)
-        parked = cases.resume(session)
-        spec = steps.flows.get(parked.flow)
-        text += "\n\n" + replies.TEXTS["resumed_after"].format(title=_title(spec)) + "\n\n" + _prompt(session, spec)
-    elif session.outcome == "handoff" and session.parked is not None:
-        spec = steps.flows.get(session.parked.flow)
-        text += "\n\n" + replies.TEXTS["offer_return"].format(title=_title(spec), short=_short(spec))
+    text = _after_end(session, steps.flows, steps.step_flow(session, extraction, message, now))
     return "\n\n".join([*lead, text]) if lead else text
+
+
+def _after_end(session: Session, flows: Mapping[str, FlowSpec], text: str) -> str:
+    """A case that just ended with one waiting: resumed when resolved, offered when handed off."""
+    if session.parked is None or session.outcome is None:
+        return text
+    spec = flows.get(session.parked.flow)
+    if session.outcome == "resolved":
+        cases.archive(session)
+        cases.resume(session)
+        resumed = replies.TEXTS["resumed_after"].format(title=_title(spec))
+        return f"{text}\n\n{resumed}\n\n{_prompt(session, spec)}"
+    return text + "\n\n" + replies.TEXTS["offer_return"].format(title=_title(spec), short=_short(spec))
 
 
 def _correction(session: Session, spec: FlowSpec | None, reading: Reading) -> str:
