@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         failed += _print_scopes(spec)
         if not report.ok:
             failed += 1
-    failed += _print_policy({name: FLOWS[name] for name in names}, ks)
+    failed += _print_policy({name: FLOWS[name] for name in names}, ks, partners=FLOWS)
     if failed:
         print(f"vpnfsm verify: {failed} flow(s) failed", file=sys.stderr)
         return 1
@@ -89,12 +89,12 @@ def _print_scopes(spec: FlowSpec) -> int:
     return 0 if scopes.ok else 1
 
 
-def _print_policy(flows: Mapping[str, FlowSpec], ks: Mapping[str, int]) -> int:
+def _print_policy(flows: Mapping[str, FlowSpec], ks: Mapping[str, int], *, partners: Mapping[str, FlowSpec]) -> int:
     """Print the dialogue policy's proofs; 1 when they failed."""
     from vpnfsm.dialogue.checks import verify_policy
     from vpnfsm.dialogue.policy import LIMITS
 
-    report = verify_policy(flows, ks)
+    report = verify_policy(flows, ks, partners=partners)
     print(f"dialogue policy: {'PROVED' if report.ok else 'FAILED'}")
     print(f"  rules: {report.rules}, each deciding some message ({report.live} live); the last is a catch-all")
     print(
@@ -102,11 +102,13 @@ def _print_policy(flows: Mapping[str, FlowSpec], ks: Mapping[str, int]) -> int:
         f"{LIMITS.max_parked} parked case"
     )
     for name, (k, bound) in report.bounds.items():
-        checked = report.parked_checked.get(name, 0)
-        print(
-            f"  {name}: K = {bound} user turns per case with the policy (flow K {k} + meta + switches); "
+        checked = report.parked_checked.get(name)
+        parked = (
             f"parked and resumed unchanged from {checked} configurations"
+            if checked is not None
+            else "no other flow to be parked for"
         )
+        print(f"  {name}: K = {bound} user turns per case with the policy (flow K {k} + meta + switches); {parked}")
     if len(report.bounds) > 1:
         two = sorted((bound for _, bound in report.bounds.values()), reverse=True)[:2]
         print(f"  with one case parked: at most {sum(two)} user turns until both cases have ended")

@@ -188,14 +188,23 @@ def check_park_resume(spec: FlowSpec, other: FlowSpec, flows: Mapping[str, FlowS
     return checked, problems
 
 
-def verify_policy(flows: Mapping[str, FlowSpec], ks: Mapping[str, int]) -> PolicyReport:
-    """Check the policy table, the bounds and park/resume for every flow (``ks``: each flow's K)."""
+def verify_policy(
+    flows: Mapping[str, FlowSpec], ks: Mapping[str, int], *, partners: Mapping[str, FlowSpec] | None = None
+) -> PolicyReport:
+    """Check the policy table, the bounds and park/resume for every flow in ``flows``.
+
+    ``ks`` is each flow's K; ``partners`` the flows a case can be parked for
+    (default ``flows``). A flow with no partner has nothing to be parked for.
+    """
     live, problems = check_rules()
     bounds = {name: (k, policy_bound(k)) for name, k in ks.items()}
     parked: dict[str, int] = {}
+    pool = dict(partners if partners is not None else flows)
     for name, spec in flows.items():
-        other = next(o for o in flows.values() if o.name != name)
-        checked, found = check_park_resume(spec, other, flows)
+        other = next((o for o in pool.values() if o.name != name), None)
+        if other is None:
+            continue
+        checked, found = check_park_resume(spec, other, {**pool, name: spec})
         parked[name] = checked
         problems += found
     return PolicyReport(rules=len(RULES), live=live, bounds=bounds, parked_checked=parked, problems=tuple(problems))

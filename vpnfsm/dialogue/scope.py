@@ -18,10 +18,10 @@ through the real selection rule for both attempts:
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from vpnfsm._patterns import compile_user
 from vpnfsm.flows.knowledge import Article, KnowledgeTable, load_table
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.tags import SLOT_VOCABULARY
@@ -32,7 +32,7 @@ __all__ = ["MIN_STEPS", "ScopeProblem", "ScopeReport", "check_scopes", "check_ta
 MIN_STEPS = 2
 #: A code no article names, to check unknown codes still get steps.
 UNLISTED_CODE = "99999"
-_CODE = re.compile(r"-?\d{1,5}|0x[0-9A-Fa-f]{8}")
+_CODE = compile_user(r"-?\d{1,5}|0x[0-9A-Fa-f]{8}", name="scope:code-label")
 
 
 @dataclass(frozen=True)

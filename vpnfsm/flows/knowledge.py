@@ -24,7 +24,6 @@ table needs no change.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,9 +45,19 @@ class Platform:
     names: tuple[str, ...]
 
     def named_in(self, step: str) -> bool:
-        """Whether ``step`` names this platform ("On Windows", "on a Mac")."""
-        # Steps are the project's own text, not user input: plain `re` is fine here.
-        return any(re.search(rf"\b{re.escape(name)}\b", step, re.IGNORECASE) for name in self.names)
+        """Whether ``step`` names this platform as a word ("On Windows", "on a Mac", not "machine")."""
+        lowered = step.lower()
+        for name in self.names:
+            word = name.lower()
+            start = lowered.find(word)
+            while start >= 0:
+                end = start + len(word)
+                before = lowered[start - 1] if start else " "
+                after = lowered[end] if end < len(lowered) else " "
+                if not (before.isalnum() or after.isalnum()):
+                    return True
+                start = lowered.find(word, start + 1)
+        return False
 
     def marked_in(self, step: str) -> bool:
         """Whether ``step`` uses one of this platform's own tools."""
