@@ -162,7 +162,8 @@ def _answer(
         return "\n\n".join([*lead, steps.route(session, extraction, message, now)])
     if reading.corrections:
         lead.append(_corrected(reading))
-    if reading.context == "result" and extraction.result is None and reading.result is not None:
+    if reading.context == "result" and extraction.result is None and reading.result in ("worked", "failed"):
+        # "useless", "👎", "nein": the feedback table's reading ("🤷" stays unclear: asked again).
         extraction = extraction.model_copy(update={"result": reading.result})
     text = _after_end(session, steps.flows, steps.step_flow(session, extraction, message, now))
     return "\n\n".join([*lead, text]) if lead else text
