@@ -74,6 +74,12 @@ CUES: Mapping[str, tuple[str, ...]] = {
         r"\bsafe to\b",
         r"\b(give|tell|send|share) you my (password|pin|passcode|code)\b",
     ),
+    # Said in passing: "btw", "fyi", or that something else works fine.
+    "aside_cue": (
+        r"\b(btw|fyi|fwiw|by the way|just so you know)\b",
+        r"\b(works?|working|is|are)\s+(fine|ok|okay|great|normally|perfectly)\b",
+        r"\b(work|works) (fine|normally|ok)\b",
+    ),
     "thanks_cue": (r"\b(thanks|thank you|thx|ty|cheers|much appreciated|merci|danke|gracias)\b",),
     "bye_cue": (r"\b(bye|goodbye|cya|see ya|see you|gotta go|got to go|talk later|ttyl)\b",),
     "frustration_cue": (

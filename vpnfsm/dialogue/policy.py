@@ -70,6 +70,7 @@ FEATURES: Mapping[str, str] = {
     "also_cue": "'also', 'another thing': a second problem",
     "return_cue": "'back to ...'",
     "follow_up_cue": "asks about the status, ticket or reference",
+    "aside_cue": "'btw', 'fyi', or says something else works fine",
     "thanks_cue": "says thanks",
     "bye_cue": "says bye",
     "frustration_cue": "sounds frustrated",
@@ -164,6 +165,13 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule("answer", needs="answers_pending", contexts=_OPEN, why="it answers the pending question"),
     _rule("correction", needs="corrects", contexts=_OPEN, why="'sorry, it's a Mac actually'"),
+    _rule(
+        "aside",
+        needs="aside_cue",
+        unless="switch_cue also_cue",
+        contexts=_OPEN,
+        why="'btw e-mail on my phone works fine' is said in passing, not a new problem",
+    ),
     _rule(
         "new_problem",
         needs="topic_shift",
