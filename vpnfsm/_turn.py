@@ -23,20 +23,33 @@ from vpnfsm.flows.slots import match_slots
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.summary import HandoffSummary, build_summary, make_reference
 from vpnfsm.nlp.model import Extraction
-from vpnfsm.redact import redact
+from vpnfsm.redact import redact, redact_message, screen_for
 from vpnfsm.reply import Reply
 from vpnfsm.responder import respond
 from vpnfsm.session import HistoryEntry, OutboxItem, Session, StepsGiven, TailLine, empty_slots
 from vpnfsm.types import Extractor
 
-__all__ = ["DEFAULT_MAX_MESSAGE_CHARS", "TAIL_CAP", "TurnLogic", "TurnPlan", "check_id"]
+__all__ = [
+    "DEFAULT_MAX_MESSAGE_CHARS",
+    "MAX_SESSION_ID_CHARS",
+    "TAIL_CAP",
+    "TurnLogic",
+    "TurnPlan",
+    "check_id",
+    "check_session_id",
+]
 
 DEFAULT_MAX_MESSAGE_CHARS = 2000
 #: User lines kept on the session for the handoff transcript excerpt.
 TAIL_CAP = 20
 
-# Ids end up inside Redis hash tags and URLs: keep them to a safe alphabet.
+# Tenant ids end up inside Redis hash tags, URLs and metrics: keep them to a safe alphabet.
 _ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+#: Session ids are the host's own thread ids (Slack ``1712345678.123456``, Teams
+#: ``19:abc@thread.v2``, Matrix ``!room:server``): any printable text up to this
+#: length. The stores key them in a key-safe form.
+MAX_SESSION_ID_CHARS = 256
 
 Notice = Literal["unknown_session", "corrupt_session"]
 
@@ -46,12 +59,36 @@ _NOTICES: Mapping[str, str] = {
     "corrupt_session": "Something went wrong with our earlier conversation, so let's start fresh.",
 }
 
+#: Said once per session when a message held what looked like a password, code or key.
+SECRET_NOTICE = (
+    "By the way: part of your message looked like a password or a code. I did not store it, "
+    "and I never need one here -- nobody from IT support will ask you for it."
+)
+
 #: Said when a session's flow declaration changed and could not be carried over.
 FLOW_UPDATED = "The troubleshooting steps were updated since we last spoke, so let's start this again."
 
 
+def check_session_id(value: str) -> str:
+    """Return ``value`` if it can be a session id: 1-256 printable characters.
+
+    Raises:
+        InputError: the id is not a string, empty, too long, or has a character
+            that is not printable (control, format, separator other than space,
+            lone surrogate).
+
+    """
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_SESSION_ID_CHARS or not value.isprintable():
+        raise InputError(
+            f"session_id must be 1-{MAX_SESSION_ID_CHARS} printable characters",
+            field="session_id",
+            reason="invalid",
+        )
+    return value
+
+
 def check_id(value: str, *, field_name: str) -> str:
-    """Return ``value`` if it is a valid session or tenant id.
+    """Return ``value`` if it is a valid tenant id (or another id held to the key-safe alphabet).
 
     Raises:
         InputError: the id is empty, too long or has characters outside ``[A-Za-z0-9_-]``.
@@ -152,8 +189,16 @@ class TurnLogic:
         session = loaded if loaded is not None else Session.start(session_id, tenant=tenant, now=now)
         expected_version = session.version
         context = self._context(session)
+        # The one redaction boundary: from here on only the redacted text exists. The
+        # extractor and the flows read it with the placeholders blanked, so a removed
+        # span can never fill a slot; the raw message is not kept anywhere.
+        redaction = redact_message(
+            message,
+            screen=screen_for(state=context, slots=session.slots, after_cue=session.secret_cue_open),
+        )
+        stored_text, message = redaction.text, redaction.reading
+        session.secret_cue_open = redaction.ends_with_cue
         extraction = self.extractor.extract(message, context=context)
-        stored_text = redact(message)
         state_before = session.state
         # A case that ends on this turn has a new state or (a handoff with no flow) a new reference.
         case_before = (session.state, session.reference, session.outcome)
@@ -176,6 +221,9 @@ class TurnLogic:
         )
         if notice is not None:
             text = _NOTICES[notice] + "\n\n" + text
+        if redaction.removed_credential and not session.secret_notice_given:
+            session.secret_notice_given = True
+            text += "\n\n" + SECRET_NOTICE
         plan.history.append(HistoryEntry(at=now, role="bot", text=text, state=session.state))
         # Built once: the outbox payload (on the handoff turn) and the reply share it.
         summary = build_summary(session) if session.outcome == "handoff" else None
@@ -399,12 +447,14 @@ class TurnLogic:
 def _note_slot_text(session: Session, extraction: Extraction, message: str, stored_text: str) -> None:
     """Keep, per slot the flow took from this message, the words the user typed.
 
-    Only a span that survived redaction intact is kept, so nothing redacted
-    comes back through this side door.
+    Only a span that holds no placeholder is kept, so nothing redacted comes
+    back through this side door.
     """
     for evidence in extraction.evidence:
         if session.slots.get(evidence.field) != evidence.value:
             continue
+        # ``message`` is the reading (placeholders blanked, same length as the redacted
+        # text): a span that differs from the stored text touched a placeholder.
         typed = message[evidence.start : evidence.end].strip()
-        if typed and typed in stored_text:
+        if typed and typed == stored_text[evidence.start : evidence.end].strip():
             session.slot_text[evidence.field] = redact(typed)[:200]

@@ -13,14 +13,22 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
-from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, Notice, TurnLogic, TurnPlan, check_id
+from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, Notice, TurnLogic, TurnPlan, check_id, check_session_id
 from vpnfsm.errors import CorruptSession, SessionConflict
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.reply import Reply
 from vpnfsm.session import Session
 from vpnfsm.store.memory import AsyncMemoryStore, MemoryStore
-from vpnfsm.types import AsyncSessionStore, AsyncSpeculativeLoad, Extractor, SessionStore, SpeculativeLoad
+from vpnfsm.types import (
+    AsyncSessionStore,
+    AsyncSpeculativeLoad,
+    AsyncTombstones,
+    Extractor,
+    SessionStore,
+    SpeculativeLoad,
+    Tombstones,
+)
 
 __all__ = ["DEFAULT_MAX_RETRIES", "AsyncAssistant", "Assistant"]
 
@@ -35,6 +43,14 @@ def _default_extractor() -> Extractor:
     from vpnfsm.nlp import RuleExtractor
 
     return RuleExtractor()
+
+
+def _log_conflict(session_id: str, tenant: str, retries: int) -> None:
+    logger.warning(
+        "concurrent turns kept conflicting past %d retries; the message was not applied",
+        retries,
+        extra={"tenant": tenant, "session_id": session_id},
+    )
 
 
 def _backoff(attempt: int) -> float:
@@ -84,19 +100,30 @@ class _Facade:
         check_id(tenant, field_name="tenant")
         if session_id is None:
             return message, TurnLogic.new_session_id(), False
-        return message, check_id(session_id, field_name="session_id"), True
+        return message, check_session_id(session_id), True
 
     def _plan(
-        self, message: str, sid: str, tenant: str, *, asked: bool, loaded: Session | None, corrupt: bool
+        self, message: str, sid: str, tenant: str, *, loaded: Session | None, corrupt: bool, ended: bool
     ) -> TurnPlan:
         # Everything a facade does between its load and its save: pick the
         # notice for a session that could not be continued, then plan the turn.
+        # A missing session gets a notice only if it existed (a tombstone):
+        # hosts start conversations on their own thread ids.
         notice: Notice | None = None
         if corrupt:
             notice = "corrupt_session"
-        elif loaded is None and asked:
+        elif loaded is None and ended:
             notice = "unknown_session"
         return self.logic.plan(message, session_id=sid, tenant=tenant, loaded=loaded, notice=notice)
+
+
+def _log_quarantine(exc: CorruptSession, *, tenant: str, session_id: str) -> None:
+    logger.warning(
+        "corrupt session quarantined as %s (%s); a fresh session answers",
+        exc.quarantine_key,
+        exc.detail,
+        extra={"tenant": tenant, "session_id": session_id},
+    )
 
 
 class Assistant(_Facade):
@@ -144,9 +171,11 @@ class Assistant(_Facade):
     def handle(self, message: str, session_id: str | None = None, *, tenant: str = "default") -> Reply:
         """Answer one user message.
 
-        An unknown or expired ``session_id`` starts a new session under that id
-        and says so in the reply (``notice``), so hosts may use their own
-        conversation ids.
+        ``session_id`` may be the host's own thread id (any printable text up
+        to 256 characters). One never seen starts a new session quietly; one
+        whose session expired or was deleted starts a new session under that
+        id and says so (``notice="unknown_session"``); an unreadable stored
+        session is quarantined and replaced (``notice="corrupt_session"``).
 
         Raises:
             InputError: the message is empty, whitespace only or too long, or
@@ -156,26 +185,32 @@ class Assistant(_Facade):
 
         """
         message, sid, asked = self._begin(message, session_id, tenant)
+        corrupt, ended = False, None
         for attempt in range(self._max_attempts):
-            corrupt = False
             try:
                 # A session id this call just made up cannot be stored yet: skip
                 # the read (the save's compare-and-set still checks, at version 0).
                 loaded = self._load(sid, tenant=tenant) if asked or attempt else None
             except CorruptSession as exc:
-                logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
+                _log_quarantine(exc, tenant=tenant, session_id=sid)
                 loaded, corrupt = None, True
-            plan = self._plan(message, sid, tenant, asked=asked, loaded=loaded, corrupt=corrupt)
-            if self._save(plan):
+            if ended is None and loaded is None and asked and not corrupt:
+                ended = isinstance(self.store, Tombstones) and self.store.ended(sid, tenant=tenant)
+            plan = self._plan(message, sid, tenant, loaded=loaded, corrupt=corrupt, ended=bool(ended))
+            try:
+                saved = self.store.save(
+                    plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
+                )
+            except CorruptSession as exc:  # a wrong-typed key: moved aside, nothing written
+                _log_quarantine(exc, tenant=tenant, session_id=sid)
+                corrupt = True
+                continue
+            if saved:
                 assert plan.reply is not None
                 return plan.reply
             time.sleep(_backoff(attempt))
+        _log_conflict(sid, tenant, self.max_retries)
         raise SessionConflict(sid, self.max_retries)
-
-    def _save(self, plan: TurnPlan) -> bool:
-        return self.store.save(
-            plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
-        )
 
 
 class AsyncAssistant(_Facade):
@@ -216,18 +251,27 @@ class AsyncAssistant(_Facade):
 
         """
         message, sid, asked = self._begin(message, session_id, tenant)
+        corrupt, ended = False, None
         for attempt in range(self._max_attempts):
-            corrupt = False
             try:
                 loaded = await self._load(sid, tenant=tenant) if asked or attempt else None
             except CorruptSession as exc:
-                logger.warning("corrupt session quarantined: %s (%s)", exc.quarantine_key, exc.detail)
+                _log_quarantine(exc, tenant=tenant, session_id=sid)
                 loaded, corrupt = None, True
-            plan = self._plan(message, sid, tenant, asked=asked, loaded=loaded, corrupt=corrupt)
-            if await self.store.save(
-                plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
-            ):
+            if ended is None and loaded is None and asked and not corrupt:
+                ended = isinstance(self.store, AsyncTombstones) and await self.store.ended(sid, tenant=tenant)
+            plan = self._plan(message, sid, tenant, loaded=loaded, corrupt=corrupt, ended=bool(ended))
+            try:
+                saved = await self.store.save(
+                    plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
+                )
+            except CorruptSession as exc:
+                _log_quarantine(exc, tenant=tenant, session_id=sid)
+                corrupt = True
+                continue
+            if saved:
                 assert plan.reply is not None
                 return plan.reply
             await asyncio.sleep(_backoff(attempt))
+        _log_conflict(sid, tenant, self.max_retries)
         raise SessionConflict(sid, self.max_retries)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -48,9 +49,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args._run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        # `vpnfsm eval FILE | head`: the reader left early. Not a failure of
+        # vpnfsm, but the output is incomplete, so say so and exit non-zero.
+        _discard_stdout()
+        print("vpnfsm: output closed early (broken pipe); the rest was not written", file=sys.stderr)
+        return 1
     except VpnfsmError as exc:
         print(f"vpnfsm: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a missing or unreadable file named on the command line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"vpnfsm: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     return code
+
+
+def _discard_stdout() -> None:
+    # Python flushes stdout again at exit and would print a second error there.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests, embedding)
+        pass

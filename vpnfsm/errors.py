@@ -10,6 +10,7 @@
     │   ├── CorruptSession   stored data could not be read (``.key``, ``.quarantine_key``)
     │   └── StoreUnavailable the session store could not be reached
     ├── TenantError          unknown tenant, bad tenant file (``.path``, ``.line``)
+    ├── SettingsError        a setting (variable or flag) is invalid (``.variable``)
     └── DeliveryError        the ticket system failed (``.status``, ``.retry_after``)
 
 Hosts catch :class:`VpnfsmError` to handle everything the package raises; the
@@ -25,6 +26,7 @@ __all__ = [
     "InputError",
     "SessionConflict",
     "SessionError",
+    "SettingsError",
     "StoreUnavailable",
     "TenantError",
     "VpnfsmError",
@@ -109,6 +111,20 @@ class TenantError(VpnfsmError):
         super().__init__(where + message)
         self.path = path
         self.line = line
+
+
+class SettingsError(VpnfsmError, ValueError):
+    """A service setting is invalid; the message names where it came from.
+
+    Attributes:
+        variable: the environment variable (``VPNFSM_MAX_BODY_BYTES``) or flag
+            (``--port``) at fault.
+
+    """
+
+    def __init__(self, message: str, *, variable: str) -> None:
+        super().__init__(message)
+        self.variable = variable
 
 
 class DeliveryError(VpnfsmError):

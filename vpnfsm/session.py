@@ -9,9 +9,10 @@ bumps it, and a store refuses a save whose expected version is stale.
 
 from __future__ import annotations
 
+import secrets
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from vpnfsm.nlp.model import ENTITY_FIELDS
 
@@ -141,6 +142,10 @@ class Session(BaseModel):
 
     Attributes:
         schema_: stored format number (serialized as ``schema``).
+        incarnation: random id given at creation and never changed; a session
+            created again under the same id (after a delete, expiry or
+            quarantine) has another one, so no copy of the old one can be
+            saved over it. ``""`` in values stored before incarnations existed.
         version: optimistic-concurrency counter, bumped on every saved turn.
         flow, flow_version, state: the running flow, the declaration version it
             started on, and its machine state; all ``None`` before any flow ran.
@@ -155,6 +160,10 @@ class Session(BaseModel):
         parked: the case put aside for the current one (at most one).
         earlier: the last cases of this session that ended, newest last (bounded).
         dialogue: the dialogue policy's counters and flags.
+        secret_cue_open: the user's last line ended in a password cue ("my new
+            password is"): the next line's first word is taken as the password.
+        secret_notice_given: the user was told that what looked like a secret
+            was not stored (said once per session).
 
     """
 
@@ -164,6 +173,7 @@ class Session(BaseModel):
     schema_: int = Field(alias="schema")
     id: str
     tenant: str = "default"
+    incarnation: str = ""
     version: int = 0
     created_at: float
     updated_at: float
@@ -178,6 +188,9 @@ class Session(BaseModel):
     resets: int = 0
     steps: list[StepsGiven] = Field(default_factory=list)
     last_intent: str | None = None
+    # Redaction bookkeeping: booleans only, never the text (see vpnfsm/redact).
+    secret_cue_open: bool = False
+    secret_notice_given: bool = False
     outcome: Outcome | None = None
     handoff_reason: str | None = None
     handoff_at: float | None = None
@@ -189,10 +202,22 @@ class Session(BaseModel):
     earlier: list[EarlierCase] = Field(default_factory=list)
     dialogue: DialogueMemory = Field(default_factory=DialogueMemory)
 
+    # The stored bytes this object was decoded from and their version (set by
+    # the store codec, never serialized): the save compares them with what is
+    # stored now, so a copy is never trusted over a differing stored value.
+    _origin: tuple[int, bytes | str] | None = PrivateAttr(default=None)
+
     @classmethod
     def start(cls, session_id: str, *, tenant: str, now: float) -> Session:
-        """A fresh session at the current schema, with no flow running."""
-        return cls(schema=SCHEMA_VERSION, id=session_id, tenant=tenant, created_at=now, updated_at=now)
+        """A fresh session at the current schema, with a new incarnation and no flow running."""
+        return cls(
+            schema=SCHEMA_VERSION,
+            id=session_id,
+            tenant=tenant,
+            incarnation=secrets.token_urlsafe(12),
+            created_at=now,
+            updated_at=now,
+        )
 
     def dump_json(self) -> bytes:
         """Serialize compactly (defaults left out) for a store."""

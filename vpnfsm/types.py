@@ -12,7 +12,15 @@ from typing import Protocol, runtime_checkable
 from vpnfsm.nlp.model import Extraction
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
 
-__all__ = ["AsyncSessionStore", "AsyncSpeculativeLoad", "Extractor", "SessionStore", "SpeculativeLoad"]
+__all__ = [
+    "AsyncSessionStore",
+    "AsyncSpeculativeLoad",
+    "AsyncTombstones",
+    "Extractor",
+    "SessionStore",
+    "SpeculativeLoad",
+    "Tombstones",
+]
 
 
 @runtime_checkable
@@ -58,8 +66,17 @@ class SessionStore(Protocol):
         """Atomically store ``session``, append ``history`` and enqueue ``outbox``.
 
         The save happens only if the stored version equals ``expected_version``
-        (0: the session must not exist); all keys of the session get a fresh TTL.
-        Returns ``False``, changing nothing, when another turn won the race.
+        (0: the session must not exist) and the stored value is the same
+        incarnation (``Session.incarnation``); a session the store loaded must
+        find the very value it was loaded from. All keys of the session get a
+        fresh TTL. Returns ``False``, changing nothing, when another turn won
+        the race.
+
+        Raises:
+            CorruptSession: a key of the session has the wrong type; nothing
+                was written and the session's keys were quarantined, so a
+                fresh session can be saved next.
+
         """
         ...
 
@@ -147,4 +164,27 @@ class AsyncSpeculativeLoad(Protocol):
 
     async def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
         """See :meth:`SpeculativeLoad.load_speculative`."""
+        ...
+
+
+@runtime_checkable
+class Tombstones(Protocol):
+    """Optional for a :class:`SessionStore`: whether a missing session existed and ended.
+
+    The facades tell a user whose earlier conversation expired or was deleted
+    that it is gone, and start quietly on an id never seen; without this a
+    missing session always starts quietly.
+    """
+
+    def ended(self, session_id: str, *, tenant: str) -> bool:
+        """``True`` if a session under this id expired or was deleted recently."""
+        ...
+
+
+@runtime_checkable
+class AsyncTombstones(Protocol):
+    """The asyncio twin of :class:`Tombstones`."""
+
+    async def ended(self, session_id: str, *, tenant: str) -> bool:
+        """See :meth:`Tombstones.ended`."""
         ...

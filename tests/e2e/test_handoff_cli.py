@@ -61,7 +61,7 @@ def test_unknown_tenant_id_is_reported(tmp_path: Path, capsys: pytest.CaptureFix
     transcript = tmp_path / "t.txt"
     transcript.write_text("\n".join(ESCALATES), encoding="utf-8")
     assert main(["handoff", *TENANT, "--tenant-id", "initech", str(transcript)]) == 2
-    assert "unknown tenant 'initech' (known: acme, globex)" in capsys.readouterr().err
+    assert "unknown tenant 'initech' (known: acme, default, globex)" in capsys.readouterr().err
 
 
 def test_bad_tenant_file_is_reported_with_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

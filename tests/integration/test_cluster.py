@@ -75,6 +75,27 @@ def test_turns_corruption_and_outbox_on_cluster(cluster: RedisCluster6, driver_f
         raw.close()
 
 
+def test_host_ids_and_wrong_typed_keys_on_cluster(cluster: RedisCluster6, driver_factory: Any, prefix: str) -> None:
+    # Host thread ids map to one key-safe hash tag, so the save and quarantine
+    # scripts stay single-slot on a cluster, wherever the slot lives.
+    driver = driver_factory(cluster.url)
+    raw = _raw(cluster)
+    keys = common.RedisKeys(prefix)
+    try:
+        for sid in ("1712345678.123456", "19:abc@thread.v2", "!room:server", "{weird}*[id]?"):
+            assert driver.handle("vpn broken", sid).notice is None
+            assert driver.handle("linux", sid).slots["os"] == "linux"
+        raw.delete(keys.history("default", "19:abc@thread.v2"))
+        raw.sadd(keys.history("default", "19:abc@thread.v2"), "planted")
+        reply = driver.handle("still down", "19:abc@thread.v2")
+        assert reply.notice == "corrupt_session"
+        assert raw.type(keys.history("default", "19:abc@thread.v2")) == b"list"
+        assert driver.call("delete", "!room:server", tenant="default")
+        assert driver.handle("hello", "!room:server").notice == "unknown_session"
+    finally:
+        raw.close()
+
+
 def test_concurrent_turns_on_cluster(cluster: RedisCluster6, prefix: str) -> None:
     store = RedisStore.from_url(cluster.url, prefix=prefix, history_cap=1000)
     bot = Assistant(store=store, extractor=StubExtractor())

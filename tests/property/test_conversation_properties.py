@@ -108,6 +108,6 @@ def test_sessions_survive_the_store_round_trip_at_every_point(messages: list[str
         session_id = reply.session_id
         session = store.load(session_id, tenant="default")
         assert session is not None
-        again = decode_session(encode_session(session), key="k")
+        again = decode_session(encode_session(session), key="k", tenant="default", session_id=session_id)
         assert again == session
         assert again.model_dump() == session.model_dump()

@@ -20,6 +20,8 @@ def test_generators_cover_the_known_traps_runs_and_every_alternation_word() -> N
 def test_report_names_the_worst_message_and_its_ratio() -> None:
     report = run_adversarial_bench(repeat=1)
     worst = report["worst"]
-    assert isinstance(worst, dict) and worst["turn_us"] > 0
-    assert report["worst_ratio"] == round(worst["turn_us"] / report["normal_turn_us"], 2) or report["worst_ratio"] > 0
+    assert isinstance(worst, dict)
+    assert worst["turn_us"] > 0
+    ratio = worst["turn_us"] / report["normal_turn_us"]
+    assert abs(report["worst_ratio"] - ratio) <= 0.02 * ratio + 0.01
     assert report["messages"] == len(list(adversarial_messages(int(str(report["message_chars"])))))

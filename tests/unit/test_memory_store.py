@@ -9,6 +9,7 @@ from vpnfsm.store.memory import MemoryStore
 
 def _session(version: int = 1, sid: str = "s1") -> Session:
     session = Session.start(sid, tenant="t", now=1.0)
+    session.incarnation = "one-incarnation"  # the same conversation at each version
     session.version = version
     return session
 

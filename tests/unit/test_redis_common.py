@@ -53,14 +53,49 @@ def test_save_args_carry_version_ttl_cap_history_and_outbox() -> None:
     history = [HistoryEntry(at=1.0, role="user", text="hi"), HistoryEntry(at=1.0, role="bot", text="hello")]
     item = OutboxItem(id="acme:s1:R1", session_id="s1", tenant="acme", created_at=2.5, payload="{}")
     keys, args = common.save_args(
-        common.RedisKeys("app"), session, expected_version=3, history=history, outbox=[item], ttl_ms=900, history_cap=7
+        common.RedisKeys("app"),
+        session,
+        expected_version=3,
+        history=history,
+        outbox=[item],
+        ttl_ms=900,
+        history_cap=7,
+        tombstone_ms=5000,
+        stamp=12.5,
     )
-    assert keys == ["app:{acme:s1}:s", "app:{acme:s1}:h", "app:{acme:s1}:o"]
-    assert args[:5] == [3, session.dump_json(), 900, 7, 2]
+    assert keys == [
+        "app:{acme:s1}:s",
+        "app:{acme:s1}:h",
+        "app:{acme:s1}:o",
+        "app:{acme:s1}:t",
+        "app:{acme:s1}:quarantine:12.500000",
+        "app:{acme:s1}:quarantine:12.500000:h",
+        "app:{acme:s1}:quarantine:12.500000:o",
+    ]
+    # No digest: this session was not loaded from a store, so version and incarnation decide.
+    assert args[:10] == [3, session.dump_json(), 900, 7, 2, "", session.incarnation, 5900, 2048, 32768]
     assert Session.load_json(args[1]).version == 4  # type: ignore[arg-type]
-    assert args[7] == "acme:s1:R1"
-    assert OutboxItem.model_validate_json(args[8]) == item  # type: ignore[arg-type]
+    assert args[12] == "acme:s1:R1"
+    assert OutboxItem.model_validate_json(args[13]) == item  # type: ignore[arg-type]
     assert common.index_args(common.RedisKeys("app"), [item]) == ["acme:s1:R1", "app:{acme:s1}:o", 2500]
+
+
+def test_save_args_carry_the_digest_of_the_value_a_session_was_loaded_from() -> None:
+    import hashlib
+
+    from vpnfsm.store._codec import decode_session
+
+    stored = Session.start("s1", tenant="acme", now=1.0)
+    stored.version = 3
+    raw = stored.dump_json()
+    session = decode_session(raw, key="k", tenant="acme", session_id="s1")
+    session.version = 4
+    kwargs = {"history": [], "outbox": [], "ttl_ms": 900, "history_cap": 7, "tombstone_ms": 0, "stamp": 1.0}
+    _, args = common.save_args(common.RedisKeys("app"), session, expected_version=3, **kwargs)  # type: ignore[arg-type]
+    assert args[5] == hashlib.sha1(raw).hexdigest()
+    # A caller expecting another version than the one loaded gets the version check instead.
+    _, args = common.save_args(common.RedisKeys("app"), session, expected_version=2, **kwargs)  # type: ignore[arg-type]
+    assert args[5] == ""
 
 
 def test_parse_claim_pairs_ids_with_keys() -> None:

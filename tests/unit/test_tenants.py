@@ -175,3 +175,11 @@ def test_the_format_example_in_the_docs_loads() -> None:
     fields = ticket_fields(book.get("acme"), TAGS, attempts=2)
     assert fields.custom == {"customfield_10050": {"value": "Palo Alto GP"}}
     assert fields.priority == "High"
+
+
+def test_example_tenant_file_covers_single_tenant_default() -> None:
+    # `vpnfsm deliver --tenant <example>` reported "unknown tenant 'default'" for every
+    # handoff of a service running without API keys (their tenant is "default").
+    book = load_tenants(EXAMPLE_TENANTS)
+    fields = ticket_fields(book.get("default"), TAGS, attempts=1)
+    assert fields.project == "IT"

@@ -17,6 +17,7 @@ from transitions import Machine
 from vpnfsm._engine import Engine, _machine_config
 from vpnfsm.assistant import Assistant
 from vpnfsm.benchmarks._timing import summarize, time_calls
+from vpnfsm.benchmarks.redact_bench import run_redact_bench
 from vpnfsm.flows.behaviour import FlowModel
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.nlp.bench import time_extraction
@@ -122,4 +123,5 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
         "turn_machine_per_turn": naive_summary,
         "speedup_median": round(naive_summary["median_us"] / fast_summary["median_us"], 2),
         "extraction": {key: round(value, 2) for key, value in extraction.items()},
+        "redaction": run_redact_bench(),
     }

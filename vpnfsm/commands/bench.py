@@ -45,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
     if args.turns < 100:
         print("vpnfsm bench: --turns must be at least 100", file=sys.stderr)
         return 2
+    if args.http and not _server_extra_installed():
+        # Checked before the core figures run, so the refusal is not minutes late.
+        print("vpnfsm bench --http needs the server extra: pip install 'vpnfsm[server]'", file=sys.stderr)
+        return 2
     report: dict[str, Any] = {"core": run_core_bench(turns=args.turns, extractions=args.turns)}
     if args.texts is not None:
         from vpnfsm.nlp.bench import time_extraction
@@ -67,3 +71,13 @@ def run(args: argparse.Namespace) -> int:
         report["http"] = run_http_bench(None)
     print(json.dumps(report, indent=2))
     return 0
+
+
+def _server_extra_installed() -> bool:
+    try:
+        import uvicorn  # noqa: F401
+
+        import vpnfsm.server.app  # noqa: F401  (fastapi, prometheus-client, pydantic-settings)
+    except ImportError:
+        return False
+    return True

@@ -27,6 +27,19 @@ def _assistant(url: str | None) -> object:
     return Assistant(store=RedisStore.from_url(url))
 
 
+#: What ``/help`` prints: the chat's own commands (they are never sent to the assistant).
+CHAT_COMMANDS = (
+    ("/new", "forget this conversation and start a new one"),
+    ("/help", "show these commands"),
+    ("/quit", "leave (also /exit, or end of input)"),
+)
+
+
+def _print_help() -> None:
+    for command, meaning in CHAT_COMMANDS:
+        print(f"  {command:<6} {meaning}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Read lines until end of input or ``/quit``."""
     from vpnfsm import Assistant
@@ -35,16 +48,25 @@ def run(args: argparse.Namespace) -> int:
     bot = _assistant(redis_url(args.redis_url))
     assert isinstance(bot, Assistant)
     session_id: str | None = None
+    shown: str | None = None  # the reference of the summary printed last: each handoff is shown once
     interactive = sys.stdin.isatty()
-    print("vpnfsm chat - describe your IT problem; /quit to leave.")
+    print("vpnfsm chat - describe your IT problem; /help for commands, /quit to leave.")
     while True:
         if interactive:
             print("you> ", end="", flush=True)
         line = sys.stdin.readline()
-        if not line or line.strip() in ("/quit", "/exit"):
+        command = line.strip()
+        if not line or command in ("/quit", "/exit"):
             return 0
         if not interactive:
             print(f"you> {line.rstrip()}")
+        if command == "/help":
+            _print_help()
+            continue
+        if command == "/new":
+            session_id = None
+            print("  (new conversation)")
+            continue
         try:
             reply = bot.handle(line.rstrip("\n"), session_id=session_id)
         except InputError as exc:
@@ -55,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             known = ", ".join(f"{k}={v}" for k, v in reply.slots.items() if v) or "nothing yet"
             print(f"     [state {reply.state or '-'} | intent {reply.intent} | known: {known}]")
-        if reply.handoff_summary is not None and reply.outcome == "handoff" and not args.quiet:
-            print("     [handoff summary]")
-            print("     " + reply.handoff_summary.model_dump_json(indent=2).replace("\n", "\n     "))
+        summary = reply.handoff_summary
+        if summary is not None and reply.outcome == "handoff" and summary.reference != shown:
+            shown = summary.reference
+            if not args.quiet:
+                print("     [handoff summary]")
+                print("     " + summary.model_dump_json(indent=2).replace("\n", "\n     "))

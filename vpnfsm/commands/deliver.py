@@ -1,8 +1,11 @@
 """``vpnfsm deliver``: send pending handoffs from the Redis outbox to Jira.
 
-Credentials come from the environment, never from flags (flags show up in
-process lists): ``JIRA_API_TOKEN`` with ``--email`` for basic auth, or
-``JIRA_BEARER_TOKEN`` with ``--auth bearer``. The in-memory store's outbox
+Credentials come from the environment or a file, never from flags (flags show
+up in process lists): ``JIRA_API_TOKEN`` (or ``JIRA_API_TOKEN_FILE``, e.g. a
+Docker secret) with ``--email`` for basic auth, or ``JIRA_BEARER_TOKEN`` (or
+``JIRA_BEARER_TOKEN_FILE``) with ``--auth bearer``. Each delivery outcome is a
+log line on standard error (tenant, session, ticket); each pass prints one JSON
+report on standard output. The in-memory store's outbox
 lives inside the host process, so with it a host calls
 :func:`vpnfsm.handoff.delivery.deliver_pending` itself.
 """
@@ -15,7 +18,10 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from vpnfsm._logging import LOG_FORMATS, LOG_LEVELS
 
 if TYPE_CHECKING:  # the command module stays light to import: httpx loads only when it runs
     from vpnfsm.handoff.delivery import JiraAuth
@@ -27,42 +33,84 @@ HELP = "deliver pending handoffs from the Redis outbox to Jira (exactly one issu
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the arguments of ``deliver``."""
     parser.add_argument("--tenant", required=True, metavar="FILE", help="tenant mapping file (TOML)")
-    parser.add_argument("--jira-url", required=True, help="Jira base URL, e.g. https://example.atlassian.net")
+    parser.add_argument(
+        "--jira-url",
+        default=os.environ.get("VPNFSM_JIRA_URL") or None,
+        help="Jira base URL, e.g. https://example.atlassian.net (default $VPNFSM_JIRA_URL)",
+    )
     parser.add_argument("--api", type=int, choices=(2, 3), default=3, help="Jira REST API version (default 3)")
     parser.add_argument(
         "--auth",
         choices=("basic", "bearer"),
         default="basic",
-        help="basic: --email + $JIRA_API_TOKEN; bearer: $JIRA_BEARER_TOKEN",
+        help="basic: --email + $JIRA_API_TOKEN[_FILE]; bearer: $JIRA_BEARER_TOKEN[_FILE]",
     )
-    parser.add_argument("--email", default=None, help="account e-mail for basic auth")
+    parser.add_argument(
+        "--email", default=os.environ.get("JIRA_EMAIL") or None, help="account e-mail for basic auth ($JIRA_EMAIL)"
+    )
     parser.add_argument("--redis-url", default=None, help="Redis URL (default: $REDIS_URL)")
     parser.add_argument("--once", action="store_true", help="one pass over the outbox, then exit")
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between passes (default 5)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP request (default 10)")
     parser.add_argument("--consumer", default=f"deliver-{os.getpid()}", help="worker name for outbox leases")
+    parser.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default=os.environ.get("VPNFSM_LOG_LEVEL") or "info",
+        help="log level (default info; $VPNFSM_LOG_LEVEL)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=os.environ.get("VPNFSM_LOG_FORMAT") or "text",
+        help="log lines as text or json (default text; $VPNFSM_LOG_FORMAT)",
+    )
+
+
+def _secret(name: str) -> str | None:
+    # $NAME, or the first line of the file named by $NAME_FILE (Docker secrets).
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = os.environ.get(f"{name}_FILE")
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8").strip() or None
+    except OSError as exc:
+        raise SystemExit(f"vpnfsm deliver: cannot read {name}_FILE ({path}): {exc.strerror}") from exc
 
 
 def _auth(args: argparse.Namespace) -> JiraAuth:
     from vpnfsm.handoff.delivery import JiraAuth
 
     if args.auth == "bearer":
-        token = os.environ.get("JIRA_BEARER_TOKEN")
+        token = _secret("JIRA_BEARER_TOKEN")
         if not token:
-            raise SystemExit("vpnfsm deliver: set JIRA_BEARER_TOKEN for --auth bearer")
+            raise SystemExit("vpnfsm deliver: set JIRA_BEARER_TOKEN or JIRA_BEARER_TOKEN_FILE for --auth bearer")
         return JiraAuth.bearer(token)
-    token = os.environ.get("JIRA_API_TOKEN")
+    token = _secret("JIRA_API_TOKEN")
     if not args.email or not token:
-        raise SystemExit("vpnfsm deliver: basic auth needs --email and JIRA_API_TOKEN in the environment")
+        raise SystemExit("vpnfsm deliver: basic auth needs --email and JIRA_API_TOKEN (or JIRA_API_TOKEN_FILE)")
     return JiraAuth.basic(args.email, token)
 
 
 def run(args: argparse.Namespace) -> int:
     """Deliver until interrupted (or one pass with ``--once``); exit 1 if a pass left failures."""
+    from vpnfsm._logging import configured
+
+    with configured(args.log_level, args.log_format):
+        return _deliver(args)
+
+
+def _deliver(args: argparse.Namespace) -> int:
     from vpnfsm.commands._io import redis_url
     from vpnfsm.handoff.delivery import JiraClient, deliver_pending
     from vpnfsm.handoff.tenants import load_tenants
 
+    if not args.jira_url:
+        print("vpnfsm deliver: say where Jira is: --jira-url URL or VPNFSM_JIRA_URL", file=sys.stderr)
+        return 2
     tenants = load_tenants(args.tenant)
     url = redis_url(args.redis_url)
     if url is None:

@@ -38,6 +38,13 @@ def run(args: argparse.Namespace) -> int:
     for name in names:
         try:
             data = render(FLOWS[name], args.format)
+        except ImportError:
+            print(
+                f"vpnfsm diagram: --format {args.format} needs the Python package graphviz: "
+                "pip install 'vpnfsm[diagrams]' (--format mermaid needs nothing)",
+                file=sys.stderr,
+            )
+            return 2
         except OSError as exc:  # graphviz.ExecutableNotFound is a RuntimeError; dot failures are OSError
             print(f"vpnfsm diagram: cannot render {name}: {exc}", file=sys.stderr)
             return 2

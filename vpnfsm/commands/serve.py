@@ -1,23 +1,46 @@
-"""``vpnfsm serve``: run the HTTP service and the web chat page with uvicorn."""
+"""``vpnfsm serve``: run the HTTP service and the web chat page with uvicorn.
+
+Settings come from the flags and the environment through one model
+(:class:`vpnfsm.server.settings.ServiceEnvironment`); a bad value stops the
+command with one line naming the variable or flag. Workers get the validated
+settings from a private file, never from their environment, and every secret
+variable is removed from the environment they inherit.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 NAME = "serve"
 HELP = "run the HTTP API and chat page (in-memory store unless --redis-url or REDIS_URL)"
 
+# (flag as typed, argparse dest, ServiceEnvironment field); a flag left out lets
+# the variable (or the model's default) apply.
+_FLAGS = (
+    ("--host", "host", "host"),
+    ("--port", "port", "port"),
+    ("--workers", "workers", "workers"),
+    ("--redis-url", "redis_url", "redis_url"),
+    ("--tenants", "tenants", "tenants_file"),
+    ("--log-level", "log_level", "log_level"),
+    ("--log-format", "log_format", "log_format"),
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Register the arguments of ``serve``."""
-    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    """Register the arguments of ``serve`` (every default comes from the settings model)."""
+    from vpnfsm._logging import LOG_FORMATS, LOG_LEVELS
+
+    parser.add_argument("--host", default=None, help="interface to listen on (default 127.0.0.1; $VPNFSM_HOST)")
+    parser.add_argument("--port", type=int, default=None, help="TCP port (default 8000; $VPNFSM_PORT)")
     parser.add_argument("--redis-url", default=None, help="Redis URL (default: $REDIS_URL, else memory)")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (needs Redis when > 1)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default 1; needs Redis when > 1)"
+    )
     parser.add_argument(
         "--tenants",
         default=None,
@@ -25,51 +48,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="TOML file with a [keys] table (API key = tenant id); default $VPNFSM_TENANTS_FILE",
     )
     parser.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+        "--log-level", default=None, choices=LOG_LEVELS, help="log level (default info; $VPNFSM_LOG_LEVEL)"
+    )
+    parser.add_argument(
+        "--log-format", default=None, choices=LOG_FORMATS, help="log lines as text or json ($VPNFSM_LOG_FORMAT)"
     )
 
 
-def _safe_url(url: str) -> str:
-    # Never print a Redis password.
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+def _refusal(env: object, settings: object) -> str | None:
+    from vpnfsm.server.settings import ServiceEnvironment, Settings
+
+    assert isinstance(env, ServiceEnvironment)
+    assert isinstance(settings, Settings)
+    if env.workers > 1 and settings.redis_url is None:
+        return "--workers > 1 needs Redis (--redis-url or REDIS_URL): the in-memory store lives in one process"
+    if env.jira_url is not None and settings.redis_url is None:
+        # Decision (issue 11, item 8): refuse rather than deliver in-process. A
+        # handoff in the memory store dies with the process, so a ticket promised
+        # to the user would be lost on every restart; Redis + the worker keeps it.
+        return (
+            "VPNFSM_JIRA_URL is set but the in-memory store's handoffs never leave this process: "
+            "set REDIS_URL and run `vpnfsm deliver --redis-url URL --tenant FILE` beside the service"
+        )
+    if env.require_api_keys and not settings.multi_tenant:
+        return "VPNFSM_REQUIRE_API_KEYS is set but no API keys are configured (--tenants FILE or VPNFSM_API_KEYS)"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate the configuration, say what runs, then serve until interrupted."""
-    from vpnfsm.commands._io import redis_url
-
     try:
         import uvicorn
 
-        from vpnfsm.server.settings import API_KEY_HEADER, SETTINGS_ENV, Settings
+        import vpnfsm.server.app  # noqa: F401  (the whole extra: fastapi, prometheus-client, ...)
+        from vpnfsm.server.settings import API_KEY_HEADER, SECRET_ENV, SETTINGS_FILE_ENV, ServiceEnvironment
     except ImportError as exc:
         print(f"vpnfsm serve needs the 'server' extra: pip install 'vpnfsm[server]' ({exc})", file=sys.stderr)
         return 2
-    environ = dict(os.environ)
-    url = redis_url(args.redis_url)
-    if url is not None:
-        environ["REDIS_URL"] = url
-    if args.tenants is not None:
-        environ["VPNFSM_TENANTS_FILE"] = str(Path(args.tenants))
-    settings = Settings.from_env(environ)  # raises TenantError on a bad file: fail before listening
-    if args.workers < 1:
-        print("vpnfsm: error: --workers must be at least 1", file=sys.stderr)
-        return 2
-    if args.workers > 1 and settings.redis_url is None:
-        print(
-            "vpnfsm: error: --workers > 1 needs Redis (--redis-url or REDIS_URL): "
-            "the in-memory store lives in one process",
-            file=sys.stderr,
-        )
+    from vpnfsm._logging import mask_url, uvicorn_log_config
+
+    given = {field: (flag, getattr(args, dest)) for flag, dest, field in _FLAGS if getattr(args, dest) is not None}
+    env = ServiceEnvironment.load(flags=given)  # SettingsError names the variable: the CLI prints one line
+    settings = env.settings()  # TenantError on a bad keys file: fail before listening
+    refusal = _refusal(env, settings)
+    if refusal is not None:
+        print(f"vpnfsm serve: {refusal}", file=sys.stderr)
         return 2
     store = (
         "in-memory store (sessions are lost on exit)"
         if settings.redis_url is None
-        else (f"Redis at {_safe_url(settings.redis_url)}")
+        else f"Redis at {mask_url(settings.redis_url)}"
     )
     print(f"vpnfsm serve: {store}")
     if settings.multi_tenant:
@@ -80,17 +108,49 @@ def run(args: argparse.Namespace) -> int:
             "vpnfsm serve: single-tenant mode, no API key required (local use only; "
             "configure --tenants for anything shared)"
         )
-    print(f"vpnfsm serve: chat page at http://{args.host}:{args.port}/", flush=True)
-    # Workers are separate processes that import the app themselves; they read
-    # the validated settings from the environment.
-    os.environ[SETTINGS_ENV] = settings.pack()
-    uvicorn.run(
-        "vpnfsm.server.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        proxy_headers=False,
-    )
+    if settings.metrics_token is not None:
+        print("vpnfsm serve: /metrics requires its bearer token")
+    print(f"vpnfsm serve: chat page at http://{env.host}:{env.port}/", flush=True)
+    log_config = uvicorn_log_config(env.log_level, env.log_format)
+    if env.workers == 1:
+        # One process: the app is built here from the validated settings, so no
+        # secret is written anywhere and nothing is left behind however it stops.
+        from vpnfsm.server.app import create_app
+
+        uvicorn.run(
+            create_app(settings),
+            host=env.host,
+            port=env.port,
+            log_level=env.log_level,
+            log_config=log_config,
+            proxy_headers=False,
+        )
+        return 0
+    # Several workers re-import the app; they read the settings from a file only
+    # this user can read, and inherit an environment without keys or passwords.
+    private = settings.write_private()
+    os.environ[SETTINGS_FILE_ENV] = str(private)
+    for name in SECRET_ENV:
+        os.environ.pop(name, None)
+    try:
+        uvicorn.run(
+            "vpnfsm.server.app:app_from_env",
+            factory=True,
+            host=env.host,
+            port=env.port,
+            workers=env.workers,
+            log_level=env.log_level,
+            log_config=log_config,
+            proxy_headers=False,
+        )
+    finally:
+        # Kept while serving: uvicorn restarts a worker that dies, and the new one reads it.
+        os.environ.pop(SETTINGS_FILE_ENV, None)
+        _remove(private)
     return 0
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()

@@ -6,5 +6,5 @@ from pathlib import Path
 
 __all__ = ["EXAMPLE_TENANTS"]
 
-#: Two example tenants, ``acme`` and ``globex``; see ``docs/tenants.md``.
+#: Example tenants: ``default`` (single-tenant mode), ``acme`` and ``globex``; see ``docs/tenants.md``.
 EXAMPLE_TENANTS = Path(__file__).with_name("tenants.toml")

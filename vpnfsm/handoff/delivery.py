@@ -266,7 +266,10 @@ def _record(store: SessionStore, summary: HandoffSummary, key: str, now: float) 
             return
         if store.save(session, expected_version=loaded_version):
             return
-    logger.warning("could not record ticket %s on session %s: kept conflicting", key, summary.session_id)
+    logger.warning(
+        "could not record the ticket on the session: kept conflicting",
+        extra={"tenant": summary.tenant, "session_id": summary.session_id, "ticket": key},
+    )
 
 
 async def _arecord(store: AsyncSessionStore, summary: HandoffSummary, key: str, now: float) -> None:
@@ -282,7 +285,10 @@ async def _arecord(store: AsyncSessionStore, summary: HandoffSummary, key: str, 
             return
         if await store.save(session, expected_version=loaded_version):
             return
-    logger.warning("could not record ticket %s on session %s: kept conflicting", key, summary.session_id)
+    logger.warning(
+        "could not record the ticket on the session: kept conflicting",
+        extra={"tenant": summary.tenant, "session_id": summary.session_id, "ticket": key},
+    )
 
 
 def _delivered(report: DeliveryReport, item: OutboxItem, ref: IssueRef) -> None:
@@ -291,13 +297,26 @@ def _delivered(report: DeliveryReport, item: OutboxItem, ref: IssueRef) -> None:
         report.created += 1
     else:
         report.found += 1
-    logger.info("handoff %s delivered as %s (%s)", item.id, ref.key, "created" if ref.created else "found")
+    logger.info(
+        "handoff delivered (%s)",
+        "created" if ref.created else "found",
+        extra={"tenant": item.tenant, "session_id": item.session_id, "item": item.id, "ticket": ref.key},
+    )
 
 
 def _failed(report: DeliveryReport, item: OutboxItem, exc: Exception) -> None:
     report.failed += 1
     report.errors[item.id] = str(exc)
-    logger.error("handoff %s not delivered: %s", item.id, exc)
+    logger.warning(
+        "handoff not delivered: %s",
+        exc,
+        extra={
+            "tenant": item.tenant,
+            "session_id": item.session_id,
+            "item": item.id,
+            "status": getattr(exc, "status", None),
+        },
+    )
 
 
 def _items(

@@ -7,6 +7,7 @@ Redis. Without a Redis URL it runs on the in-memory store (one process).
 
 import asyncio
 import functools
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from vpnfsm import __version__
+from vpnfsm._turn import MAX_SESSION_ID_CHARS, check_session_id
 from vpnfsm.assistant import AsyncAssistant
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.flows.registry import FLOWS
@@ -44,7 +46,9 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 STATIC_DIR = Path(__file__).parent / "static"
-_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+# Session ids are the host's thread ids: any printable text (checked by
+# check_session_id, which answers 422); in a path, URL-encode them.
+_SESSION_ID_DOC = f"a session id: 1-{MAX_SESSION_ID_CHARS} printable characters (URL-encoded in paths)"
 _PING_TIMEOUT_SECONDS = 2.0
 
 #: Which store the service runs on, as ``/readyz`` reports it.
@@ -55,11 +59,15 @@ _api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="the 
 
 async def _current_tenant(request: Request, key: Annotated[str | None, Depends(_api_key)]) -> str:
     resolve: Callable[[str | None], str] = request.app.state.tenant_of
-    return resolve(key)
+    tenant = resolve(key)
+    request.state.tenant = tenant  # for log lines about this request (vpnfsm.server.problems)
+    return tenant
 
 
 Tenant = Annotated[str, Depends(_current_tenant)]
-SessionId = Annotated[str, PathParam(pattern=_ID_PATTERN, description="a session id")]
+SessionId = Annotated[
+    str, PathParam(min_length=1, max_length=MAX_SESSION_ID_CHARS, description=_SESSION_ID_DOC)
+]
 
 
 class ChatRequest(BaseModel):
@@ -69,7 +77,10 @@ class ChatRequest(BaseModel):
 
     message: str = Field(description="what the user typed")
     session_id: str | None = Field(
-        default=None, pattern=_ID_PATTERN, description="from the previous reply; omit to start"
+        default=None,
+        min_length=1,
+        max_length=MAX_SESSION_ID_CHARS,
+        description="from the previous reply, or the host's own thread id; omit to start",
     )
 
 
@@ -142,7 +153,7 @@ def create_app(
     store_kind: StoreKind
     the_store, store_kind = (store, "custom") if store is not None else _store_for(settings)
     bot = AsyncAssistant(the_store, extractor=extractor, max_message_chars=settings.max_message_chars)
-    metrics = ServiceMetrics()
+    metrics = ServiceMetrics(tenant_labels=settings.metrics_token is not None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -174,8 +185,9 @@ def create_app(
         responses=_problems(400, 401, 409, 413, 422, 503),
         summary="Answer one message",
     )
-    async def chat(body: ChatRequest, tenant: Tenant) -> Response:
+    async def chat(body: ChatRequest, tenant: Tenant, request: Request) -> Response:
         """Answer one user message; an unknown ``session_id`` starts a new session (``notice``)."""
+        request.state.session_id = body.session_id  # for log lines about this request
         started = time.perf_counter()
         reply = await bot.handle(body.message, body.session_id, tenant=tenant)
         metrics.observe_turn(reply, tenant=tenant, seconds=time.perf_counter() - started, ended_now=reply.ended_now)
@@ -184,14 +196,14 @@ def create_app(
         return Response(reply.model_dump_json(), media_type="application/json")
 
     @app.get(
-        "/api/sessions/{session_id}",
+        "/api/sessions/{session_id:path}",
         response_model=SessionView,
         responses=_problems(401, 404, 422, 503),
         summary="Show a conversation",
     )
     async def get_session(session_id: SessionId, tenant: Tenant) -> SessionView:
         """State, slots, history and handoff summary of one of this tenant's sessions."""
-        session = await bot.store.load(session_id, tenant=tenant)
+        session = await bot.store.load(check_session_id(session_id), tenant=tenant)
         if session is None:
             raise ProblemError(404, "Not found", "no such session")
         handed_off = session.outcome == "handoff"
@@ -211,7 +223,7 @@ def create_app(
         )
 
     @app.delete(
-        "/api/sessions/{session_id}",
+        "/api/sessions/{session_id:path}",
         status_code=204,
         response_class=Response,
         responses=_problems(401, 404, 422, 503),
@@ -219,7 +231,7 @@ def create_app(
     )
     async def delete_session(session_id: SessionId, tenant: Tenant) -> Response:
         """Delete one of this tenant's sessions and its history."""
-        if not await bot.store.delete(session_id, tenant=tenant):
+        if not await bot.store.delete(check_session_id(session_id), tenant=tenant):
             raise ProblemError(404, "Not found", "no such session")
         return Response(status_code=204)
 
@@ -266,8 +278,18 @@ def create_app(
         responses={200: {"content": {CONTENT_TYPE: {"schema": {"type": "string"}}}}},
         summary="Prometheus metrics",
     )
-    async def prometheus_metrics() -> Response:
-        """Turns, intents, handoffs, resolutions, turn latency and store errors."""
+    async def prometheus_metrics(request: Request) -> Response:
+        """Turns, intents, handoffs, resolutions, turn latency and store errors.
+
+        With a metrics token configured, only ``Authorization: Bearer <token>`` may scrape.
+        """
+        if settings.metrics_token is not None and not _bearer_matches(request, settings.metrics_token):
+            raise ProblemError(
+                401,
+                "Unauthorized",
+                "the metrics bearer token is required in the Authorization header",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     @app.get("/", include_in_schema=False)
@@ -276,6 +298,12 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _bearer_matches(request: Request, token: str) -> bool:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    # compare_digest: the time taken must not tell how much of a guess was right.
+    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
 
 
 def _tenant_resolver(settings: Settings) -> Callable[[str | None], str]:
@@ -300,8 +328,12 @@ def _tenant_resolver(settings: Settings) -> Callable[[str | None], str]:
 def app_from_env() -> FastAPI:
     """App factory for ``uvicorn --factory vpnfsm.server.app:app_from_env`` (settings from the environment).
 
+    Workers started by ``vpnfsm serve`` read the private settings file it wrote
+    (``VPNFSM_SETTINGS_FILE``) instead of the environment.
+
     Raises:
         TenantError: the configured API keys are invalid.
+        SettingsError: a variable is invalid, or the settings file cannot be read.
 
     """
     return create_app(Settings.from_env())

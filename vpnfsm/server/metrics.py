@@ -4,6 +4,10 @@ Each app gets its own registry, so several apps in one process (tests, a host
 mounting the service twice) never share or double-register series. Metrics are
 per process: with ``--workers N`` each worker answers a scrape with its own
 counters, as Prometheus expects from separately scraped targets.
+
+Tenant ids are labels only when ``/metrics`` requires its own bearer token
+(``tenant_labels=True``): an open endpoint would list every customer to anyone
+who can reach it.
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 class ServiceMetrics:
     """The counters and the latency histogram one app exposes at ``/metrics``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tenant_labels: bool = False) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.turns = Counter("vpnfsm_turns", "Turns answered", ["tenant"], registry=self.registry)
+        self.tenant_labels = tenant_labels
+        self.turns = Counter(
+            "vpnfsm_turns", "Turns answered", ["tenant"] if tenant_labels else [], registry=self.registry
+        )
         self.intents = Counter("vpnfsm_intents", "Intents read from messages", ["intent"], registry=self.registry)
         self.handoffs = Counter(
             "vpnfsm_handoffs", "Conversations handed to a person", ["flow", "reason"], registry=self.registry
@@ -50,7 +57,7 @@ class ServiceMetrics:
 
     def observe_turn(self, reply: Reply, *, tenant: str, seconds: float, ended_now: bool) -> None:
         """Count one answered turn; ``ended_now``: the flow reached its outcome on this turn."""
-        self.turns.labels(tenant=tenant).inc()
+        (self.turns.labels(tenant=tenant) if self.tenant_labels else self.turns).inc()
         self.intents.labels(intent=reply.intent).inc()
         self.turn_seconds.observe(seconds)
         if reply.new_session:

@@ -141,13 +141,21 @@ def _count_store_error(request: Request, kind: str) -> None:
 async def _on_store_down(request: Request, exc: Exception) -> JSONResponse:
     _count_store_error(request, "unavailable")
     retry = str(request.app.state.settings.retry_after_seconds)
-    logger.warning("session store unavailable: %s", exc)
+    logger.warning("session store unavailable: %s", exc, extra=_log_context(request))
     return problem_response(
         503,
         "Store unavailable",
         "the session store cannot be reached; retry later",
         headers={"Retry-After": retry},
     )
+
+
+def _log_context(request: Request) -> dict[str, object]:
+    # Which tenant and session a failed request was about (set by the routes); never its body.
+    return {
+        "tenant": getattr(request.state, "tenant", None),
+        "session_id": request.path_params.get("session_id") or getattr(request.state, "session_id", None),
+    }
 
 
 async def _on_conflict(request: Request, exc: Exception) -> JSONResponse:
@@ -169,7 +177,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, extra=_log_context(request))
     return problem_response(500, "Internal error", "the service failed to handle the request")
 
 

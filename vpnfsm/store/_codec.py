@@ -3,11 +3,16 @@
 Every store (memory, Redis, asyncio Redis) encodes and decodes through these
 functions, so the format is defined once. Keys put the tenant and session id
 in one Redis hash tag (``{...}``) so all keys of a session share a cluster slot.
+A host's session id may be any printable text (``19:abc@thread.v2``); ids
+outside ``[A-Za-z0-9_-]{1,128}`` are keyed by a digest (:func:`key_id`), so
+no id can break out of the tag or collide with another's keys.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +20,8 @@ from pydantic import ValidationError
 
 from vpnfsm.errors import CorruptSession
 from vpnfsm.session import SCHEMA_VERSION, HistoryEntry, Session
+from vpnfsm.store._bounds import bounded_entry_bytes, bounded_session_bytes
+from vpnfsm.store._validate import problem
 
 __all__ = [
     "DEFAULT_PREFIX",
@@ -24,8 +31,11 @@ __all__ = [
     "encode_history",
     "encode_session",
     "history_key",
+    "key_id",
+    "origin",
     "quarantine_key",
     "session_key",
+    "tombstone_key",
 ]
 
 DEFAULT_PREFIX = "vpnfsm"
@@ -44,8 +54,23 @@ def check_limits(ttl_seconds: float, history_cap: int) -> None:
         raise ValueError("history_cap must be at least 1")
 
 
+_KEY_SAFE = frozenset(string.ascii_letters + string.digits + "_-")
+
+
+def key_id(session_id: str) -> str:
+    """The form of a session id inside keys: itself when key-safe, else ``~`` and a 128-bit digest.
+
+    ``~`` is outside the key-safe alphabet, so a digest never equals a plain
+    id; the session value keeps the real id, and the load-time check refuses a
+    value whose id differs from the one asked for.
+    """
+    if len(session_id) <= 128 and _KEY_SAFE.issuperset(session_id):
+        return session_id
+    return "~" + hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def _tag(tenant: str, session_id: str) -> str:
-    return "{" + tenant + ":" + session_id + "}"
+    return "{" + tenant + ":" + key_id(session_id) + "}"
 
 
 def session_key(prefix: str, tenant: str, session_id: str) -> str:
@@ -56,6 +81,11 @@ def session_key(prefix: str, tenant: str, session_id: str) -> str:
 def history_key(prefix: str, tenant: str, session_id: str) -> str:
     """Key of the append-only history list."""
     return f"{prefix}:{_tag(tenant, session_id)}:h"
+
+
+def tombstone_key(prefix: str, tenant: str, session_id: str) -> str:
+    """Key that marks a session that existed and ended (expired or deleted), for the notice."""
+    return f"{prefix}:{_tag(tenant, session_id)}:t"
 
 
 def quarantine_key(prefix: str, tenant: str, session_id: str, stamp: float) -> str:
@@ -69,18 +99,44 @@ _MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 def encode_session(session: Session) -> bytes:
-    """The stored bytes of a session."""
-    return session.dump_json()
-
-
-def decode_session(raw: bytes | str, *, key: str) -> Session:
-    """Parse stored bytes, migrating older schemas.
+    """The stored bytes of a session, within the byte bound (long tail lines kept as excerpts).
 
     Raises:
-        CorruptSession: the value is not JSON, has an unknown schema, or does
-            not validate. The caller quarantines the raw value.
+        InputError: the session is too big even without its tail (``reason="too_large"``).
 
     """
+    return bounded_session_bytes(session)
+
+
+def origin(session: Session) -> tuple[int, bytes | str] | None:
+    """``(version, stored bytes)`` that ``session`` was decoded from; ``None`` for a session made in memory.
+
+    A save compares these bytes with what is stored now (an exact compare-and-set),
+    as long as the caller still expects that version.
+    """
+    return session._origin
+
+
+def decode_session(raw: bytes | str, *, key: str, tenant: str, session_id: str) -> Session:
+    """Parse stored bytes, migrating older schemas, and check they fit where they are stored.
+
+    The session remembers ``raw`` (see :func:`origin`).
+
+    Raises:
+        CorruptSession: the value is not JSON, has an unknown schema, does not
+            validate, or does not make sense under ``tenant`` / ``session_id``
+            (see :mod:`vpnfsm.store._validate`). The caller quarantines the raw value.
+
+    """
+    session = _parse(raw, key=key)
+    detail = problem(session, tenant=tenant, session_id=session_id)
+    if detail is not None:
+        raise CorruptSession(key, detail=detail)
+    session._origin = (session.version, raw)
+    return session
+
+
+def _parse(raw: bytes | str, *, key: str) -> Session:
     try:  # fast path: the current schema parses straight from JSON
         session = Session.model_validate_json(raw)
         if session.schema_ == SCHEMA_VERSION:
@@ -107,8 +163,8 @@ def decode_session(raw: bytes | str, *, key: str) -> Session:
 
 
 def encode_history(entry: HistoryEntry) -> bytes:
-    """The stored bytes of one history entry."""
-    return entry.model_dump_json(exclude_defaults=True).encode()
+    """The stored bytes of one history entry, a long text kept as a bounded excerpt."""
+    return bounded_entry_bytes(entry)
 
 
 def decode_history(raw: bytes | str) -> HistoryEntry | None:

@@ -11,6 +11,7 @@ The format is documented in ``docs/storage.md``; keep the two in step.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,17 +21,21 @@ import redis.exceptions as rex
 
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.store._bounds import MAX_ENTRY_BYTES, MAX_SESSION_BYTES
 from vpnfsm.store._codec import (
     decode_history,
     encode_history,
     encode_session,
     history_key,
+    origin,
     quarantine_key,
     session_key,
+    tombstone_key,
 )
 
 __all__ = [
     "CLAIM_LUA",
+    "DELETE_LUA",
     "DONE_LUA",
     "INDEX_LUA",
     "POOL_OPTIONS",
@@ -61,34 +66,67 @@ SOCKET_TIMEOUT = 0.5
 #: caller waits up to ``timeout`` seconds for a free connection in a burst.
 POOL_OPTIONS: dict[str, Any] = {"max_connections": 64, "timeout": 5.0}
 
-# The compare-and-set save, one round trip for the whole turn.
-# KEYS: session, history, per-session outbox.
-# ARGV: expected version, new session JSON, TTL ms, history cap, n history
-#       entries, the entries, then (outbox id, outbox JSON) pairs.
+# The compare-and-set save, one round trip for the whole turn, all or nothing.
+# KEYS: session, history, per-session outbox, tombstone, then where the first
+#       three go if a key has the wrong type (quarantine, same hash tag).
+# ARGV: [1] expected version, [2] new session JSON, [3] TTL ms, [4] history cap,
+#       [5] n history entries, [6] SHA-1 of the stored value the session was
+#       loaded from ('' when unknown), [7] the session's incarnation,
+#       [8] tombstone TTL ms, [9] max entry bytes, [10] max session bytes,
+#       then the n entries, then (outbox id, outbox JSON) pairs.
+# Every check comes before the first write:
+# - a key of the wrong type: the session's keys are moved to the quarantine
+#   keys (the outbox only if it is the wrong one) -> {'wrongtype', what};
+# - a value over its byte bound -> {'too_large', what}, nothing touched;
+# - the compare-and-set: with a digest, the stored value must be the very one
+#   the turn was computed from (so another incarnation, or a hand edit, is a
+#   conflict); without one, its version and incarnation must match (0: no key).
 # Returns 1 saved, 2 this exact value was already saved (a retried call whose
-# reply was lost), or a conflict: the stored value itself when only its version
-# differs (the caller retries on it without another GET), else 0 (no value, or
-# an unreadable one that the caller's reload will quarantine).
+# reply was lost), or a conflict: the stored value itself (the caller retries
+# on it without another GET), or 0 (no value, or one that does not decode).
 SAVE_LUA = """
-local cur = redis.pcall('GET', KEYS[1])
-if type(cur) == 'table' and cur['err'] then return 0 end
+local ts = redis.call('TYPE', KEYS[1])['ok']
+local th = redis.call('TYPE', KEYS[2])['ok']
+local to = redis.call('TYPE', KEYS[3])['ok']
+local bad = {}
+if ts ~= 'string' and ts ~= 'none' then bad[#bad + 1] = 'session' end
+if th ~= 'list' and th ~= 'none' then bad[#bad + 1] = 'history' end
+if to ~= 'hash' and to ~= 'none' then bad[#bad + 1] = 'outbox' end
+if #bad > 0 then
+  if ts ~= 'none' then redis.call('RENAME', KEYS[1], KEYS[5]); redis.call('PERSIST', KEYS[5]) end
+  if th ~= 'none' then redis.call('RENAME', KEYS[2], KEYS[6]); redis.call('PERSIST', KEYS[6]) end
+  if to ~= 'hash' and to ~= 'none' then redis.call('RENAME', KEYS[3], KEYS[7]); redis.call('PERSIST', KEYS[7]) end
+  return {'wrongtype', table.concat(bad, ',')}
+end
+local n = tonumber(ARGV[5])
+if #ARGV[2] > tonumber(ARGV[10]) then return {'too_large', 'session'} end
+for i = 11, 10 + n do
+  if #ARGV[i] > tonumber(ARGV[9]) then return {'too_large', 'history entry'} end
+end
 local expected = tonumber(ARGV[1])
+local cur = false
+if ts == 'string' then cur = redis.call('GET', KEYS[1]) end
 if cur then
   if cur == ARGV[2] then return 2 end
-  local ok, doc = pcall(cjson.decode, cur)
-  if not ok or type(doc) ~= 'table' then return 0 end
-  if (tonumber(doc['version']) or 0) ~= expected then return cur end
+  if ARGV[6] ~= '' then
+    if redis.sha1hex(cur) ~= ARGV[6] then return cur end
+  else
+    local ok, doc = pcall(cjson.decode, cur)
+    if not ok or type(doc) ~= 'table' then return 0 end
+    if (tonumber(doc['version']) or 0) ~= expected then return cur end
+    if (doc['incarnation'] or '') ~= ARGV[7] then return cur end
+  end
 elseif expected ~= 0 then
   return 0
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-local n = tonumber(ARGV[5])
 if n > 0 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 6, 5 + n))
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 11, 10 + n))
   redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
-local i = 6 + n
+redis.call('SET', KEYS[4], '1', 'PX', ARGV[8])
+local i = 11 + n
 while i < #ARGV do
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
   i = i + 2
@@ -97,24 +135,45 @@ return 1
 """
 
 # Move an unreadable session value (and its history) aside, unless it changed
-# since it was read. KEYS: session, history, quarantine, quarantine history.
-# ARGV: the raw value read ('' when the key held a non-string type).
+# since it was read; a wrong-typed outbox key goes too (a hash stays: it holds
+# undelivered handoffs). KEYS: session, history, outbox, quarantine,
+# quarantine history, quarantine outbox. ARGV: the raw value read ('' when the
+# key held a non-string type).
 QUARANTINE_LUA = """
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t == 'none' then return 0 end
 if t == 'string' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('RENAME', KEYS[1], KEYS[3])
-redis.call('PERSIST', KEYS[3])
+redis.call('RENAME', KEYS[1], KEYS[4])
+redis.call('PERSIST', KEYS[4])
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('RENAME', KEYS[2], KEYS[4])
-  redis.call('PERSIST', KEYS[4])
+  redis.call('RENAME', KEYS[2], KEYS[5])
+  redis.call('PERSIST', KEYS[5])
+end
+local o = redis.call('TYPE', KEYS[3])['ok']
+if o ~= 'hash' and o ~= 'none' then
+  redis.call('RENAME', KEYS[3], KEYS[6])
+  redis.call('PERSIST', KEYS[6])
 end
 return 1
 """
 
-# Register outbox items in the global index (idempotent: NX).
+# Delete a session and its history; if there was one, leave a tombstone so its
+# next message is told the conversation is gone. KEYS: session, history,
+# tombstone. ARGV: tombstone TTL ms (0: none). Returns the keys removed.
+DELETE_LUA = """
+local n = redis.call('DEL', KEYS[1], KEYS[2])
+if n > 0 and tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[3], '1', 'PX', ARGV[1]) end
+return n
+"""
+
+# Register outbox items in the global index (idempotent: NX). Returns -1 and
+# writes nothing when an index key has the wrong type (the items stay in their
+# per-session outbox; the recovery sweep indexes them once it is fixed).
 # KEYS: due zset, where hash. ARGV: (id, per-session outbox key, due ms) triples.
 INDEX_LUA = """
+local d = redis.call('TYPE', KEYS[1])['ok']
+local w = redis.call('TYPE', KEYS[2])['ok']
+if (d ~= 'zset' and d ~= 'none') or (w ~= 'hash' and w ~= 'none') then return -1 end
 for i = 1, #ARGV, 3 do
   redis.call('ZADD', KEYS[1], 'NX', ARGV[i + 2], ARGV[i])
   redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])
@@ -163,14 +222,18 @@ class RedisKeys:
         """The session's undelivered handoffs (a hash item id -> item JSON, no TTL)."""
         return session_key(self.prefix, tenant, session_id)[:-1] + "o"
 
+    def tombstone(self, tenant: str, session_id: str) -> str:
+        """Set on every save with the session TTL plus the tombstone TTL: outlives the session."""
+        return tombstone_key(self.prefix, tenant, session_id)
+
     def outbox_pattern(self) -> str:
         """SCAN pattern matching every per-session outbox key (the recovery sweep)."""
         return f"{self.prefix}:{{*}}:o"
 
-    def quarantine(self, tenant: str, session_id: str, stamp: float) -> tuple[str, str]:
-        """Where an unreadable session value and its history are moved."""
+    def quarantine(self, tenant: str, session_id: str, stamp: float) -> tuple[str, str, str]:
+        """Where an unreadable session value, its history and a wrong-typed outbox are moved."""
         key = quarantine_key(self.prefix, tenant, session_id, stamp)
-        return key, key + ":h"
+        return key, key + ":h", key + ":o"
 
     @property
     def due(self) -> str:
@@ -192,19 +255,34 @@ def save_args(
     outbox: Sequence[OutboxItem],
     ttl_ms: int,
     history_cap: int,
+    tombstone_ms: int,
+    stamp: float,
 ) -> tuple[list[str], list[bytes | str | int]]:
-    """The KEYS and ARGV of one :data:`SAVE_LUA` call."""
+    """The KEYS and ARGV of one :data:`SAVE_LUA` call (``stamp`` names its quarantine keys)."""
+    tenant, sid = session.tenant, session.id
     key_names = [
-        keys.session(session.tenant, session.id),
-        keys.history(session.tenant, session.id),
-        keys.outbox(session.tenant, session.id),
+        keys.session(tenant, sid),
+        keys.history(tenant, sid),
+        keys.outbox(tenant, sid),
+        keys.tombstone(tenant, sid),
+        *keys.quarantine(tenant, sid, stamp),
     ]
+    loaded = origin(session)
+    digest = ""
+    if loaded is not None and loaded[0] == expected_version:
+        raw = loaded[1]
+        digest = hashlib.sha1(raw.encode() if isinstance(raw, str) else raw, usedforsecurity=False).hexdigest()
     args: list[bytes | str | int] = [
         expected_version,
         encode_session(session),
         ttl_ms,
         history_cap,
         len(history),
+        digest,
+        session.incarnation,
+        ttl_ms + tombstone_ms,
+        MAX_ENTRY_BYTES,
+        MAX_SESSION_BYTES,
     ]
     args.extend(encode_history(entry) for entry in history)
     for item in outbox:

@@ -3,13 +3,22 @@
 Sessions are kept as the same encoded bytes a Redis store writes, so a caller
 can never mutate stored state by accident, corrupt values behave the same
 way, and the serialization round trip is exercised in every test.
+
+Memory is bounded: records are kept in the order of their last save, which
+with one TTL for all is also the order in which they expire, so each call
+evicts the expired ones at the front (amortized O(1): each record is evicted
+once), and ``max_sessions`` evicts the least recently saved beyond it. An
+ended session (expired, evicted or deleted) leaves a tombstone for
+``tombstone_seconds`` (at most ``max_tombstones`` of them), so its next
+message is told the earlier conversation is gone while a never-seen id starts
+quietly.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,23 +27,43 @@ from vpnfsm.session import HistoryEntry, OutboxItem, Session
 from vpnfsm.store._codec import (
     DEFAULT_PREFIX,
     check_limits,
+    decode_history,
     decode_session,
+    encode_history,
     encode_session,
+    origin,
     quarantine_key,
     session_key,
 )
 
-__all__ = ["DEFAULT_HISTORY_CAP", "DEFAULT_TTL_SECONDS", "AsyncMemoryStore", "MemoryStore"]
+__all__ = [
+    "DEFAULT_HISTORY_CAP",
+    "DEFAULT_MAX_SESSIONS",
+    "DEFAULT_MAX_TOMBSTONES",
+    "DEFAULT_TOMBSTONE_SECONDS",
+    "DEFAULT_TTL_SECONDS",
+    "AsyncMemoryStore",
+    "MemoryStore",
+]
 
 DEFAULT_TTL_SECONDS = 30 * 60
 DEFAULT_HISTORY_CAP = 200
+#: Sessions one process keeps (about 6 KB each with a short history).
+DEFAULT_MAX_SESSIONS = 10_000
+#: How long an ended session is remembered, so its next message gets the notice.
+DEFAULT_TOMBSTONE_SECONDS = 24 * 3600
+#: Tombstones one process keeps (about 150 bytes each).
+DEFAULT_MAX_TOMBSTONES = 50_000
+
+_Key = tuple[str, str]
 
 
 @dataclass
 class _Record:
     raw: bytes
     version: int
-    history: deque[HistoryEntry]
+    incarnation: str
+    history: deque[bytes]
     expires_at: float
 
 
@@ -47,7 +76,9 @@ class _Lease:
 
 @dataclass
 class _State:
-    records: dict[tuple[str, str], _Record] = field(default_factory=dict)
+    # Both in order of last write, hence of expiry (one TTL for all).
+    records: OrderedDict[_Key, _Record] = field(default_factory=OrderedDict)
+    tombstones: OrderedDict[_Key, float] = field(default_factory=OrderedDict)
     quarantine: dict[str, bytes] = field(default_factory=dict)
     outbox: dict[str, _Lease] = field(default_factory=dict)
 
@@ -58,7 +89,13 @@ class MemoryStore:
     Args:
         ttl_seconds: idle time after which a session expires; every save resets it.
         history_cap: how many history entries are kept per session (oldest dropped).
+        max_sessions: sessions kept at most; beyond it the least recently saved goes.
+        tombstone_seconds: how long an ended session's id is remembered (see :meth:`ended`).
+        max_tombstones: ended ids remembered at most (oldest forgotten first).
         clock: seconds since the epoch; injectable so tests can move time.
+
+    Raises:
+        ValueError: a setting is out of range.
 
     """
 
@@ -67,38 +104,80 @@ class MemoryStore:
         *,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         history_cap: int = DEFAULT_HISTORY_CAP,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+        tombstone_seconds: float = DEFAULT_TOMBSTONE_SECONDS,
+        max_tombstones: int = DEFAULT_MAX_TOMBSTONES,
         clock: Callable[[], float] = time.time,
     ) -> None:
         check_limits(ttl_seconds, history_cap)
+        if max_sessions < 1:
+            raise ValueError("max_sessions must be at least 1")
+        if tombstone_seconds < 0 or max_tombstones < 0:
+            raise ValueError("tombstone_seconds and max_tombstones must be 0 or more")
         self.ttl_seconds = ttl_seconds
         self.history_cap = history_cap
+        self.max_sessions = max_sessions
+        self.tombstone_seconds = tombstone_seconds
+        self.max_tombstones = max_tombstones
         self._clock = clock
         self._lock = threading.Lock()
         self._state = _State()
 
-    def _live(self, tenant: str, session_id: str) -> _Record | None:
-        record = self._state.records.get((tenant, session_id))
-        if record is not None and record.expires_at <= self._clock():
-            del self._state.records[(tenant, session_id)]
+    # -- bookkeeping (callers hold the lock) --------------------------------------
+
+    def _end(self, key: _Key, ended_at: float) -> None:
+        """Forget a session's record and leave a tombstone for it."""
+        self._state.records.pop(key, None)
+        if not self.max_tombstones or not self.tombstone_seconds:
+            return
+        tombstones = self._state.tombstones
+        tombstones[key] = ended_at + self.tombstone_seconds
+        tombstones.move_to_end(key)
+        while len(tombstones) > self.max_tombstones:
+            tombstones.popitem(last=False)
+
+    def _sweep(self, now: float) -> None:
+        """Evict what has expired at the front of both orders (amortized O(1) per write)."""
+        records = self._state.records
+        while records:
+            key, record = next(iter(records.items()))
+            if record.expires_at > now:
+                break
+            self._end(key, record.expires_at)
+        tombstones = self._state.tombstones
+        while tombstones:
+            key, until = next(iter(tombstones.items()))
+            if until > now:
+                break
+            del tombstones[key]
+
+    def _live(self, key: _Key, now: float) -> _Record | None:
+        self._sweep(now)
+        record = self._state.records.get(key)
+        if record is not None and record.expires_at <= now:  # out of order (the clock went back)
+            self._end(key, record.expires_at)
             return None
         return record
+
+    # -- the store --------------------------------------------------------------
 
     def load(self, session_id: str, *, tenant: str) -> Session | None:
         """The stored session, or ``None`` when unknown or expired.
 
         Raises:
-            CorruptSession: the stored bytes are unreadable (they are moved to
-                the quarantine first, see :meth:`quarantined`).
+            CorruptSession: the stored bytes are unreadable or do not fit where
+                they are stored (they are moved to the quarantine first, see
+                :meth:`quarantined`).
 
         """
         with self._lock:
-            record = self._live(tenant, session_id)
+            record = self._live((tenant, session_id), self._clock())
             if record is None:
                 return None
             raw = record.raw
         key = session_key(DEFAULT_PREFIX, tenant, session_id)
         try:
-            return decode_session(raw, key=key)
+            return decode_session(raw, key=key, tenant=tenant, session_id=session_id)
         except CorruptSession as exc:
             qkey = quarantine_key(DEFAULT_PREFIX, tenant, session_id, self._clock())
             with self._lock:
@@ -116,24 +195,45 @@ class MemoryStore:
         history: Sequence[HistoryEntry] = (),
         outbox: Sequence[OutboxItem] = (),
     ) -> bool:
-        """Compare-and-set on the version; see :meth:`vpnfsm.types.SessionStore.save`."""
+        """Compare-and-set on the session's identity; see :meth:`vpnfsm.types.SessionStore.save`.
+
+        A session loaded from this store must find the very bytes it was
+        loaded from (another incarnation or a hand edit makes it a conflict);
+        one made otherwise must match the stored version and incarnation.
+
+        Raises:
+            InputError: the session is too big to store (``reason="too_large"``).
+
+        """
         raw = encode_session(session)
+        entries = [encode_history(entry) for entry in history]
+        loaded = origin(session)
         with self._lock:
+            now = self._clock()
             key = (session.tenant, session.id)
-            record = self._live(*key)
-            stored_version = record.version if record is not None else 0
-            if stored_version != expected_version:
+            record = self._live(key, now)
+            if record is None:
+                if expected_version != 0:
+                    return False
+            elif loaded is not None and loaded[0] == expected_version:
+                if _as_bytes(loaded[1]) != record.raw:
+                    return False
+            elif record.version != expected_version or record.incarnation != session.incarnation:
                 return False
-            expires_at = self._clock() + self.ttl_seconds
             if record is None:
                 record = _Record(
-                    raw=raw, version=0, history=deque(maxlen=self.history_cap), expires_at=expires_at
+                    raw=raw, version=0, incarnation="", history=deque(maxlen=self.history_cap), expires_at=now
                 )
                 self._state.records[key] = record
+                self._state.tombstones.pop(key, None)
             record.raw = raw
             record.version = session.version
-            record.expires_at = expires_at
-            record.history.extend(history)
+            record.incarnation = session.incarnation
+            record.expires_at = now + self.ttl_seconds
+            record.history.extend(entries)
+            self._state.records.move_to_end(key)
+            while len(self._state.records) > self.max_sessions:
+                self._end(next(iter(self._state.records)), now)
             for item in outbox:
                 self._state.outbox[item.id] = _Lease(item=item)
             return True
@@ -141,13 +241,26 @@ class MemoryStore:
     def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
         """The stored history, oldest first."""
         with self._lock:
-            record = self._live(tenant, session_id)
-            return list(record.history) if record is not None else []
+            record = self._live((tenant, session_id), self._clock())
+            raws = list(record.history) if record is not None else []
+        return [entry for entry in map(decode_history, raws) if entry is not None]
 
     def delete(self, session_id: str, *, tenant: str) -> bool:
-        """Remove a session and its history."""
+        """Remove a session and its history, leaving a tombstone."""
         with self._lock:
-            return self._state.records.pop((tenant, session_id), None) is not None
+            now = self._clock()
+            if self._live((tenant, session_id), now) is None:
+                return False
+            self._end((tenant, session_id), now)
+            return True
+
+    def ended(self, session_id: str, *, tenant: str) -> bool:
+        """Whether a session under this id existed and ended (expired, evicted, deleted) recently."""
+        with self._lock:
+            now = self._clock()
+            self._sweep(now)
+            until = self._state.tombstones.get((tenant, session_id))
+            return until is not None and until > now
 
     def ping(self) -> None:
         """Always reachable."""
@@ -174,15 +287,29 @@ class MemoryStore:
 
     # -- inspection helpers for hosts and tests ---------------------------------
 
+    def __len__(self) -> int:
+        """Sessions held now (expired ones are evicted by the next call, not by this count)."""
+        return len(self._state.records)
+
+    def tombstones(self) -> int:
+        """Ended session ids remembered now."""
+        return len(self._state.tombstones)
+
     def put_raw(self, session_id: str, raw: bytes, *, tenant: str) -> None:
-        """Store raw bytes under a session (tests use it to plant corrupt data)."""
+        """Store raw bytes under a session (tests use it to plant corrupt data or hand edits)."""
+        version, incarnation = _stored_identity(raw)
         with self._lock:
-            self._state.records[(tenant, session_id)] = _Record(
+            now = self._clock()
+            key = (tenant, session_id)
+            old = self._state.records.get(key)
+            self._state.records[key] = _Record(
                 raw=raw,
-                version=_stored_version(raw),
-                history=deque(maxlen=self.history_cap),
-                expires_at=self._clock() + self.ttl_seconds,
+                version=version,
+                incarnation=incarnation,
+                history=old.history if old is not None else deque(maxlen=self.history_cap),
+                expires_at=now + self.ttl_seconds,
             )
+            self._state.records.move_to_end(key)
 
     def quarantined(self) -> dict[str, bytes]:
         """Unreadable values moved aside by :meth:`load`, by quarantine key."""
@@ -190,12 +317,17 @@ class MemoryStore:
             return dict(self._state.quarantine)
 
 
-def _stored_version(raw: bytes) -> int:
+def _as_bytes(raw: bytes | str) -> bytes:
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+def _stored_identity(raw: bytes) -> tuple[int, str]:
     # A corrupt value counts as version 0 so that a fresh session can replace it.
     try:
-        return Session.load_json(raw).version
+        session = Session.load_json(raw)
     except ValueError:
-        return 0
+        return 0, ""
+    return session.version, session.incarnation
 
 
 class AsyncMemoryStore:
@@ -206,10 +338,20 @@ class AsyncMemoryStore:
         *,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         history_cap: int = DEFAULT_HISTORY_CAP,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+        tombstone_seconds: float = DEFAULT_TOMBSTONE_SECONDS,
+        max_tombstones: int = DEFAULT_MAX_TOMBSTONES,
         clock: Callable[[], float] = time.time,
         sync: MemoryStore | None = None,
     ) -> None:
-        self.sync = sync or MemoryStore(ttl_seconds=ttl_seconds, history_cap=history_cap, clock=clock)
+        self.sync = sync or MemoryStore(
+            ttl_seconds=ttl_seconds,
+            history_cap=history_cap,
+            max_sessions=max_sessions,
+            tombstone_seconds=tombstone_seconds,
+            max_tombstones=max_tombstones,
+            clock=clock,
+        )
 
     async def load(self, session_id: str, *, tenant: str) -> Session | None:
         """See :meth:`MemoryStore.load`."""
@@ -233,6 +375,10 @@ class AsyncMemoryStore:
     async def delete(self, session_id: str, *, tenant: str) -> bool:
         """See :meth:`MemoryStore.delete`."""
         return self.sync.delete(session_id, tenant=tenant)
+
+    async def ended(self, session_id: str, *, tenant: str) -> bool:
+        """See :meth:`MemoryStore.ended`."""
+        return self.sync.ended(session_id, tenant=tenant)
 
     async def ping(self) -> None:
         """Always reachable."""

@@ -1,8 +1,9 @@
 """Redis session stores: :class:`RedisStore` (sync) and :class:`AsyncRedisStore` (asyncio).
 
 A turn costs at most two round trips: ``GET`` of the session on load, one ``EVALSHA``
-on save that compares the version, writes the session, appends the history,
-resets every TTL and enqueues a handoff, all or nothing. When this process
+on save that checks every key's type, compares the stored value with the one the
+turn was computed from (incarnation, version, any hand edit), writes the session,
+appends the history, resets every TTL and enqueues a handoff, all or nothing. When this process
 saved the session's previous turn, the facade's load is answered from the
 bytes it saved (:mod:`vpnfsm.store._session_cache`) and the turn is the one
 ``EVALSHA``; a stale copy shows up as a conflict whose reply carries the
@@ -31,12 +32,12 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from vpnfsm.errors import CorruptSession, StoreUnavailable
+from vpnfsm.errors import CorruptSession, InputError, StoreUnavailable
 from vpnfsm.session import HistoryEntry, OutboxItem, Session
 from vpnfsm.store import _redis_common as common
 from vpnfsm.store._codec import DEFAULT_PREFIX, check_limits, decode_session
 from vpnfsm.store._session_cache import DEFAULT_SESSION_CACHE, SessionCache
-from vpnfsm.store.memory import DEFAULT_HISTORY_CAP, DEFAULT_TTL_SECONDS
+from vpnfsm.store.memory import DEFAULT_HISTORY_CAP, DEFAULT_TOMBSTONE_SECONDS, DEFAULT_TTL_SECONDS
 
 __all__ = ["DEFAULT_SWEEP_SECONDS", "AsyncRedisStore", "RedisStore"]
 
@@ -64,15 +65,19 @@ class _RedisStoreBase:
         history_cap: int = DEFAULT_HISTORY_CAP,
         sweep_seconds: float = DEFAULT_SWEEP_SECONDS,
         session_cache: int = DEFAULT_SESSION_CACHE,
+        tombstone_seconds: float = DEFAULT_TOMBSTONE_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         check_limits(ttl_seconds, history_cap)
+        if tombstone_seconds < 0:
+            raise ValueError("tombstone_seconds must be 0 or more")
         if not prefix or any(c in prefix for c in "{}*?[]"):
             raise ValueError("prefix must be non-empty and free of '{}*?[]'")
         self.keys = common.RedisKeys(prefix)
         self.ttl_seconds = ttl_seconds
         self.history_cap = history_cap
         self.sweep_seconds = sweep_seconds
+        self.tombstone_seconds = tombstone_seconds
         self._clock = clock
         self._cache = SessionCache(session_cache, max_age=ttl_seconds)
         self._last_sweep: float | None = None
@@ -84,6 +89,7 @@ class _RedisStoreBase:
         self._index_script = self.client.register_script(common.INDEX_LUA)
         self._claim_script = self.client.register_script(common.CLAIM_LUA)
         self._done_script = self.client.register_script(common.DONE_LUA)
+        self._delete_script = self.client.register_script(common.DELETE_LUA)
 
     @classmethod
     def from_url(
@@ -95,6 +101,7 @@ class _RedisStoreBase:
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         history_cap: int = DEFAULT_HISTORY_CAP,
         session_cache: int = DEFAULT_SESSION_CACHE,
+        tombstone_seconds: float = DEFAULT_TOMBSTONE_SECONDS,
     ) -> Self:
         """A store on a ``redis://``, ``rediss://`` or ``unix://`` URL.
 
@@ -108,33 +115,54 @@ class _RedisStoreBase:
         """
         client, pool = cls._client_factory(url, cluster=cluster)
         store = cls(
-            client, prefix=prefix, ttl_seconds=ttl_seconds, history_cap=history_cap, session_cache=session_cache
+            client,
+            prefix=prefix,
+            ttl_seconds=ttl_seconds,
+            history_cap=history_cap,
+            session_cache=session_cache,
+            tombstone_seconds=tombstone_seconds,
         )
         store._pool = pool
         return store
 
-    def _cached(self, key: str) -> Session | None:
+    def _cached(self, tenant: str, session_id: str) -> Session | None:
         """The session as this process last saw it stored, if it still remembers."""
+        key = self.keys.session(tenant, session_id)
         raw = self._cache.get(key)
         if raw is None:
             return None
         try:
-            return decode_session(raw, key=key)
-        except CorruptSession:  # only if the format changed under a running process
+            return decode_session(raw, key=key, tenant=tenant, session_id=session_id)
+        except CorruptSession:  # a conflict's value that does not fit: the plain load quarantines it
             self._cache.forget(key)
             return None
 
-    def _read(self, key: str, raw: bytes) -> tuple[Session | None, str]:
+    def _read(self, key: str, raw: bytes, tenant: str, session_id: str) -> tuple[Session | None, str]:
         """Decode what a ``GET`` returned: the session (now remembered), or why it is unreadable."""
         try:
-            session = decode_session(raw, key=key)
+            session = decode_session(raw, key=key, tenant=tenant, session_id=session_id)
         except CorruptSession as exc:
             return None, exc.detail
         self._cache.read(key, raw)
         return session, ""
 
-    def _saved(self, key: str, written: bytes, reply: object) -> bool:
-        """Read a save script's reply, keeping the cache in step with what Redis now holds."""
+    def _saved(self, keys: list[str], written: bytes, reply: object) -> bool:
+        """Read a save script's reply, keeping the cache in step with what Redis now holds.
+
+        Raises:
+            CorruptSession: a key had the wrong type; the script moved the
+                session's keys to the quarantine and wrote nothing.
+            InputError: a value was over its byte bound; nothing was written.
+
+        """
+        key = keys[0]
+        if isinstance(reply, list):
+            self._cache.forget(key)
+            what = reply[1].decode() if isinstance(reply[1], bytes) else str(reply[1])
+            if reply[0] in (b"too_large", "too_large"):
+                raise InputError(f"{what} is over its byte bound", field="session", reason="too_large")
+            logger.warning("quarantined session %s as %s (wrong key type: %s)", key, keys[4], what)
+            raise CorruptSession(key, quarantine_key=keys[4], detail=f"wrong key type: {what}")
         if isinstance(reply, bytes | str):  # a conflict that carries the current value
             self._cache.stale(key, reply)
             return False
@@ -147,8 +175,9 @@ class _RedisStoreBase:
     def _unreadable(self, key: str, tenant: str, session_id: str) -> tuple[str, list[str]]:
         """The quarantine key, and the KEYS of the quarantine script, for a bad value."""
         self._cache.forget(key)
-        qkey, qhistory = self.keys.quarantine(tenant, session_id, self._clock())
-        return qkey, [key, self.keys.history(tenant, session_id), qkey, qhistory]
+        quarantine = self.keys.quarantine(tenant, session_id, self._clock())
+        keys = [key, self.keys.history(tenant, session_id), self.keys.outbox(tenant, session_id), *quarantine]
+        return quarantine[0], keys
 
     def _save_call(
         self,
@@ -166,10 +195,27 @@ class _RedisStoreBase:
             outbox=outbox,
             ttl_ms=max(1, int(self.ttl_seconds * 1000)),
             history_cap=self.history_cap,
+            tombstone_ms=int(self.tombstone_seconds * 1000),
+            stamp=self._clock(),
         )
         written = args[1]
         assert isinstance(written, bytes)
         return keys, args, written
+
+    def _indexed(self, reply: object) -> None:
+        """Log an index write refused for a wrong-typed index key (the sweep retries it)."""
+        if reply == -1:
+            logger.error(
+                "outbox index keys %s / %s have the wrong type: handoffs wait in their sessions' outboxes",
+                self.keys.due,
+                self.keys.where,
+            )
+
+    def _delete_call(self, tenant: str, session_id: str) -> list[str]:
+        """KEYS of the delete script; forgets the cached copy."""
+        key = self.keys.session(tenant, session_id)
+        self._cache.forget(key)
+        return [key, self.keys.history(tenant, session_id), self.keys.tombstone(tenant, session_id)]
 
     def _sweep_due(self) -> bool:
         now = time.monotonic()
@@ -220,6 +266,8 @@ class RedisStore(_RedisStoreBase):
         session_cache: sessions whose last stored bytes (as saved or read)
             are kept in this process, so that the next turn skips its ``GET``
             (0 turns it off; see :meth:`load_speculative`).
+        tombstone_seconds: how long after a session expired or was deleted its
+            id is still known to have existed (see :meth:`ended`).
         clock: seconds since the epoch, used for quarantine key stamps.
 
     Every method raises :class:`~vpnfsm.errors.StoreUnavailable` when Redis
@@ -264,14 +312,19 @@ class RedisStore(_RedisStoreBase):
         else:
             if raw is None:
                 return None
-            session, detail = self._read(key, raw)
+            session, detail = self._read(key, raw, tenant, session_id)
             if session is not None:
                 return session
         qkey, keys = self._unreadable(key, tenant, session_id)
         if not self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
             # A turn replaced the unreadable value meanwhile: read what is there now.
             return self.load(session_id, tenant=tenant)
-        logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
+        logger.warning(
+            "quarantined unreadable session as %s (%s)",
+            qkey,
+            detail,
+            extra={"tenant": tenant, "session_id": session_id},
+        )
         raise CorruptSession(key, quarantine_key=qkey, detail=detail)
 
     def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
@@ -286,7 +339,7 @@ class RedisStore(_RedisStoreBase):
             CorruptSession, StoreUnavailable: as :meth:`load`, when it has to read.
 
         """
-        cached = self._cached(self.keys.session(tenant, session_id))
+        cached = self._cached(tenant, session_id)
         return cached if cached is not None else self.load(session_id, tenant=tenant)
 
     def save(
@@ -309,12 +362,12 @@ class RedisStore(_RedisStoreBase):
         except StoreUnavailable:
             self._cache.forget(keys[0])  # it may or may not have run
             raise
-        if not self._saved(keys[0], written, reply):
+        if not self._saved(keys, written, reply):
             return False
         if outbox:
             # A second call only for the rare handoff turn; if it is lost, the sweep repairs it.
             index = common.index_args(self.keys, outbox)
-            self._call(lambda: self._index_script(keys=[self.keys.due, self.keys.where], args=index))
+            self._indexed(self._call(lambda: self._index_script(keys=[self.keys.due, self.keys.where], args=index)))
         return True
 
     def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
@@ -324,11 +377,17 @@ class RedisStore(_RedisStoreBase):
         return common.decode_history_list(raws)
 
     def delete(self, session_id: str, *, tenant: str) -> bool:
-        """Remove a session and its history (pending handoffs are still delivered)."""
-        keys = (self.keys.session(tenant, session_id), self.keys.history(tenant, session_id))
-        self._cache.forget(keys[0])
-        removed: int = self._call(lambda: self.client.delete(*keys))
+        """Remove a session and its history, leaving a tombstone (pending handoffs are still delivered)."""
+        keys = self._delete_call(tenant, session_id)
+        args = [int(self.tombstone_seconds * 1000)]
+        removed: int = self._call(lambda: self._delete_script(keys=keys, args=args))
         return removed > 0
+
+    def ended(self, session_id: str, *, tenant: str) -> bool:
+        """Whether a session under this id expired or was deleted within ``tombstone_seconds`` (one ``EXISTS``)."""
+        key = self.keys.tombstone(tenant, session_id)
+        found: int = self._call(lambda: self.client.exists(key))
+        return found > 0
 
     def ping(self) -> None:
         """Return when Redis answers ``PING``.
@@ -394,7 +453,7 @@ class RedisStore(_RedisStoreBase):
                 found = [item for item in items if item is not None]
                 if found:
                     index = common.index_args(self.keys, found)
-                    self._index_script(keys=[self.keys.due, self.keys.where], args=index)
+                    self._indexed(self._index_script(keys=[self.keys.due, self.keys.where], args=index))
                 seen += len(found)
             return seen
 
@@ -440,18 +499,23 @@ class AsyncRedisStore(_RedisStoreBase):
         else:
             if raw is None:
                 return None
-            session, detail = self._read(key, raw)
+            session, detail = self._read(key, raw, tenant, session_id)
             if session is not None:
                 return session
         qkey, keys = self._unreadable(key, tenant, session_id)
         if not await self._call(lambda: self._quarantine_script(keys=keys, args=[raw])):
             return await self.load(session_id, tenant=tenant)
-        logger.warning("quarantined unreadable session %s as %s (%s)", key, qkey, detail)
+        logger.warning(
+            "quarantined unreadable session as %s (%s)",
+            qkey,
+            detail,
+            extra={"tenant": tenant, "session_id": session_id},
+        )
         raise CorruptSession(key, quarantine_key=qkey, detail=detail)
 
     async def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
         """See :meth:`RedisStore.load_speculative`."""
-        cached = self._cached(self.keys.session(tenant, session_id))
+        cached = self._cached(tenant, session_id)
         return cached if cached is not None else await self.load(session_id, tenant=tenant)
 
     async def save(
@@ -469,11 +533,13 @@ class AsyncRedisStore(_RedisStoreBase):
         except StoreUnavailable:
             self._cache.forget(keys[0])
             raise
-        if not self._saved(keys[0], written, reply):
+        if not self._saved(keys, written, reply):
             return False
         if outbox:
             index = common.index_args(self.keys, outbox)
-            await self._call(lambda: self._index_script(keys=[self.keys.due, self.keys.where], args=index))
+            self._indexed(
+                await self._call(lambda: self._index_script(keys=[self.keys.due, self.keys.where], args=index))
+            )
         return True
 
     async def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
@@ -484,10 +550,16 @@ class AsyncRedisStore(_RedisStoreBase):
 
     async def delete(self, session_id: str, *, tenant: str) -> bool:
         """See :meth:`RedisStore.delete`."""
-        keys = (self.keys.session(tenant, session_id), self.keys.history(tenant, session_id))
-        self._cache.forget(keys[0])
-        removed: int = await self._call(lambda: self.client.delete(*keys))
+        keys = self._delete_call(tenant, session_id)
+        args = [int(self.tombstone_seconds * 1000)]
+        removed: int = await self._call(lambda: self._delete_script(keys=keys, args=args))
         return removed > 0
+
+    async def ended(self, session_id: str, *, tenant: str) -> bool:
+        """See :meth:`RedisStore.ended`."""
+        key = self.keys.tombstone(tenant, session_id)
+        found: int = await self._call(lambda: self.client.exists(key))
+        return found > 0
 
     async def ping(self) -> None:
         """See :meth:`RedisStore.ping`."""
@@ -539,7 +611,7 @@ class AsyncRedisStore(_RedisStoreBase):
                 found = [item for item in items if item is not None]
                 if found:
                     index = common.index_args(self.keys, found)
-                    await self._index_script(keys=[self.keys.due, self.keys.where], args=index)
+                    self._indexed(await self._index_script(keys=[self.keys.due, self.keys.where], args=index))
                 seen += len(found)
             return seen
 

@@ -56,16 +56,16 @@ async def test_hello_after_handoff_stays_with_the_person(client: httpx.AsyncClie
     assert [h["role"] for h in view["history"]] == ["user", "bot"] * (len(SEED) + 1)
     metrics = (await client.get("/metrics")).text
     assert 'vpnfsm_handoffs_total{flow="vpn",reason="steps_failed"} 1.0' in metrics
-    assert 'vpnfsm_turns_total{tenant="default"} 8.0' in metrics
+    assert "vpnfsm_turns_total 8.0" in metrics  # no tenant label while /metrics is open
     assert "vpnfsm_turn_duration_seconds_count 8.0" in metrics
 
 
-async def test_unknown_session_id_starts_a_flagged_new_session(client: httpx.AsyncClient) -> None:
+async def test_unknown_session_id_starts_a_quiet_new_session(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/chat", json={"message": "VPN is not working", "session_id": "made-up-1"})
     assert r.status_code == 200
     assert r.json()["session_id"] == "made-up-1"
     assert r.json()["new_session"] is True
-    assert r.json()["notice"] == "unknown_session"
+    assert r.json()["notice"] is None
 
 
 async def test_delete_forgets_the_session(client: httpx.AsyncClient) -> None:
@@ -84,7 +84,8 @@ async def test_delete_forgets_the_session(client: httpx.AsyncClient) -> None:
         (b'{"message": "   "}', 422, "Invalid input"),
         (json.dumps({"message": "x" * 2001}).encode(), 422, "Invalid input"),
         (b'{"message": 5}', 422, "Invalid request"),
-        (b'{"message": "hi", "session_id": "../etc"}', 422, "Invalid request"),
+        (b'{"message": "hi", "session_id": "bad\\nid"}', 422, "Invalid input"),
+        (json.dumps({"message": "hi", "session_id": "x" * 257}).encode(), 422, "Invalid request"),
         (b"[]", 422, "Invalid request"),
     ],
 )
@@ -109,9 +110,10 @@ async def test_oversized_body_is_refused_before_parsing(client: httpx.AsyncClien
 
 
 async def test_malformed_session_id_in_path_is_422(client: httpx.AsyncClient) -> None:
-    r = await client.get("/api/sessions/bad%20id")
-    assert r.status_code == 422
-    assert r.headers["content-type"] == "application/problem+json"
+    for path in ("/api/sessions/zero%E2%80%8Bwidth", "/api/sessions/" + "x" * 257):
+        r = await client.get(path)
+        assert r.status_code == 422
+        assert r.headers["content-type"] == "application/problem+json"
 
 
 async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) -> None:
@@ -220,7 +222,8 @@ async def test_tenants_need_keys_and_cannot_see_each_other() -> None:
         other = (
             await c.post("/api/chat", json={"message": "Windows", "session_id": sid}, headers={"X-API-Key": key_b})
         ).json()
-        assert other["notice"] == "unknown_session"
+        assert other["new_session"] is True
+        assert other["notice"] is None
         assert other["state"] is None
         mine = (await c.get(f"/api/sessions/{sid}", headers={"X-API-Key": key_a})).json()
         assert mine["state"] == "VPN_ASK_OS"

@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from vpnfsm.commands import serve
+from vpnfsm.commands import deliver, serve
+from vpnfsm.handoff.tenants import load_tenants
 
 ROOT = Path(__file__).resolve().parents[3]
 DOCKER = ROOT / ".docker"
@@ -40,14 +41,23 @@ def serve_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv[2:])  # exits (fails the test) on an unknown flag
 
 
+def deliver_args(argv: list[str]) -> argparse.Namespace:
+    assert argv[:2] == ["vpnfsm", "deliver"]
+    parser = argparse.ArgumentParser()
+    deliver.add_arguments(parser)
+    return parser.parse_args(argv[2:])
+
+
 def test_compose_runs_the_app_against_its_redis() -> None:
     services = compose()["services"]
-    assert set(services) == {"app", "redis"}
+    assert set(services) == {"app", "redis", "deliver"}
     app, redis = services["app"], services["redis"]
     build = app["build"]
     assert (DOCKER / build["context"] / build["dockerfile"]).resolve() == (DOCKER / "Dockerfile").resolve()
     assert "8000:8000" in app["ports"]
     assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert redis["command"] == ["redis-server", "--appendonly", "yes"]
+    assert "redis-data:/data" in redis["volumes"]
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     assert "/readyz" in " ".join(app["healthcheck"]["test"])
     assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
@@ -73,3 +83,42 @@ def test_dockerfile_installs_the_server_extra_and_runs_vpnfsm_serve() -> None:
                 assert (ROOT / source).exists(), source
     assert ("USER", "vpnfsm") in steps  # not root
     assert re.search(r"/healthz", next(rest for word, rest in steps if word == "HEALTHCHECK"))
+
+
+def test_compose_requires_api_keys_from_a_secret_file() -> None:
+    # Port 8000 was published with no API key: anyone reaching it could chat as tenant `default`.
+    data = compose()
+    app = data["services"]["app"]
+    assert app["environment"]["VPNFSM_REQUIRE_API_KEYS"] == "true"
+    assert app["environment"]["VPNFSM_TENANTS_FILE"] == "/run/secrets/api_keys"
+    assert app["secrets"] == ["api_keys"]
+    assert "file" in data["secrets"]["api_keys"]
+    assert not any("KEY" in name and name != "VPNFSM_REQUIRE_API_KEYS" for name in app["environment"])
+
+
+def test_compose_runs_the_delivery_worker_with_the_jira_token_from_a_file() -> None:
+    # Handoffs never left the outbox: compose had no delivery worker, and the token was a variable.
+    data = compose()
+    worker = data["services"]["deliver"]
+    assert worker["build"] == data["services"]["app"]["build"]
+    args = deliver_args(worker["command"])
+    env = worker["environment"]
+    assert env["REDIS_URL"] == data["services"]["app"]["environment"]["REDIS_URL"]
+    assert env["JIRA_API_TOKEN_FILE"] == "/run/secrets/jira_api_token"
+    assert "JIRA_API_TOKEN" not in env
+    assert "JIRA_BEARER_TOKEN" not in env
+    assert worker["secrets"] == ["jira_api_token"]
+    assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
+    (config,) = worker["configs"]
+    assert config["target"] == args.tenant
+    tenants_file = (DOCKER / data["configs"][config["source"]]["file"]).resolve()
+    assert "default" in load_tenants(tenants_file).tenants  # single-tenant handoffs are deliverable
+
+
+def test_compose_secret_files_are_kept_out_of_git_and_the_image() -> None:
+    data = compose()
+    for secret in data["secrets"].values():
+        path = (DOCKER / secret["file"]).resolve()
+        assert path.parent == (DOCKER / "secrets").resolve()
+    assert "*" in (DOCKER / "secrets" / ".gitignore").read_text().split()
+    assert ".docker/secrets" in (ROOT / ".dockerignore").read_text().split()

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
 
-from vpnfsm.errors import TenantError
-from vpnfsm.server.settings import SETTINGS_ENV, Settings, load_api_keys, parse_api_keys
+from vpnfsm.errors import SettingsError, TenantError
+from vpnfsm.server.settings import (
+    SETTINGS_FILE_ENV,
+    ServiceEnvironment,
+    Settings,
+    load_api_keys,
+    parse_api_keys,
+)
 
 KEY = "k3y-for-the-acme-tenant"
 
@@ -55,10 +62,74 @@ def test_env_settings_and_packing(tmp_path: Path) -> None:
     assert settings.redis_url == "redis://127.0.0.1:1/0"
     assert settings.max_message_chars == 500
     assert settings.multi_tenant
-    assert Settings.from_env({SETTINGS_ENV: settings.pack()}) == settings
     assert not Settings.from_env({}).multi_tenant
+
+
+def test_worker_settings_travel_in_a_private_file_not_the_environment(tmp_path: Path) -> None:
+    settings = Settings(redis_url="redis://:hunter2-pass@cache:6379/0", api_keys={KEY: "acme"})
+    path = settings.write_private(tmp_path)
+    try:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert Settings.from_env({SETTINGS_FILE_ENV: str(path)}) == settings
+    finally:
+        path.unlink()
+        path.parent.rmdir()
+    with pytest.raises(SettingsError, match=SETTINGS_FILE_ENV):
+        Settings.from_env({SETTINGS_FILE_ENV: str(path)})
+
+
+def test_settings_repr_shows_no_secret() -> None:
+    settings = Settings(redis_url="redis://:hunter2-pass@cache/0", api_keys={KEY: "acme"}, metrics_token="m" * 20)
+    env = ServiceEnvironment.load({"REDIS_URL": "redis://:hunter2-pass@cache/0", "VPNFSM_API_KEYS": f"{KEY}=acme"})
+    for text in (repr(settings), str(settings), repr(env)):
+        assert "hunter2" not in text
+        assert KEY not in text
+        assert "m" * 20 not in text
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"VPNFSM_MAX_BODY_BYTES": "abc"}, 'VPNFSM_MAX_BODY_BYTES="abc"'),
+        ({"VPNFSM_MAX_BODY_BYTES": "10"}, "greater than or equal to 256"),
+        ({"VPNFSM_MAX_MESSAGE_CHARS": "0"}, "VPNFSM_MAX_MESSAGE_CHARS"),
+        ({"VPNFSM_LOG_FORMAT": "xml"}, "VPNFSM_LOG_FORMAT"),
+        ({"VPNFSM_REQUIRE_API_KEYS": "maybe"}, "VPNFSM_REQUIRE_API_KEYS"),
+        ({"VPNFSM_METRICS_TOKEN": "short"}, "VPNFSM_METRICS_TOKEN:"),  # the value itself is not echoed
+    ],
+)
+def test_invalid_variables_are_named(env: dict[str, str], needle: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        ServiceEnvironment.load(env)
+    assert needle in str(info.value)
+    assert "\n" not in str(info.value)
+    assert "short" not in str(info.value)
+
+
+def test_flags_win_over_the_environment_and_are_named_in_errors() -> None:
+    env = ServiceEnvironment.load({"VPNFSM_PORT": "9000"}, flags={"port": ("--port", 8123)})
+    assert env.port == 8123
+    with pytest.raises(SettingsError, match=r"^--workers="):
+        ServiceEnvironment.load({}, flags={"workers": ("--workers", 0)})
+
+
+def test_metrics_token_from_a_file(tmp_path: Path) -> None:
+    token_file = tmp_path / "metrics-token"
+    token_file.write_text("metrics-token-0123456789\n")
+    env = ServiceEnvironment.load({"VPNFSM_METRICS_TOKEN_FILE": str(token_file)})
+    assert env.settings().metrics_token == "metrics-token-0123456789"
+    with pytest.raises(SettingsError, match="VPNFSM_METRICS_TOKEN_FILE"):
+        ServiceEnvironment.load({"VPNFSM_METRICS_TOKEN_FILE": str(tmp_path / "absent")}).settings()
 
 
 def test_api_keys_env_format_is_checked() -> None:
     with pytest.raises(TenantError, match="key=tenant"):
         parse_api_keys("no-equals-sign-here-at-all")
+
+
+def test_only_the_documented_variables_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("port", "5")  # a stray lower-case name is not VPNFSM_PORT
+    monkeypatch.setenv("VPNFSM_PORT", "9100")
+    assert ServiceEnvironment.load().port == 9100
+    assert ServiceEnvironment.load(flags={"port": ("--port", 9200)}).port == 9200
