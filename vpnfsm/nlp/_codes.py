@@ -62,8 +62,9 @@ _OTHER_CODE = compile_user(
     name="code:other-code",
 )
 # A phone number ("+49 170 1234567", "(415) 555-0132"): digit groups joined by spaces,
-# dashes, dots or parentheses, seven digits or more in all. Its groups are not codes.
-_PHONE = compile_user(r"\+?\(?\d{1,4}\)?(?:[ ./-]{1,2}\(?\d{2,5}\)?){1,5}", name="code:phone")
+# dashes, dots or parentheses, with seven digits or more besides the group looked at. Its groups
+# are not codes.
+_PHONE = compile_user(r"\+?\(?\d{1,4}\)?(?:[ ./-]{1,2}\(?\d{2,8}\)?){1,5}", name="code:phone")
 _PHONE_DIGITS = 7
 _WINDOWS_CONTEXT = compile_user(
     r"\bwindows\b|\bwin\s?1[01]\b|\bw1[01]\b|\bras\b|\brasdial\b|\bbuilt[- ]?in\b|\bnative\b|\bikev2\b|"
@@ -129,7 +130,9 @@ def _in_phone_number(folded: str, start: int, end: int) -> bool:
     window = folded[window_start : end + 24]  # a phone number is short: the check stays constant-time
     for match in _PHONE.finditer(window):
         if match.start() + window_start <= start and end <= match.end() + window_start:
-            return sum(char.isdigit() for char in (match.group() or "")) >= _PHONE_DIGITS
+            # Seven digits besides this number's own: "+44 7700 809" is a code after a cut-off number.
+            digits = sum(char.isdigit() for char in (match.group() or "")) - (end - start)
+            return digits >= _PHONE_DIGITS
     return False
 
 
