@@ -15,6 +15,8 @@ from typing import Literal
 
 from vpnfsm import _idempotency
 from vpnfsm._engine import Engine, engine_for
+from vpnfsm.dialogue import cases
+from vpnfsm.dialogue.conduct import converse
 from vpnfsm.errors import InputError
 from vpnfsm.flows import registry
 from vpnfsm.flows.behaviour import FlowModel
@@ -27,7 +29,7 @@ from vpnfsm.nlp.model import Extraction
 from vpnfsm.redact import redact, redact_message, screen_for
 from vpnfsm.reply import Reply
 from vpnfsm.responder import respond
-from vpnfsm.session import HistoryEntry, OutboxItem, Session, StepsGiven, TailLine, empty_slots
+from vpnfsm.session import HistoryEntry, OutboxItem, Session, StepsGiven, TailLine
 from vpnfsm.types import Extractor
 
 __all__ = [
@@ -123,7 +125,7 @@ class TurnLogic:
 
     Args:
         extractor: reads each message.
-        flows: flows by name; the intent router picks from these.
+        flows: flows by name; the dialogue policy starts the one a new problem is about.
         max_message_chars: longer messages are rejected.
         clock: seconds since the epoch.
 
@@ -231,38 +233,18 @@ class TurnLogic:
         session.secret_cue_open = redaction.ends_with_cue
         extraction = self.extractor.extract(message, context=context)
         state_before = session.state
+        # A case that ends on this turn has a new state or (a handoff with no flow) a new reference.
+        case_before = (session.state, session.reference, session.outcome)
 
-        if session.outcome == "handoff":
-            text = self._handoff_notice(session)
-        else:
-            if session.flow is not None and session.outcome is None:
-                spec = self.flows.get(session.flow)
-                switching = (
-                    extraction.intent not in ("general", spec.intent if spec else "")
-                    and not extraction.human
-                    and not extraction.reset
-                    and not (spec is not None and _answers_question(spec, session.state, message))
-                )
-                if spec is None or switching:
-                    self._clear_flow(session)
-            session.tail.append(TailLine(at=now, text=stored_text, state=state_before))
-            del session.tail[:-TAIL_CAP]
-            if session.flow is not None and session.outcome is None:
-                running = self._running_spec(session)
-                if running is None:  # its declaration is gone: begin the current one again
-                    spec = self.flows[session.flow]
-                    self._clear_flow(session)
-                    text = FLOW_UPDATED + "\n\n" + self._start(session, spec, extraction, message, now)
-                else:
-                    text = self._step(session, running, extraction, message, now)
-            else:
-                text = self._route(session, extraction, message, now)
-            _note_slot_text(session, extraction, message, stored_text)
+        session.tail.append(TailLine(at=now, text=stored_text, state=state_before))
+        del session.tail[:-TAIL_CAP]
+        text, intent = self._converse(session, extraction, message, now)
+        _note_slot_text(session, extraction, message, stored_text)
 
         session.version += 1
         session.turns += 1
         session.updated_at = now
-        session.last_intent = extraction.intent
+        session.last_intent = intent
         plan = TurnPlan(
             session=session,
             expected_version=expected_version,
@@ -278,7 +260,8 @@ class TurnLogic:
         plan.history.append(HistoryEntry(at=now, role="bot", text=text, state=session.state))
         # Built once: the outbox payload (on the handoff turn) and the reply share it.
         summary = build_summary(session) if session.outcome == "handoff" else None
-        if summary is not None and state_before != session.state:
+        changed = case_before != (session.state, session.reference, session.outcome)
+        if summary is not None and changed:
             plan.outbox.append(
                 OutboxItem(
                     id=f"{session.tenant}:{session.id}:{session.reference}",
@@ -288,11 +271,11 @@ class TurnLogic:
                     payload=summary.model_dump_json(),
                 )
             )
-        ended_now = session.outcome is not None and state_before != session.state
+        ended_now = session.outcome is not None and changed
         plan.reply = self.reply(
             session,
             text,
-            intent=extraction.intent,
+            intent=intent,
             new_session=new,
             notice=notice,
             ended_now=ended_now,
@@ -343,27 +326,10 @@ class TurnLogic:
         return session.state
 
     @staticmethod
-    def _handoff_notice(session: Session) -> str:
-        ticket = f", ticket {session.ticket}" if session.ticket else ""
-        return (
-            f"Your case is with the IT support team (reference {session.reference}{ticket}). "
-            "A person will contact you; there is nothing more I can do in this conversation."
-        )
-
-    @staticmethod
     def _clear_flow(session: Session) -> None:
-        session.flow = None
-        session.flow_version = None
-        session.state = None
-        session.slots = empty_slots()
-        session.skipped = []
-        session.reasks = session.attempts = session.resets = 0
-        session.steps = []
-        session.outcome = None
-        session.handoff_reason = None
-        session.handoff_at = None
-        session.reference = None
-        session.slot_text = {}
+        # The same reset as a case closed by the dialogue policy; the next flow's
+        # transcript starts with this message.
+        cases.clear_case(session)
         session.tail = session.tail[-1:]
 
     def _running_spec(self, session: Session) -> FlowSpec | None:
@@ -391,6 +357,30 @@ class TurnLogic:
         if self.flows.get(spec.name) is spec:
             return self.engines[spec.name]
         return engine_for(spec)
+
+    # -- what the dialogue policy calls (vpnfsm.dialogue.conduct.FlowSteps) --------
+
+    def _converse(self, session: Session, extraction: Extraction, message: str, now: float) -> tuple[str, str]:
+        return converse(self, session, extraction, message, now)
+
+    def start_flow(self, session: Session, spec: FlowSpec, extraction: Extraction, message: str, now: float) -> str:
+        """Begin ``spec`` as a new case for this message."""
+        session.dialogue.meta_turns = 0
+        return self._start(session, spec, extraction, message, now)
+
+    def step_flow(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
+        """Step the running flow, on the declaration the session started on when it is still there."""
+        running = self._running_spec(session)
+        if running is None:  # its declaration is gone: begin the current one again
+            assert session.flow is not None
+            spec = self.flows[session.flow]
+            self._clear_flow(session)
+            return FLOW_UPDATED + "\n\n" + self._start(session, spec, extraction, message, now)
+        return self._step(session, running, extraction, message, now)
+
+    def route(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
+        """No case open: start the flow the message is about, or answer it."""
+        return self._route(session, extraction, message, now)
 
     def _route(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
         spec = flow_for_intent(extraction.intent, self.flows)
@@ -478,18 +468,6 @@ class TurnLogic:
             session.reference = make_reference(session)
         text = "\n\n".join(model.said)
         return text.replace("{reference}", session.reference or "")
-
-
-def _answers_question(spec: FlowSpec, state: str | None, message: str) -> bool:
-    """Whether ``message`` states a value for the slot that ``state`` is asking.
-
-    "My personal e-mail", asked for the recovery method, names another topic's
-    word but answers the question; it must not switch to the e-mail flow.
-    """
-    if state is None or state not in spec.state_names:
-        return False
-    asks = spec.state(state).asks
-    return asks is not None and asks in match_slots(spec, message)
 
 
 def _note_slot_text(session: Session, extraction: Extraction, message: str, stored_text: str) -> None:

@@ -19,6 +19,9 @@ from vpnfsm.nlp.model import ENTITY_FIELDS
 __all__ = [
     "SCHEMA_VERSION",
     "AppliedMessage",
+    "DialogueMemory",
+    "EarlierCase",
+    "ParkedCase",
     "HistoryEntry",
     "OutboxItem",
     "OutboxLease",
@@ -124,6 +127,50 @@ class OutboxLease(OutboxItem):
         return cls(**item.model_dump(exclude={"token"}), token=token)
 
 
+class ParkedCase(BaseModel):
+    """A case put aside for another problem: everything needed to resume it where it was."""
+
+    flow: str
+    flow_version: str | None = None
+    state: str | None = None
+    slots: dict[str, str | None] = Field(default_factory=dict)
+    skipped: list[str] = Field(default_factory=list)
+    reasks: int = 0
+    attempts: int = 0
+    resets: int = 0
+    steps: list[StepsGiven] = Field(default_factory=list)
+    slot_text: dict[str, str] = Field(default_factory=dict)
+    meta_turns: int = 0
+
+
+class EarlierCase(BaseModel):
+    """A case of this session that ended before the current one began (kept for follow-ups)."""
+
+    flow: str | None = None
+    outcome: Literal["resolved", "handoff"] | None = None
+    reference: str | None = None
+    ticket: str | None = None
+
+
+class DialogueMemory(BaseModel):
+    """What the dialogue policy remembers between turns (see :mod:`vpnfsm.dialogue`).
+
+    Attributes:
+        meta_turns: clarifications, asides, thanks and the like in the current
+            case; bounded by the policy so every conversation still ends.
+        switches: new problems and returns in this session, bounded likewise.
+        topic_asked: a person was asked for with no topic; the next message hands off.
+        language_offered: only-English was said and a person offered; a second
+            non-English message (or a yes) hands off.
+
+    """
+
+    meta_turns: int = 0
+    switches: int = 0
+    topic_asked: bool = False
+    language_offered: bool = False
+
+
 class Session(BaseModel):
     """One conversation: the active flow's machine model plus bookkeeping.
 
@@ -144,6 +191,9 @@ class Session(BaseModel):
         ticket: the ticket-system key once the handoff was delivered.
         slot_text: per slot, the (redacted) words the user typed that the
             extractor read the value from, for the handoff summary.
+        parked: the case put aside for the current one (at most one).
+        earlier: the last cases of this session that ended, newest last (bounded).
+        dialogue: the dialogue policy's counters and flags.
         secret_cue_open: the user's last line ended in a password cue ("my new
             password is"): the next line's first word is taken as the password.
         secret_notice_given: the user was told that what looked like a secret
@@ -185,6 +235,9 @@ class Session(BaseModel):
     tail: list[TailLine] = Field(default_factory=list)
     slot_text: dict[str, str] = Field(default_factory=dict)
     applied: list[AppliedMessage] = Field(default_factory=list)
+    parked: ParkedCase | None = None
+    earlier: list[EarlierCase] = Field(default_factory=list)
+    dialogue: DialogueMemory = Field(default_factory=DialogueMemory)
 
     # The stored bytes this object was decoded from and their version (set by
     # the store codec, never serialized): the save compares them with what is

@@ -45,6 +45,7 @@ __all__ = [
     "Problem",
     "Step",
     "VerificationReport",
+    "reachable_configurations",
     "representative_values",
     "verify_flow",
 ]
@@ -559,6 +560,13 @@ def _check_migrations(spec: FlowSpec, previous: Iterable[FlowSpec]) -> tuple[lis
                     Problem("migration", f"version {version}: {source!r} is not one of its states")
                 )
     return problems, checked
+
+
+def reachable_configurations(spec: FlowSpec) -> tuple[Configuration, ...]:
+    """Every configuration a conversation of ``spec`` can rest in (the exploration :func:`verify_flow` proves)."""
+    explorer = _Explorer(spec)
+    explorer.run()
+    return tuple(explorer.configs)
 
 
 def verify_flow(spec: FlowSpec, *, previous: Sequence[FlowSpec] = ()) -> VerificationReport:

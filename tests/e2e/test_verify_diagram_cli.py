@@ -16,8 +16,15 @@ DIAGRAMS = Path(__file__).parents[2] / "diagrams"
 def test_verify_proves_all_flows(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify"]) == 0
     out = capsys.readouterr().out
-    assert out.count(": PROVED") == len(FLOWS)
-    assert out.count("K = ") == len(FLOWS)
+    assert out.count("(version ") == len(FLOWS)
+    assert "FAILED" not in out
+    # Per flow: the flow itself and its article scopes; then the dialogue policy once.
+    assert out.count("): PROVED") == len(FLOWS)
+    assert out.count("article scopes: PROVED") == len(FLOWS)
+    assert "dialogue policy: PROVED" in out
+    # K per flow from the exploration, and K per flow with the policy's budgets.
+    assert out.count("K = ") == 2 * len(FLOWS)
+    assert out.count("parked and resumed unchanged from") == len(FLOWS)
 
 
 @pytest.mark.e2e

@@ -141,7 +141,7 @@ def test_unclear_result_is_asked_once_then_escalates() -> None:
 
 
 def test_retry_gives_different_steps_then_escalates() -> None:
-    replies = _walk(Assistant(), "globalprotect on windows won't connect, error 809", "no", "no")
+    replies = _walk(Assistant(), "the windows built-in vpn won't connect, error 809", "no", "no")
     summary = replies[-1].handoff_summary
     assert summary is not None
     assert summary.reason == "steps_failed"
@@ -149,6 +149,14 @@ def test_retry_gives_different_steps_then_escalates() -> None:
     assert summary.steps[0].article != summary.steps[1].article
     assert summary.steps[0].article == "ras-809"  # the error code is the most specific fact
     assert replies[0].reply != replies[1].reply
+
+
+def test_a_windows_vpn_code_article_is_not_given_to_a_globalprotect_user() -> None:
+    # Regression: GlobalProtect users got the Windows built-in VPN's 809 article first.
+    replies = _walk(Assistant(), "globalprotect on windows won't connect, error 809")
+    session_steps = replies[0].reply
+    assert "globalprotect" in session_steps.lower()
+    assert "regedit" not in session_steps
 
 
 def test_resolved_flow_accepts_a_new_request() -> None:

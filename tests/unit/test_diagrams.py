@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from vpnfsm.diagram import dot_digest, render, state_node_id, to_dot, to_mermaid, to_svg
+from vpnfsm.dialogue.diagram import policy_mermaid
 from vpnfsm.flows.registry import FLOWS
 
 DIAGRAMS = Path(__file__).parent.parent.parent / "diagrams"
@@ -22,9 +23,14 @@ def _node_ids(svg_text: str) -> dict[str, ET.Element]:
     return {g.get("id", ""): g for g in root.iter(f"{SVG}g") if g.get("class") == "node"}
 
 
-def test_diagrams_directory_holds_exactly_the_registered_flows() -> None:
-    expected = {f"{name}.{ext}" for name in FLOWS for ext in ("svg", "mmd")}
+def test_diagrams_directory_holds_exactly_the_registered_flows_and_the_policy() -> None:
+    expected = {f"{name}.{ext}" for name in FLOWS for ext in ("svg", "mmd")} | {"dialogue-policy.mmd"}
     assert {p.name for p in DIAGRAMS.iterdir()} == expected
+
+
+def test_committed_policy_diagram_is_up_to_date() -> None:
+    committed = (DIAGRAMS / "dialogue-policy.mmd").read_text(encoding="utf-8")
+    assert committed == policy_mermaid(), REGENERATE
 
 
 @pytest.mark.parametrize("name", sorted(FLOWS))

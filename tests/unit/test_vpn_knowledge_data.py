@@ -25,7 +25,9 @@ DATA = Path(__file__).resolve().parents[2] / "vpnfsm" / "flows" / "vpn_knowledge
 # shared/nlp-taxonomy.md by the tag vocabulary tests).
 LABELS = SLOT_VOCABULARY
 WEIGHTS = {"error_code": 8, "client": 4, "symptom": 2, "os": 1}
-ARTICLE_KEYS = {"id", "when", "title", "steps"}
+ARTICLE_KEYS = {"id", "when", "title", "steps", "any"}
+#: Scope keys an article may add (see the data file's header).
+OPTIONAL_KEYS = {"excludes"}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"^(?:-?\d{1,5}|0x[0-9A-Fa-f]{8})$")
 # Error codes the table must cover (the brief's required list).
@@ -51,12 +53,13 @@ Facts = Mapping[str, str | None]
 def articles() -> list[dict[str, Any]]:
     with DATA.open("rb") as fh:
         data = tomllib.load(fh)
-    assert set(data) == {"article"}
+    assert set(data) == {"article", "platforms"}
     return data["article"]
 
 
 def _applies(article: dict[str, Any], facts: Facts) -> bool:
-    return all(facts.get(key) in allowed for key, allowed in article["when"].items())
+    excluded = any(facts.get(key) in denied for key, denied in article.get("excludes", {}).items())
+    return not excluded and all(facts.get(key) in allowed for key, allowed in article["when"].items())
 
 
 def _score(article: dict[str, Any]) -> int:
@@ -100,7 +103,7 @@ def test_ids_unique_and_well_formed(articles: list[dict[str, Any]]) -> None:
 
 def test_article_shape(articles: list[dict[str, Any]]) -> None:
     for a in articles:
-        assert set(a) == ARTICLE_KEYS, a.get("id")
+        assert ARTICLE_KEYS <= set(a) <= ARTICLE_KEYS | OPTIONAL_KEYS, a.get("id")
         assert isinstance(a["title"], str)
         assert a["title"].strip()
         assert len(a["title"]) <= 120, a["id"]

@@ -58,4 +58,10 @@ def run(args: argparse.Namespace) -> int:
         path = directory / f"{name}.{_SUFFIX[args.format]}"
         path.write_bytes(data)
         print(path)
+    if args.format == "mermaid" and not args.flow:
+        from vpnfsm.dialogue.diagram import policy_mermaid
+
+        path = directory / "dialogue-policy.mmd"  # the policy between the flows, from its rule table
+        path.write_text(policy_mermaid(), encoding="utf-8")
+        print(path)
     return 0

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from vpnfsm.commands._flows import add_flow_argument, selected_flows
+
+if TYPE_CHECKING:
+    from vpnfsm.flows.spec import FlowSpec
 
 NAME = "verify"
 HELP = (
@@ -28,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if names is None:
         return 2
     failed = 0
+    ks: dict[str, int] = {}
     for name in names:
         spec = FLOWS[name]
         report = verify_flow(spec, previous=PREVIOUS_VERSIONS.get(name, ()))
@@ -52,9 +58,60 @@ def run(args: argparse.Namespace) -> int:
             print("  version mappings: none declared")
         for problem in report.problems:
             print("  " + problem.format().replace("\n", "\n  "))
+        if report.k is not None:
+            ks[name] = report.k
+        failed += _print_scopes(spec)
         if not report.ok:
             failed += 1
+    failed += _print_policy({name: FLOWS[name] for name in names}, ks, partners=FLOWS)
     if failed:
         print(f"vpnfsm verify: {failed} flow(s) failed", file=sys.stderr)
         return 1
     return 0
+
+
+def _print_scopes(spec: FlowSpec) -> int:
+    """Print the knowledge articles' scope check; 1 when it failed."""
+    from vpnfsm.dialogue.scope import check_scopes
+
+    scopes = check_scopes(spec)
+    verdict = "PROVED" if scopes.ok else "FAILED"
+    print(
+        f"  article scopes: {verdict} ({scopes.articles} articles, {scopes.combinations} combinations of known "
+        f"facts, each with a fitting article or the generic fallback)"
+    )
+    if scopes.fallback_only:
+        print(f"  combinations that only get the generic fallback: {len(scopes.fallback_only)}, e.g.")
+        for facts in scopes.fallback_only[:5]:
+            print("    " + ", ".join(f"{key}={value}" for key, value in facts.items() if value is not None))
+    for problem in scopes.problems[:20]:
+        print("  " + problem.format())
+    return 0 if scopes.ok else 1
+
+
+def _print_policy(flows: Mapping[str, FlowSpec], ks: Mapping[str, int], *, partners: Mapping[str, FlowSpec]) -> int:
+    """Print the dialogue policy's proofs; 1 when they failed."""
+    from vpnfsm.dialogue.checks import verify_policy
+    from vpnfsm.dialogue.policy import LIMITS
+
+    report = verify_policy(flows, ks, partners=partners)
+    print(f"dialogue policy: {'PROVED' if report.ok else 'FAILED'}")
+    print(f"  rules: {report.rules}, each deciding some message ({report.live} live); the last is a catch-all")
+    print(
+        f"  budgets per case: {LIMITS.max_meta_turns} meta turns, {LIMITS.max_switches} switches per session, "
+        f"{LIMITS.max_parked} parked case"
+    )
+    for name, (k, bound) in report.bounds.items():
+        checked = report.parked_checked.get(name)
+        parked = (
+            f"parked and resumed unchanged from {checked} configurations"
+            if checked is not None
+            else "no other flow to be parked for"
+        )
+        print(f"  {name}: K = {bound} user turns per case with the policy (flow K {k} + meta + switches); {parked}")
+    if len(report.bounds) > 1:
+        two = sorted((bound for _, bound in report.bounds.values()), reverse=True)[:2]
+        print(f"  with one case parked: at most {sum(two)} user turns until both cases have ended")
+    for problem in report.problems:
+        print("  " + problem)
+    return 0 if report.ok else 1

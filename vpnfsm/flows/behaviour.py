@@ -178,7 +178,8 @@ def _give_steps(model: FlowModel, _: str | None) -> None:
     model.attempts += 1
     model.given.append(article.id)
     lines = [f"Let's try this ({article.title}):"]
-    lines += [f"{number}. {step}" for number, step in enumerate(article.steps, start=1)]
+    steps = article.steps_for(model.slots, table.platforms)  # other platforms' steps left out
+    lines += [f"{number}. {step}" for number, step in enumerate(steps, start=1)]
     model.said.append("\n".join(lines))
 
 

@@ -7,6 +7,15 @@ error code 8, client 4, symptom 2, OS 1 — so a known error code beats
 everything, and a client-specific article beats a symptom-only one. Ties go
 to the earlier article. A retry takes the best article not given yet.
 
+Scope: every article declares, for each key of its table, whether it is
+written for some values (``when``), for every value except some
+(``excludes``: never shown to a user whose known fact is listed) or for any
+value (``any``). A step that names another platform's tools (the table's
+``[platforms]`` markers, e.g. ``services.msc`` for Windows) is left out for a
+user whose OS is known to be different, unless the step also names the
+user's platform. ``vpnfsm verify`` checks both (see
+:mod:`vpnfsm.dialogue.scope`).
+
 Those weights are the VPN table's. Another flow's table declares its own
 keys and weights in a top-level ``[weights]`` table (e.g. ``problem = 2``,
 ``mail_app = 1``); a table without one uses :data:`WEIGHTS`, so the VPN
@@ -21,10 +30,39 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 
-__all__ = ["WEIGHTS", "Article", "KnowledgeTable", "load_table"]
+__all__ = ["WEIGHTS", "Article", "KnowledgeTable", "Platform", "load_table"]
 
 #: Specificity weight of each fact an article can be keyed on.
 WEIGHTS: Mapping[str, int] = {"error_code": 8, "client": 4, "symptom": 2, "os": 1}
+
+
+@dataclass(frozen=True)
+class Platform:
+    """How a step shows it is for one OS: the tools it names and the names of the OS."""
+
+    os: str
+    markers: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def named_in(self, step: str) -> bool:
+        """Whether ``step`` names this platform as a word ("On Windows", "on a Mac", not "machine")."""
+        lowered = step.lower()
+        for name in self.names:
+            word = name.lower()
+            start = lowered.find(word)
+            while start >= 0:
+                end = start + len(word)
+                before = lowered[start - 1] if start else " "
+                after = lowered[end] if end < len(lowered) else " "
+                if not (before.isalnum() or after.isalnum()):
+                    return True
+                start = lowered.find(word, start + 1)
+        return False
+
+    def marked_in(self, step: str) -> bool:
+        """Whether ``step`` uses one of this platform's own tools."""
+        lowered = step.lower()
+        return any(marker.lower() in lowered for marker in self.markers)
 
 
 @dataclass(frozen=True)
@@ -37,6 +75,10 @@ class Article:
     when: Mapping[str, frozenset[str]]
     #: The weights of the table this article belongs to.
     weights: Mapping[str, int] = field(default_factory=lambda: WEIGHTS)
+    #: Known facts this article must never be shown for.
+    excludes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: Keys the article declares it fits for every value.
+    any: frozenset[str] = frozenset()
 
     @property
     def specificity(self) -> int:
@@ -45,7 +87,23 @@ class Article:
 
     def applies(self, facts: Mapping[str, str | None]) -> bool:
         """Whether every fact this article names has one of its listed values."""
-        return all(facts.get(key) in allowed for key, allowed in self.when.items())
+        if not all(facts.get(key) in allowed for key, allowed in self.when.items()):
+            return False
+        return not any(facts.get(key) in denied for key, denied in self.excludes.items())
+
+    def steps_for(self, facts: Mapping[str, str | None], platforms: Sequence[Platform]) -> tuple[str, ...]:
+        """The steps a user with these facts is shown: other platforms' steps left out."""
+        os = facts.get("os")
+        if os is None or not platforms:
+            return self.steps
+        own = [p for p in platforms if p.os == os]
+        others = [p for p in platforms if p.os != os]
+        return tuple(
+            step
+            for step in self.steps
+            if not any(p.marked_in(step) or p.named_in(step) for p in others)
+            or any(p.named_in(step) for p in own)
+        )
 
 
 @dataclass(frozen=True)
@@ -53,6 +111,8 @@ class KnowledgeTable:
     """All articles of one flow, in file order."""
 
     articles: tuple[Article, ...]
+    #: Per OS, the tools and names that mark a step as that platform's.
+    platforms: tuple[Platform, ...] = ()
     # Facts take few distinct values, so answers are memoized per process.
     _memo: dict[tuple[object, ...], Article | None] = field(
         default_factory=dict, compare=False, hash=False, repr=False
@@ -72,7 +132,7 @@ class KnowledgeTable:
     def _keys(self) -> tuple[str, ...]:
         # The facts any article is keyed on: only they can change the answer
         # (each table has its own keys, e.g. "problem" and "mail_app").
-        return tuple(sorted({key for article in self.articles for key in article.when}))
+        return tuple(sorted({key for article in self.articles for key in (*article.when, *article.excludes)}))
 
     def _search(self, facts: Mapping[str, str | None], exclude: Sequence[str]) -> Article | None:
         chosen: Article | None = None
@@ -114,19 +174,44 @@ def parse_table(text: str, *, source: str) -> KnowledgeTable:
             title = str(entry["title"])
             steps = tuple(str(step) for step in entry["steps"])
             when_raw = entry.get("when", {})
+            excludes_raw = entry.get("excludes", {})
+            any_raw = [str(key) for key in entry.get("any", [])]
         except KeyError as exc:
             raise ValueError(f"{where}: missing {exc.args[0]!r}") from exc
-        unknown = set(when_raw) - set(weights)
-        if unknown:
-            raise ValueError(f"{where}: unknown keys in 'when': {sorted(unknown)}")
+        for part, keys in (("when", set(when_raw)), ("excludes", set(excludes_raw)), ("any", set(any_raw))):
+            unknown = keys - set(weights)
+            if unknown:
+                raise ValueError(f"{where}: unknown keys in {part!r}: {sorted(unknown)}")
+        twice = (set(when_raw) & set(excludes_raw)) | (set(any_raw) & (set(when_raw) | set(excludes_raw)))
+        if twice:
+            raise ValueError(f"{where}: keys declared twice in its scope: {sorted(twice)}")
         if article_id in seen:
             raise ValueError(f"{where}: duplicate id {article_id!r}")
         if not steps:
             raise ValueError(f"{where}: no steps")
         seen.add(article_id)
         when = {key: frozenset(str(v) for v in values) for key, values in when_raw.items()}
-        articles.append(Article(id=article_id, title=title, steps=steps, when=when, weights=weights))
-    return KnowledgeTable(articles=tuple(articles))
+        excludes = {key: frozenset(str(v) for v in values) for key, values in excludes_raw.items()}
+        articles.append(
+            Article(
+                id=article_id,
+                title=title,
+                steps=steps,
+                when=when,
+                weights=weights,
+                excludes=excludes,
+                any=frozenset(any_raw),
+            )
+        )
+    platforms = tuple(
+        Platform(
+            os=str(os),
+            markers=tuple(str(m) for m in entry.get("markers", [])),
+            names=tuple(str(n) for n in entry.get("names", [])),
+        )
+        for os, entry in data.get("platforms", {}).items()
+    )
+    return KnowledgeTable(articles=tuple(articles), platforms=platforms)
 
 
 @cache

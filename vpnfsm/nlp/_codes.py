@@ -61,6 +61,11 @@ _OTHER_CODE = compile_user(
     r"exit|return|access|activation|qr|source|country|promo|discount|tracking|bar|status\s+page)\s*$",
     name="code:other-code",
 )
+# A phone number ("+49 170 1234567", "(415) 555-0132"): digit groups joined by spaces,
+# dashes, dots or parentheses, with seven digits or more besides the group looked at. Its groups
+# are not codes.
+_PHONE = compile_user(r"\+?\(?\d{1,4}\)?(?:[ ./-]{1,2}\(?\d{2,8}\)?){1,5}", name="code:phone")
+_PHONE_DIGITS = 7
 _WINDOWS_CONTEXT = compile_user(
     r"\bwindows\b|\bwin\s?1[01]\b|\bw1[01]\b|\bras\b|\brasdial\b|\bbuilt[- ]?in\b|\bnative\b|\bikev2\b|"
     r"\bsstp\b|\bl2tp\b|\bpptp\b|\balways[- ]?on\b",
@@ -117,6 +122,18 @@ def implied_client(code: str, family: str | None, folded: str) -> str | None:
     if family == "forticlient":
         return "forticlient"
     return None
+
+
+def _in_phone_number(folded: str, start: int, end: int) -> bool:
+    """Whether the number at ``start:end`` is one group of a phone number."""
+    window_start = max(0, start - 24)
+    window = folded[window_start : end + 24]  # a phone number is short: the check stays constant-time
+    for match in _PHONE.finditer(window):
+        if match.start() + window_start <= start and end <= match.end() + window_start:
+            # Seven digits besides this number's own: "+44 7700 809" is a code after a cut-off number.
+            digits = sum(char.isdigit() for char in (match.group() or "")) - (end - start)
+            return digits >= _PHONE_DIGITS
+    return False
 
 
 class CodeMatcher:
@@ -190,7 +207,7 @@ class CodeMatcher:
                 continue
             if _NOT_CODE_BEFORE.search(folded[max(0, start - 25) : start]):
                 continue
-            if _not_code_after(folded, end):
+            if _not_code_after(folded, end) or _in_phone_number(folded, start, end):
                 continue
             if negative and not (known or asked):
                 continue

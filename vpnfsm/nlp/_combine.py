@@ -21,6 +21,7 @@ __all__ = [
     "SYMPTOM_RULE_PRECISE_WEIGHT",
     "pick_intent",
     "pick_symptom",
+    "rule_confidence",
 ]
 
 #: The rule id of every value the classifier gave.
@@ -60,14 +61,25 @@ def is_inferred(rule: str) -> bool:
     return rule.startswith(INFERRED_INTENT_RULES)
 
 
+def rule_confidence(rule: str) -> float:
+    """How sure a rule-decided intent is, by the kind of rule that decided it."""
+    if rule.endswith(":default"):
+        return 0.3  # nothing said which topic
+    if rule.endswith(":flow-context"):
+        return 0.5  # kept the running flow's intent for want of a cue
+    if ":from-" in rule:
+        return 0.7  # inferred from a client, code or symptom
+    return 0.9  # an explicit cue phrase
+
+
 def pick_intent(rule_hit: Hit, model: Prediction | None) -> tuple[Hit, float, Prediction | None]:
     """Return the intent hit, its confidence and the prediction when the classifier decided."""
     if model is None or not is_inferred(rule_hit.rule):
-        return rule_hit, 1.0, None
+        return rule_hit, rule_confidence(rule_hit.rule), None
     if model.confident and model.label != rule_hit.value:
         return Hit(model.label, MODEL_RULE, 0, 0), model.probability, model
     if model.label == rule_hit.value:
-        return rule_hit, max(model.probability, 0.5), None
+        return rule_hit, max(model.probability, rule_confidence(rule_hit.rule)), None
     return rule_hit, round(1.0 - model.probability, 4), None
 
 

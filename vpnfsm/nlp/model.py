@@ -44,8 +44,11 @@ class Extraction(BaseModel):
     Attributes:
         intent: the taxonomy intent (in a running flow, the flow's own intent
             unless the message clearly changes the subject).
-        intent_confidence: how sure the extractor is of ``intent``: 1.0 for a rule's cue,
-            the classifier's probability when the classifier decided (an aside scores low).
+        intent_confidence: how sure the extractor is of ``intent``, 0 to 1: by the kind of rule
+            that decided (a cue phrase 0.9, an inference from a client, code or symptom 0.7,
+            the running flow's intent for want of a cue 0.5, nothing said 0.3), or the
+            classifier's probability when it decided. The dialogue policy needs a confident
+            reading before it treats another topic without a cue as a new problem.
         os, client, symptom, error_code: taxonomy labels, ``None`` when the text does not say.
         second_symptom: another symptom the message shows besides the leading ``symptom``.
         human: the user asks for a person ("agent please").
