@@ -123,8 +123,18 @@ def emails(draw: st.DrawFn) -> tuple[str, str]:
 @st.composite
 def phones(draw: st.DrawFn) -> tuple[str, str]:
     """("call me on", an international mobile number)."""
-    prefix = draw(st.sampled_from(["+49 170", "+44 7700", "+33 6", "+34 612", "+48 601", "+31 6", "+39 347"]))
-    return "call me on", prefix + " " + draw(st.text(string.digits, min_size=7, max_size=7))
+    # Each prefix with the subscriber digits its numbering plan has (a French or Dutch mobile
+    # is 6 + eight digits): a number one digit short is no phone number, and the code typed
+    # after it would be read as its last group.
+    prefix, size = draw(
+        st.sampled_from(
+            [
+                ("+49 170", 7), ("+44 7700", 6), ("+33 6", 8), ("+34 612", 6),
+                ("+48 601", 6), ("+31 6", 8), ("+39 347", 7),
+            ]
+        )
+    )
+    return "call me on", prefix + " " + draw(st.text(string.digits, min_size=size, max_size=size))
 
 
 @st.composite

@@ -71,5 +71,7 @@ def test_two_symptoms(ex: RuleExtractor, text: str, first: str, second: str) -> 
 
 
 def test_aside_has_low_intent_confidence_and_a_cue_full(ex: RuleExtractor) -> None:
-    assert ex.extract("vpn keeps dropping").intent_confidence == 1.0
-    assert ex.extract("hmm ok whatever").intent_confidence < 1.0
+    # A cue phrase reads as confident as the rules ever are; nothing said reads low.
+    cue = ex.extract("vpn keeps dropping").intent_confidence
+    assert cue >= 0.9
+    assert ex.extract("hmm ok whatever").intent_confidence < cue

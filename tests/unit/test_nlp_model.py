@@ -12,7 +12,7 @@ import pytest
 
 from vpnfsm.nlp import Extraction, RuleExtractor
 from vpnfsm.nlp._boundaries import BOUNDARY_RULES, IntentBoundaries
-from vpnfsm.nlp._combine import INFERRED_INTENT_RULES, MODEL_RULE
+from vpnfsm.nlp._combine import INFERRED_INTENT_RULES, MODEL_RULE, rule_confidence
 from vpnfsm.nlp._features import MAX_WORDS, features
 from vpnfsm.nlp._products import OTHER_PRODUCTS
 from vpnfsm.nlp._text import fold, words
@@ -92,7 +92,8 @@ def test_a_model_value_carries_probability_and_features() -> None:
 def test_rules_keep_precedence_where_precise() -> None:
     got = RuleExtractor().extract("GlobalProtect on windows 11 says error 809")
     assert (got.intent, got.client, got.os, got.error_code) == ("vpn", "globalprotect", "windows", "809")
-    assert got.intent_confidence == 1.0
+    # Inferred from the client (no VPN word): the rules' inference confidence, not the model's.
+    assert got.intent_confidence == rule_confidence(next(e.rule for e in got.evidence if e.field == "intent"))
     assert all(e.rule != MODEL_RULE for e in got.evidence if e.field in ("intent", "client", "os"))
 
 

@@ -43,6 +43,16 @@ BOUNDARY_RULES: tuple[BoundaryRule, ...] = (
         "vpn",
         r"vpn|впн|\bsite-to-site\b|\b(?:full|split)[- ]?tunnel\w*|\bshadowsocks\w*|\bwiresock\b",
     ),
+    # The mail client's own password prompt is the e-mail flow's problem ("Outlook keeps asking
+    # for my password"), not a reset: written here from the e-mail flow's vocabulary.
+    BoundaryRule(
+        "mail-password-prompt",
+        "email",
+        r"\b(?:outlook|thunderbird|apple mail|mail app|mail client|exchange|webmail)\b.{0,60}"
+        r"\b(?:(?:keeps? |kept )?(?:ask|asks|asking|prompt|prompts|prompting) (?:me )?(?:for|about) (?:my |the |a )?"
+        r"pass(?:word|wd)s?|pass(?:word|wd) (?:prompt|pop-?up|dialog)s?)\b",
+        r"\b(?:reset\w*|forg[eo]t\w*|expired?)\b",
+    ),
     BoundaryRule(
         "reset-mail",
         "password_reset",

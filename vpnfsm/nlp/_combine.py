@@ -16,6 +16,8 @@ __all__ = [
     "INFERRED_INTENT_RULES",
     "is_inferred",
     "MIN_MODEL_WORDS",
+    "MIN_SYMPTOM_CONTENT_WORDS",
+    "VAGUE_WORDS",
     "MIN_SYMPTOM_PROBABILITY",
     "MODEL_RULE",
     "SYMPTOM_RULE_PRECISE_WEIGHT",
@@ -54,6 +56,23 @@ MIN_SYMPTOM_PROBABILITY = 0.25
 #: an answer or a topic, and a one-word prior ("windows" is often a password reset in the
 #: corpus) must not start a flow.
 MIN_MODEL_WORDS = 3
+#: Words that say something is wrong without saying what ("vpn doesn't work since this
+#: morning", "anyconnect on my mac is broken"): a message made only of these, product and
+#: system names gets no symptom from the classifier, so the flow asks what happens.
+VAGUE_WORDS = frozenset(
+    {
+        "a", "an", "the", "my", "our", "it", "its", "is", "isnt", "are", "was", "this", "that", "on", "at", "in",
+        "with", "for", "to", "of", "and", "or", "but", "so", "i", "im", "me", "we", "vpn", "hi", "hello", "hey",
+        "pls", "please", "help", "thanks", "thx", "any", "ideas", "can", "cant", "t", "s", "not", "no", "doesnt",
+        "dont", "didnt", "wont", "won", "work", "works", "working", "worked", "broken", "down", "dead", "issue",
+        "issues", "problem", "problems", "trouble", "again", "anymore", "still", "just", "since", "today",
+        "yesterday", "morning", "tonight", "week", "now", "mac", "macbook", "macos", "windows", "win", "linux",
+        "ubuntu", "iphone", "ipad", "android", "laptop", "pc", "anyconnect", "cisco", "globalprotect",
+        "forticlient", "openvpn", "wireguard", "zscaler", "pulse", "ivanti", "checkpoint",
+    }
+)
+#: Words besides :data:`VAGUE_WORDS` a message needs before the classifier may name its symptom.
+MIN_SYMPTOM_CONTENT_WORDS = 1
 
 
 def is_inferred(rule: str) -> bool:

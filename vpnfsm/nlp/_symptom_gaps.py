@@ -36,6 +36,7 @@ GAP_RULES: tuple[GapRule, ...] = (
         "drop-words",
         "disconnects",
         r"\b(?:won'?t|doesn'?t|does not|can'?t) hold\b|\blos(?:e|es|ing|t) (?:\w+ ){0,2}connectivity\b"
+        r"|\b(?:remain|stay|stays|staying) connected\b|\bkeep (?:\w+ ){0,2}alive\b"
         r"|\bstall\w*\b|\binterrupt\w*\b|断开|断线|掉线|一直掉|老是掉|пропада\w*|обрыв\w*",
     ),
     GapRule(
@@ -47,6 +48,16 @@ GAP_RULES: tuple[GapRule, ...] = (
         "reach-words",
         "connected_no_access",
         r"\bkill ?switch\b|\bno traffic\b|\bcan'?t reach\b|\bcannot reach\b|上不了|打不开|не груз\w*",
+    ),
+    # Something else fails only while the tunnel is up ("docker pull fails while on the vpn",
+    # "can't reach the web ui with vpn active"): connected, no access. Written from the
+    # taxonomy's meaning; the corpus showed how often reports say it this way.
+    GapRule(
+        "fails-while-on",
+        "connected_no_access",
+        r"\b(?:can'?t|cannot|unable to|not able to|doesn'?t work|does not work|not working|stops? working"
+        r"|won'?t work|fails?|failing)\b.{0,60}\b(?:when|while|whilst|with|during)\b.{0,24}"
+        r"\bvpn\b(?: (?:is |was )?(?:on|active|enabled|connected|running|turned on))?",
     ),
     GapRule("connect-words", "cannot_connect", r"无法连接|连接失败|连不上|握手|拒绝|не могу подключ\w*|не подключа\w*"),
     GapRule(

@@ -15,8 +15,10 @@ from vpnfsm.nlp._build import build
 from vpnfsm.nlp._codes import CodeMatcher
 from vpnfsm.nlp._combine import (
     MIN_MODEL_WORDS,
+    MIN_SYMPTOM_CONTENT_WORDS,
     MODEL_RULE,
     SYMPTOM_RULE_PRECISE_WEIGHT,
+    VAGUE_WORDS,
     is_inferred,
     pick_intent,
     pick_symptom,
@@ -152,7 +154,9 @@ class RuleExtractor:
                 second = self._second_symptom(msg, turn, known, symptom)
             # The model is asked only where its answer can count: no precise rule, a VPN reading.
             vpn_reading = intent == "vpn" or (intent_guess is not None and intent_guess.label == "vpn")
-            if fresh and vpn_reading and (symptom is None or symptom.weight < SYMPTOM_RULE_PRECISE_WEIGHT):
+            says_what = sum(word not in VAGUE_WORDS for word in msg.words) >= MIN_SYMPTOM_CONTENT_WORDS
+            open_gap = symptom is None or symptom.weight < SYMPTOM_RULE_PRECISE_WEIGHT
+            if fresh and vpn_reading and says_what and open_gap:
                 symptom, symptom_model, model_second = pick_symptom(symptom, self._predict(msg, "symptom"))
                 second = second or model_second
         if intent != "vpn":

@@ -20,7 +20,7 @@ from vpnfsm.redact._scan import Scan
 
 __all__ = ["find_phones"]
 
-_INTERNATIONAL = compile_user(r"\+\d{1,3}(?:[ ./-]?\(?\d{1,5}\)?){2,6}", name="redact:phones:international")
+_INTERNATIONAL = compile_user(r"\+\d{1,3}(?:[ ./-]?\(?\d{1,8}\)?){2,6}", name="redact:phones:international")
 _NATIONAL = compile_user(r"\(?\d{2,5}\)?(?:[ ./-]?\d{1,5}){1,5}", name="redact:phones:national")
 # A national number's length rules differ little between these; three cover the rest well enough.
 _REGIONS = ("US", "GB", "DE")
@@ -102,6 +102,13 @@ def find_phones(scan: Scan) -> Iterator[Finding]:
     text = scan.text
     for match in scan.matches(_INTERNATIONAL):
         start, end = match.span()
+        # RE2 gives the longest run of groups; when it ran into the next word ("... 0000000
+        # 0x80070005"), give back whole groups until the number ends at a word edge.
+        while not _edges_ok(text, start, end):
+            cut = max(text.rfind(" ", start, end), text.rfind("-", start, end), text.rfind(".", start, end))
+            if cut <= start + 4:
+                break
+            end = cut
         if not _edges_ok(text, start, end) or scan.is_protected(start, end):
             continue
         if not scan.afford_validation(start, pool="international"):
