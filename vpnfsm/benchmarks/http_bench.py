@@ -1,13 +1,14 @@
 """HTTP load benchmark: the service against a bare FastAPI + Redis endpoint, side by side.
 
 ``run_http_bench`` starts (unless given a URL) a private ``redis-server``, then
-for each worker count the service (``vpnfsm serve``) and a bare FastAPI
+for each worker count, all at once, the service (``vpnfsm serve``) and a bare FastAPI
 endpoint doing one Redis GET and one SET of session-sized bytes
 (``_bare_app``), both with the same uvicorn options and worker count. The load
 comes from :mod:`vpnfsm.benchmarks._loadgen` in its own process: raw-socket
 HTTP/1.1 keep-alive connections on uvloop, each running seed conversations
-one request at a time. Rounds alternate between the two sides with the same
-connection count, so drift in the shared machine's load falls on both alike.
+one request at a time. Every round visits every server with the same
+connection count, in an order reversed each round, so drift in the shared
+machine's load falls on all of them alike (worker counts included).
 
 Per side it reports requests/s (median round), p50/p99 latency, the server
 process tree's CPU per request (``/proc/PID/stat``, all worker processes) and
@@ -31,7 +32,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -256,64 +258,101 @@ def _redis_pid(url: str) -> int | None:
     return pid if Path(f"/proc/{pid}/stat").exists() else None
 
 
-def _one_worker_count(
-    url: str, workers: int, *, connections: int, conversations: int, rounds: int, bare_size: int
-) -> tuple[dict[str, Any], int]:
-    run_id = secrets.token_hex(4)
-    tenant = f"bench-{run_id}"
-    api_key = f"bench-key-{secrets.token_urlsafe(16)}"
-    bare_prefix = f"vpnfsm-bench-bare-{run_id}"
-    env = {"VPNFSM_API_KEYS": f"{api_key}={tenant}", BARE_PREFIX_ENV: bare_prefix, BARE_BYTES_ENV: str(bare_size)}
-    env["REDIS_URL"] = url
-    redis_pid = _redis_pid(url)
-    service_port, bare_port = _free_port(), _free_port()
-    service_cmd = ["vpnfsm", "serve", "--host", "127.0.0.1", "--port", str(service_port)]
-    service_cmd += ["--workers", str(workers), "--redis-url", url, "--log-level", "warning"]
-    bare_cmd = ["vpnfsm.benchmarks._bare_app", "--port", str(bare_port), "--workers", str(workers)]
+@dataclass
+class _Side:
+    """One server under load: which worker count, service or bare, and how to drive it."""
 
-    def job(port: int, path: str, headers: dict[str, str], count: int) -> dict[str, Any]:
+    workers: int
+    kind: str  # "service" or "bare_redis_endpoint"
+    port: int
+    path: str
+    headers: dict[str, str]
+    command: list[str]
+    env: dict[str, str]
+    tenant: str
+    bare_prefix: str
+    pid: int = 0
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    sessions: list[tuple[str, int]] = field(default_factory=list)
+
+    def job(self, *, connections: int, conversations: int) -> dict[str, Any]:
         return {
             "host": "127.0.0.1",
-            "port": port,
-            "path": path,
-            "headers": headers,
+            "port": self.port,
+            "path": self.path,
+            "headers": self.headers,
             "connections": connections,
-            "conversations": count,
+            "conversations": conversations,
             "script": list(SEED_CONVERSATION),
         }
 
-    service_headers = {"X-API-Key": api_key}
-    with (
-        _server(service_cmd, port=service_port, env=env, what="vpnfsm serve") as service_pid,
-        _server(bare_cmd, port=bare_port, env=env, what="bare endpoint") as bare_pid,
-    ):
-        sides = {
-            "service": (job(service_port, "/api/chat", service_headers, conversations), service_pid),
-            "bare": (job(bare_port, "/bare", {}, conversations), bare_pid),
+
+def _sides(url: str, worker_counts: Sequence[int], bare_size: int) -> list[_Side]:
+    sides: list[_Side] = []
+    for workers in worker_counts:
+        run_id = secrets.token_hex(4)
+        tenant = f"bench-{run_id}"
+        api_key = f"bench-key-{secrets.token_urlsafe(16)}"
+        bare_prefix = f"vpnfsm-bench-bare-{run_id}"
+        env = {
+            "REDIS_URL": url,
+            "VPNFSM_API_KEYS": f"{api_key}={tenant}",
+            BARE_PREFIX_ENV: bare_prefix,
+            BARE_BYTES_ENV: str(bare_size),
         }
-        # Warm both: imports, connections to Redis, Lua scripts, every worker's caches.
-        warm_job = job(service_port, "/api/chat", service_headers, 1)
-        warm_service = _round(warm_job, server_pid=service_pid, redis_pid=None)
-        _round(job(bare_port, "/bare", {}, 1), server_pid=bare_pid, redis_pid=None)
-        measured: dict[str, list[dict[str, Any]]] = {"service": [], "bare": []}
+        service_port, bare_port = _free_port(), _free_port()
+        service_cmd = ["vpnfsm", "serve", "--host", "127.0.0.1", "--port", str(service_port)]
+        service_cmd += ["--workers", str(workers), "--redis-url", url, "--log-level", "warning"]
+        bare_cmd = ["vpnfsm.benchmarks._bare_app", "--port", str(bare_port), "--workers", str(workers)]
+        for kind, port, path, headers, command in (
+            ("service", service_port, "/api/chat", {"X-API-Key": api_key}, service_cmd),
+            ("bare_redis_endpoint", bare_port, "/bare", {}, bare_cmd),
+        ):
+            sides.append(_Side(workers, kind, port, path, headers, command, env, tenant, bare_prefix))
+    return sides
+
+
+def _measure(
+    url: str, worker_counts: Sequence[int], *, connections: int, conversations: int, rounds: int, bare_size: int
+) -> list[dict[str, Any]]:
+    """Every server of every worker count up at once; rounds visit all of them, the order reversed each round."""
+    redis_pid = _redis_pid(url)
+    sides = _sides(url, worker_counts, bare_size)
+    with ExitStack() as stack:
+        for side in sides:
+            what = f"{side.kind} ({side.workers} worker(s))"
+            side.pid = stack.enter_context(_server(side.command, port=side.port, env=side.env, what=what))
+        for side in sides:  # warm: imports, Redis connections, scripts, every worker's caches
+            warm = _round(side.job(connections=connections, conversations=1), server_pid=side.pid, redis_pid=None)
+            side.sessions += [(s, n) for s, n in warm["sessions"]]
         for index in range(rounds):
-            order = ("service", "bare") if index % 2 == 0 else ("bare", "service")
-            for side in order:
-                side_job, pid = sides[side]
-                measured[side].append(_round(side_job, server_pid=pid, redis_pid=redis_pid))
-    sessions = [(s, n) for r in [warm_service, *measured["service"]] for s, n in r["sessions"]]
-    lost = asyncio.run(_count_and_clean(url, tenant, sessions, bare_prefix))
-    service, bare = _summary(measured["service"]), _summary(measured["bare"])
-    figures = {
-        "workers": workers,
-        "service": service,
-        "bare_redis_endpoint": bare,
-        "ratio_requests_per_s": round(service["requests_per_s"] / bare["requests_per_s"], 3)
-        if bare["requests_per_s"]
-        else 0.0,
-        "lost_turns": lost,
-    }
-    return figures, rounds * connections * conversations * len(SEED_CONVERSATION)
+            # Drift in the shared machine's load falls on every server alike.
+            for side in sides if index % 2 == 0 else reversed(sides):
+                result = _round(
+                    side.job(connections=connections, conversations=conversations),
+                    server_pid=side.pid,
+                    redis_pid=redis_pid,
+                )
+                side.rounds.append(result)
+                side.sessions += [(s, n) for s, n in result["sessions"]]
+    results: list[dict[str, Any]] = []
+    for workers in worker_counts:
+        service = next(s for s in sides if s.workers == workers and s.kind == "service")
+        bare = next(s for s in sides if s.workers == workers and s.kind != "service")
+        lost = asyncio.run(_count_and_clean(url, service.tenant, service.sessions, bare.bare_prefix))
+        service_figures, bare_figures = _summary(service.rounds), _summary(bare.rounds)
+        results.append(
+            {
+                "workers": workers,
+                "service": service_figures,
+                "bare_redis_endpoint": bare_figures,
+                "ratio_requests_per_s": round(service_figures["requests_per_s"] / bare_figures["requests_per_s"], 3)
+                if bare_figures["requests_per_s"]
+                else 0.0,
+                "lost_turns": lost,
+            }
+        )
+    return results
 
 
 def run_http_bench(
@@ -345,14 +384,11 @@ def run_http_bench(
     if min(connections, conversations, rounds, *worker_counts) < 1:
         raise ValueError("connections, conversations, worker counts and rounds must be positive")
     bare_size = session_bytes()
-    results: list[dict[str, Any]] = []
-    expected = 0
+    expected = rounds * connections * conversations * len(SEED_CONVERSATION)
     with temporary_redis() if redis_url is None else _given(redis_url) as url:
-        for workers in worker_counts:
-            figures, expected = _one_worker_count(
-                url, workers, connections=connections, conversations=conversations, rounds=rounds, bare_size=bare_size
-            )
-            results.append(figures)
+        results = _measure(
+            url, worker_counts, connections=connections, conversations=conversations, rounds=rounds, bare_size=bare_size
+        )
     warnings = [
         f"{r['workers']} worker(s), {side}: the load generator used "
         f"{r[side]['generator_cpu_share_of_a_core']:.0%} of a core; these figures are its ceiling"
