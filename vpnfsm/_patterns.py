@@ -27,7 +27,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import re2
 
@@ -199,8 +199,15 @@ class UserMatch:
         """Where ``group`` ends (characters)."""
         return self.span(group)[1]
 
+    @overload
+    def group(self) -> str: ...
+    @overload
+    def group(self, group: Literal[0]) -> str: ...
+    @overload
+    def group(self, group: int | str) -> str | None: ...
+
     def group(self, group: int | str = 0) -> str | None:
-        """The text ``group`` matched, ``None`` when it did not take part."""
+        """The text ``group`` matched (group 0: the whole match), ``None`` when it did not take part."""
         start, end = self._spans[self._index(group)]
         if start < 0:
             return None
@@ -220,6 +227,25 @@ class UserMatch:
     def string(self) -> str:
         """The text searched."""
         return self._scan.text
+
+    @property
+    def lastindex(self) -> int | None:
+        """The index of the last group that closed (as ``re``): the one ending last, outermost first."""
+        best: int | None = None
+        best_end = -1
+        for index in range(1, len(self._spans)):
+            end = self._spans[index][1]
+            if self._spans[index][0] >= 0 and end > best_end:
+                best, best_end = index, end
+        return best
+
+    @property
+    def lastgroup(self) -> str | None:
+        """The name of :attr:`lastindex`'s group, if it has one."""
+        index = self.lastindex
+        if index is None:
+            return None
+        return self._pattern.group_names.get(index)
 
 
 def _expand(template: str, match: UserMatch) -> str:
@@ -260,7 +286,7 @@ class UserPattern:
     searched many times (a message's rules), so it is encoded once.
     """
 
-    __slots__ = ("_re", "groupindex", "groups", "pattern")
+    __slots__ = ("_re", "group_names", "groupindex", "groups", "pattern")
 
     def __init__(self, source: str, *, ignore_case: bool) -> None:
         """Compile ``source`` (already translated) with RE2.
@@ -278,6 +304,8 @@ class UserPattern:
         self.groupindex: dict[str, int] = {
             name.decode("utf-8"): index for name, index in compiled.NamedCapturingGroups()
         }
+        #: group index -> name, for ``UserMatch.lastgroup``.
+        self.group_names: dict[int, str] = {index: name for name, index in self.groupindex.items()}
 
     def _run(self, anchor: object, text: str | Scan, pos: int, endpos: int | None) -> UserMatch | None:
         scan = _scan(text)

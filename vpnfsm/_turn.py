@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from vpnfsm import _idempotency
 from vpnfsm._engine import Engine, engine_for
 from vpnfsm.errors import InputError
 from vpnfsm.flows import registry
@@ -22,7 +24,7 @@ from vpnfsm.flows.slots import match_slots
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.summary import HandoffSummary, build_summary, make_reference
 from vpnfsm.nlp.model import Extraction
-from vpnfsm.redact import redact
+from vpnfsm.redact import redact, redact_message, screen_for
 from vpnfsm.reply import Reply
 from vpnfsm.responder import respond
 from vpnfsm.session import HistoryEntry, OutboxItem, Session, StepsGiven, TailLine, empty_slots
@@ -38,7 +40,8 @@ __all__ = [
     "check_session_id",
 ]
 
-DEFAULT_MAX_MESSAGE_CHARS = 2000
+#: Room for a pasted log or error dump (16 K characters); hosts may lower or raise it.
+DEFAULT_MAX_MESSAGE_CHARS = 16 * 1024
 #: User lines kept on the session for the handoff transcript excerpt.
 TAIL_CAP = 20
 
@@ -57,6 +60,12 @@ _NOTICES: Mapping[str, str] = {
     "so let's start fresh.",
     "corrupt_session": "Something went wrong with our earlier conversation, so let's start fresh.",
 }
+
+#: Said once per session when a message held what looked like a password, code or key.
+SECRET_NOTICE = (
+    "By the way: part of your message looked like a password or a code. I did not store it, "
+    "and I never need one here -- nobody from IT support will ask you for it."
+)
 
 #: Said when a session's flow declaration changed and could not be carried over.
 FLOW_UPDATED = "The troubleshooting steps were updated since we last spoke, so let's start this again."
@@ -105,6 +114,8 @@ class TurnPlan:
     history: list[HistoryEntry]
     outbox: list[OutboxItem] = field(default_factory=list)
     reply: Reply | None = None
+    #: The message id was applied before: return ``reply``, write nothing.
+    replayed: bool = False
 
 
 class TurnLogic:
@@ -141,23 +152,33 @@ class TurnLogic:
     # -- input ------------------------------------------------------------------
 
     def check_message(self, message: str) -> str:
-        """The message, or a typed error when it is empty or too long.
+        """The message, or a typed error when it is empty, too long or not text.
 
         Raises:
-            InputError: not a string, empty or whitespace only, or longer than
-                ``max_message_chars``.
+            InputError: not a string (``invalid``); longer than
+                ``max_message_chars`` (``too_long``); holding a lone surrogate,
+                which no store or client can encode (``invalid``); or nothing
+                but whitespace and invisible format characters such as
+                U+200B or U+FEFF (``empty``).
 
         """
         if not isinstance(message, str):
             raise InputError("message must be a string", field="message", reason="invalid")
-        if not message.strip():
-            raise InputError("message is empty", field="message", reason="empty")
+        # Length first: every later check is linear, and now bounded too.
         if len(message) > self.max_message_chars:
             raise InputError(
                 f"message is longer than {self.max_message_chars} characters",
                 field="message",
                 reason="too_long",
             )
+        try:
+            message.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(
+                "message is not valid Unicode text (a lone surrogate)", field="message", reason="invalid"
+            ) from exc
+        if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in message):
+            raise InputError("message is empty", field="message", reason="empty")
         return message
 
     @staticmethod
@@ -175,15 +196,39 @@ class TurnLogic:
         tenant: str,
         loaded: Session | None,
         notice: Notice | None,
+        message_id: str | None = None,
     ) -> TurnPlan:
-        """Compute the turn for an already validated message."""
+        """Compute the turn for an already validated message.
+
+        A ``message_id`` the loaded session already applied gives a plan with
+        ``replayed`` set: the first application's reply, nothing to write.
+
+        Raises:
+            InputError: ``message_id`` was applied to a different message.
+
+        """
         now = self.clock()
         new = loaded is None
         session = loaded if loaded is not None else Session.start(session_id, tenant=tenant, now=now)
         expected_version = session.version
-        context = self._context(session)
-        extraction = self.extractor.extract(message, context=context)
         stored_text = redact(message)
+        fingerprint = _idempotency.digest(stored_text) if message_id is not None else ""
+        if message_id is not None:
+            applied = _idempotency.find_applied(session, message_id, fingerprint)
+            if applied is not None:
+                reply = _idempotency.replay(session, applied)
+                return TurnPlan(session, expected_version, history=[], reply=reply, replayed=True)
+        context = self._context(session)
+        # The one redaction boundary: from here on only the redacted text exists. The
+        # extractor and the flows read it with the placeholders blanked, so a removed
+        # span can never fill a slot; the raw message is not kept anywhere.
+        redaction = redact_message(
+            message,
+            screen=screen_for(state=context, slots=session.slots, after_cue=session.secret_cue_open),
+        )
+        stored_text, message = redaction.text, redaction.reading
+        session.secret_cue_open = redaction.ends_with_cue
+        extraction = self.extractor.extract(message, context=context)
         state_before = session.state
 
         if session.outcome == "handoff":
@@ -226,6 +271,9 @@ class TurnLogic:
         )
         if notice is not None:
             text = _NOTICES[notice] + "\n\n" + text
+        if redaction.removed_credential and not session.secret_notice_given:
+            session.secret_notice_given = True
+            text += "\n\n" + SECRET_NOTICE
         plan.history.append(HistoryEntry(at=now, role="bot", text=text, state=session.state))
         # Built once: the outbox payload (on the handoff turn) and the reply share it.
         summary = build_summary(session) if session.outcome == "handoff" else None
@@ -249,6 +297,8 @@ class TurnLogic:
             ended_now=ended_now,
             summary=summary,
         )
+        if message_id is not None:
+            _idempotency.remember(session, message_id, fingerprint, plan.reply)
         return plan
 
     def reply(
@@ -444,12 +494,14 @@ def _answers_question(spec: FlowSpec, state: str | None, message: str) -> bool:
 def _note_slot_text(session: Session, extraction: Extraction, message: str, stored_text: str) -> None:
     """Keep, per slot the flow took from this message, the words the user typed.
 
-    Only a span that survived redaction intact is kept, so nothing redacted
-    comes back through this side door.
+    Only a span that holds no placeholder is kept, so nothing redacted comes
+    back through this side door.
     """
     for evidence in extraction.evidence:
         if session.slots.get(evidence.field) != evidence.value:
             continue
+        # ``message`` is the reading (placeholders blanked, same length as the redacted
+        # text): a span that differs from the stored text touched a placeholder.
         typed = message[evidence.start : evidence.end].strip()
-        if typed and typed in stored_text:
+        if typed and typed == stored_text[evidence.start : evidence.end].strip():
             session.slot_text[evidence.field] = redact(typed)[:200]

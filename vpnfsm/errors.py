@@ -92,7 +92,19 @@ class CorruptSession(SessionError):
 
 
 class StoreUnavailable(SessionError):
-    """The session store could not be reached (connection refused, timeout)."""
+    """The session store could not be reached (connection refused, timeout).
+
+    Attributes:
+        may_have_applied: this call's save was sent but not confirmed, so the
+            turn may have been stored; retrying with the same ``message_id`` is
+            safe either way. ``False`` when the store failed before this call
+            wrote anything.
+
+    """
+
+    def __init__(self, message: str = "", *, may_have_applied: bool = False) -> None:
+        super().__init__(message)
+        self.may_have_applied = may_have_applied
 
 
 class TenantError(VpnfsmError):

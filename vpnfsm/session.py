@@ -10,7 +10,7 @@ bumps it, and a store refuses a save whose expected version is stale.
 from __future__ import annotations
 
 import secrets
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -18,6 +18,7 @@ from vpnfsm.nlp.model import ENTITY_FIELDS
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AppliedMessage",
     "HistoryEntry",
     "OutboxItem",
     "Session",
@@ -90,6 +91,22 @@ class OutboxItem(BaseModel):
     payload: str
 
 
+class AppliedMessage(BaseModel):
+    """A message id the session already applied, and what rebuilds its reply.
+
+    ``digest`` fingerprints the message as stored (redacted), so an id sent
+    again with other words is told apart from a retry without keeping the raw
+    text. ``reply`` holds the reply's fields except ``session_id``,
+    ``handoff_summary`` and ``ticket``, which are rebuilt from the session.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    digest: str
+    reply: dict[str, Any]
+
+
 class Session(BaseModel):
     """One conversation: the active flow's machine model plus bookkeeping.
 
@@ -110,6 +127,12 @@ class Session(BaseModel):
         ticket: the ticket-system key once the handoff was delivered.
         slot_text: per slot, the (redacted) words the user typed that the
             extractor read the value from, for the handoff summary.
+        secret_cue_open: the user's last line ended in a password cue ("my new
+            password is"): the next line's first word is taken as the password.
+        secret_notice_given: the user was told that what looked like a secret
+            was not stored (said once per session).
+        applied: the last message ids applied (oldest first, bounded), so a
+            retried message is answered again instead of applied twice.
 
     """
 
@@ -134,6 +157,9 @@ class Session(BaseModel):
     resets: int = 0
     steps: list[StepsGiven] = Field(default_factory=list)
     last_intent: str | None = None
+    # Redaction bookkeeping: booleans only, never the text (see vpnfsm/redact).
+    secret_cue_open: bool = False
+    secret_notice_given: bool = False
     outcome: Outcome | None = None
     handoff_reason: str | None = None
     handoff_at: float | None = None
@@ -141,6 +167,7 @@ class Session(BaseModel):
     ticket: str | None = None
     tail: list[TailLine] = Field(default_factory=list)
     slot_text: dict[str, str] = Field(default_factory=dict)
+    applied: list[AppliedMessage] = Field(default_factory=list)
 
     # The stored bytes this object was decoded from and their version (set by
     # the store codec, never serialized): the save compares them with what is

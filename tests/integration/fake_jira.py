@@ -1,8 +1,9 @@
 """A local Jira stand-in for delivery tests: a real HTTP server on 127.0.0.1.
 
 It speaks ``POST /rest/api/{2,3}/issue`` and ``POST /rest/api/{2,3}/search``,
-validates every create body against the ``IssueUpdateDetails`` schema of the
-shared OpenAPI document (and v3 descriptions against the ADF schema), and
+validates every create and search body against the project's Jira contract
+(``tests/jira_contract.py``: fields, types, ADF node shapes; no ``../shared``
+needed; ``tests/shared`` holds it to Atlassian's published schemas), and
 plays scripted faults: HTTP errors with ``Retry-After``, answers slower than
 the client's timeout, and connections dropped after the issue was created.
 """
@@ -16,37 +17,11 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-import jsonschema
-from openapi_schema_validator import OAS30Validator
+from tests.jira_contract import create_errors, search_errors
 
-CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
 _LABEL_JQL = re.compile(r'labels\s*=\s*"([^"]+)"')
-
-
-def _load(name: str) -> dict[str, Any]:
-    path = CONTRACTS / name
-    if not path.exists():
-        raise AssertionError(f"shared contract {path} is missing: tests need ../shared/contracts next to the repo")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-OPENAPI = _load("jira-cloud-platform-openapi-v3.json")
-ADF = _load("adf-schema-v1-full.json")
-
-
-def openapi_validator(schema_name: str) -> OAS30Validator:
-    """A validator for one component schema, resolving refs inside the whole document."""
-    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": OPENAPI["components"]}
-    return OAS30Validator(schema)
-
-
-ISSUE_VALIDATOR = openapi_validator("IssueUpdateDetails")
-SEARCH_VALIDATOR = openapi_validator("SearchRequestBean")
-ADF_VALIDATOR = jsonschema.Draft4Validator(ADF)
 
 
 @dataclass
@@ -140,7 +115,7 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
                 self._create(body, api)
 
         def _search(self, body: Any) -> None:
-            errors = [e.message for e in SEARCH_VALIDATOR.iter_errors(body)]
+            errors = search_errors(body)
             if errors:
                 state.invalid.append("search: " + "; ".join(errors))
                 self._send(400, {"errorMessages": errors, "errors": {}})
@@ -163,12 +138,7 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
             )
 
         def _create(self, body: Any, api: str) -> None:
-            errors = [e.message for e in ISSUE_VALIDATOR.iter_errors(body)]
-            description = body.get("fields", {}).get("description") if isinstance(body, dict) else None
-            if api == "3":
-                errors += [f"ADF: {e.message}" for e in ADF_VALIDATOR.iter_errors(description)]
-            elif not isinstance(description, str):
-                errors.append("v2 description must be a string")
+            errors = create_errors(body, int(api))
             labels = body.get("fields", {}).get("labels", []) if isinstance(body, dict) else []
             errors += [f"The label '{label}' contains spaces which is invalid." for label in labels if " " in label]
             if errors:

@@ -14,7 +14,9 @@ from vpnfsm.handoff.delivery import JiraAuth, JiraClient, RetryPolicy, deliver_p
 from vpnfsm.handoff.jira import build_issue_body
 from vpnfsm.handoff.tags import tags_for
 from vpnfsm.handoff.tenants import load_tenants, ticket_fields
-from vpnfsm.redact import REDACTED, redact
+from vpnfsm.redact import redact
+
+REDACTED = "["  # every placeholder is "[kind]"
 
 PASSWORD = "Tr0ub4dor&3x"
 OTP = "784512"

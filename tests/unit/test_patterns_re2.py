@@ -36,7 +36,6 @@ RE_ALLOWED = {
     "nlp/_vocab.py": "expands {MACRO} names inside vocab.toml, which is package data",
     "handoff/tenants.py": "reads the operator's tenant TOML file for line numbers in errors",
     "_turn.py": "checks session and tenant ids against a fixed alphabet (one character class)",
-    "redact.py": "being replaced by the redaction package (secrets issue)",
 }
 
 

@@ -73,7 +73,7 @@ def test_save_args_carry_version_ttl_cap_history_and_outbox() -> None:
         "app:{acme:s1}:quarantine:12.500000:o",
     ]
     # No digest: this session was not loaded from a store, so version and incarnation decide.
-    assert args[:10] == [3, session.dump_json(), 900, 7, 2, "", session.incarnation, 5900, 2048, 32768]
+    assert args[:10] == [3, session.dump_json(), 900, 7, 2, "", session.incarnation, 5900, 2048, 65536]
     assert Session.load_json(args[1]).version == 4  # type: ignore[arg-type]
     assert args[12] == "acme:s1:R1"
     assert OutboxItem.model_validate_json(args[13]) == item  # type: ignore[arg-type]

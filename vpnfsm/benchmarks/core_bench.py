@@ -25,6 +25,7 @@ from transitions import Machine
 from vpnfsm._engine import Engine, _machine_config
 from vpnfsm.assistant import Assistant
 from vpnfsm.benchmarks._timing import summarize, time_calls
+from vpnfsm.benchmarks.redact_bench import run_redact_bench
 from vpnfsm.flows.behaviour import FlowModel
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.nlp import RuleExtractor
@@ -164,4 +165,5 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
         "turn_no_memo_over_machine_build": round(unmemoized_summary["median_us"] / build_summary["median_us"], 2),
         "speedup_median": round(naive_summary["median_us"] / fast_summary["median_us"], 2),
         "extraction": {key: round(value, 2) for key, value in extraction.items()},
+        "redaction": run_redact_bench(),
     }

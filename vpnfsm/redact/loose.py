@@ -1,0 +1,49 @@
+"""Password-like words without a cue, while the conversation is about signing in.
+
+Taken only when the screen is strict (the bot asked about a password, sign-in,
+codes or recovery) or the message itself talks about typing a password or a
+failed sign-in ("I typed Qx8!pLm2 three times"). A word is password-like when
+it has 8+ characters, a lower-case letter and at least three of lower case,
+upper case, digits and signs -- and is not a fact (version, host, path, error
+code: those are protected) or a technical term (``MS-CHAPv2``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from vpnfsm._patterns import compile_user
+from vpnfsm.redact._kinds import Finding
+from vpnfsm.redact._scan import Scan
+from vpnfsm.redact._values import character_classes, looks_like_password
+
+__all__ = ["find_loose_passwords"]
+
+_WORD = compile_user(r"[^\s\"'()<>\[\]{},;=]{8,64}", name="redact:loose:word")
+_SIGN_IN_TALK = compile_user(
+    r"(?i)\b(?:typed|type|entered|enter|tried|trying|using|used|log ?in|login|logon|sign(?:ed)? ?in|signin"
+    r"|credentials|password|passwort|kennwort|eingegeben|getippt|versucht|anmeld\pL*|tapé|saisi|essayé"
+    r"|connexion|escrib[íi]|ingres[ée]|prob[ée]|digitei|tentei|digitato|provato|ingetypt|geprobeerd"
+    r"|wpisa[łl]\pL*|pr[óo]bowa[łl]\pL*|ввел\pL*|ввёл\pL*|пробовал\pL*|логин\pL*)\b",
+    name="redact:loose:sign-in-talk",
+)
+_TRAILING = ".,:;"
+
+
+def find_loose_passwords(scan: Scan) -> Iterator[Finding]:
+    """Password-like words, when the screen is strict or the message is about signing in."""
+    text = scan.text
+    if not scan.screen.strict and _SIGN_IN_TALK.search(text) is None:
+        return
+    for match in scan.matches(_WORD):
+        start, end = match.span()
+        while end > start and text[end - 1] in _TRAILING:
+            end -= 1
+        word = text[start:end]
+        if len(word) < 8 or not any(c.islower() for c in word) or character_classes(word) < 3:
+            continue
+        if not looks_like_password(word, min_length=8, min_classes=3) or scan.is_protected(start, end):
+            continue
+        if "." in word.strip(".") and all(part.isalnum() for part in word.split(".")):
+            continue  # a file or host name: client.conf, FortiClient.exe
+        yield Finding(start, end, "password")
