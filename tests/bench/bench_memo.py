@@ -3,7 +3,7 @@
 Every conversation is played once, in one process, through an ``Assistant``
 with the default (memoized) extractor, as if each were another employee: a
 hit is a short answer someone else already gave in the same state. Defaults
-to the conversations in ``tests/data/conversations`` plus
+to the conversations in ``tests/data/conversations`` and ``tests/data/reference`` plus
 ``/work/shared/conversations/vpn.yaml`` when it is there. Prints JSON.
 """
 
@@ -22,7 +22,11 @@ from vpnfsm import Assistant
 from vpnfsm.nlp._memo import MemoExtractor
 
 _HERE = Path(__file__).resolve().parents[1]
-_DEFAULTS = [*sorted((_HERE / "data" / "conversations").glob("*.yaml")), Path("/work/shared/conversations/vpn.yaml")]
+_DEFAULTS = [
+    *sorted((_HERE / "data" / "conversations").glob("*.yaml")),
+    *sorted((_HERE / "data" / "reference").glob("*.yaml")),
+    Path("/work/shared/conversations/vpn.yaml"),
+]
 
 
 def _conversations(path: Path) -> list[list[str]]:
