@@ -211,8 +211,9 @@ class TurnLogic:
         new = loaded is None
         session = loaded if loaded is not None else Session.start(session_id, tenant=tenant, now=now)
         expected_version = session.version
-        stored_text = redact(message)
-        fingerprint = _idempotency.digest(stored_text) if message_id is not None else ""
+        # Redacted for the fingerprint only when there is a message id: the turn's own
+        # redaction below is the one every message pays.
+        fingerprint = _idempotency.digest(redact(message)) if message_id is not None else ""
         if message_id is not None:
             applied = _idempotency.find_applied(session, message_id, fingerprint)
             if applied is not None:
