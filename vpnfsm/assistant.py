@@ -43,8 +43,10 @@ DEFAULT_MAX_RETRIES = 64
 
 def _default_extractor() -> Extractor:
     from vpnfsm.nlp import RuleExtractor
+    from vpnfsm.nlp._memo import MemoExtractor
 
-    return RuleExtractor()
+    # Repeated short answers ("windows", "no") are read once per process.
+    return MemoExtractor(RuleExtractor())
 
 
 def _log_conflict(session_id: str, tenant: str, retries: int) -> None:

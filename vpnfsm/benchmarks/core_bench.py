@@ -4,6 +4,14 @@ Both designs run the same conversations through the same facade, store and
 extractor in one process and one run; only the engine differs. The naive
 engine builds a ``transitions.Machine`` with the model attached on every
 turn, as a chat script that "just uses transitions" would.
+
+The yardstick ``machine_build_8_states`` is one ``Machine()`` with its
+defaults (model attached, auto transitions) for an eight-state flow, timed in
+the same rounds. The replayed conversations repeat, so the extraction memo
+answers nearly every message from memory here; ``turn_in_memory_no_memo`` is
+the same turn with every message read afresh, the figure to compare when
+users rarely repeat themselves (``tests/bench/bench_memo.py`` measures the
+hit rate on the reference conversations).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from vpnfsm.benchmarks._timing import summarize, time_calls
 from vpnfsm.benchmarks.redact_bench import run_redact_bench
 from vpnfsm.flows.behaviour import FlowModel
 from vpnfsm.flows.spec import FlowSpec
+from vpnfsm.nlp import RuleExtractor
 from vpnfsm.nlp.bench import time_extraction
 
 __all__ = ["CONVERSATIONS", "run_core_bench"]
@@ -91,21 +100,48 @@ def _turn_samples(bot: Assistant, turns: int) -> list[int]:
     return samples[:turns]
 
 
+_EIGHT_STATES = [f"S{index}" for index in range(8)]
+_EIGHT_TRANSITIONS = [
+    {"trigger": "answer", "source": state, "dest": _EIGHT_STATES[(index + 1) % 8]}
+    for index, state in enumerate(_EIGHT_STATES)
+]
+
+
+class _PlainModel:
+    pass
+
+
+def _machine_build_samples(count: int) -> list[int]:
+    """One default ``Machine()`` around a fresh model, ``count`` times."""
+
+    def build() -> None:
+        Machine(model=_PlainModel(), states=_EIGHT_STATES, transitions=_EIGHT_TRANSITIONS, initial="S0")
+
+    return time_calls(build, count=count)
+
+
 def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, Any]:
     """Measure in-memory turns (both designs, interleaved) and extractions."""
     fast = Assistant()
+    unmemoized = Assistant(extractor=RuleExtractor())
     naive = Assistant()
     naive.logic.engines = {name: MachinePerTurnEngine(spec) for name, spec in naive.logic.flows.items()}
     _turn_samples(fast, 200)  # warm caches and imports before measuring
     _turn_samples(naive, 200)
+    _turn_samples(unmemoized, 200)
+    _machine_build_samples(200)
     fast_ns: list[int] = []
     naive_ns: list[int] = []
+    unmemoized_ns: list[int] = []
+    build_ns: list[int] = []
     gc.collect()
     # Interleave in rounds so machine noise hits both designs alike.
     rounds = 10
     for _ in range(rounds):
         fast_ns += _turn_samples(fast, turns // rounds)
         naive_ns += _turn_samples(naive, turns // rounds)
+        unmemoized_ns += _turn_samples(unmemoized, turns // rounds)
+        build_ns += _machine_build_samples(turns // rounds)
     # Each message read in the state the bot was in when a user would send it.
     texts: list[tuple[str, str | None]] = []
     for conversation in CONVERSATIONS:
@@ -118,9 +154,15 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
     extraction = time_extraction(texts, repeat=max(1, extractions // len(texts)))
     fast_summary = summarize(fast_ns)
     naive_summary = summarize(naive_ns)
+    unmemoized_summary = summarize(unmemoized_ns)
+    build_summary = summarize(build_ns)
     return {
         "turn_in_memory": fast_summary,
+        "turn_in_memory_no_memo": unmemoized_summary,
         "turn_machine_per_turn": naive_summary,
+        "machine_build_8_states": build_summary,
+        "turn_over_machine_build": round(fast_summary["median_us"] / build_summary["median_us"], 2),
+        "turn_no_memo_over_machine_build": round(unmemoized_summary["median_us"] / build_summary["median_us"], 2),
         "speedup_median": round(naive_summary["median_us"] / fast_summary["median_us"], 2),
         "extraction": {key: round(value, 2) for key, value in extraction.items()},
         "redaction": run_redact_bench(),

@@ -1,22 +1,29 @@
-"""HTTP load benchmark: the service against a bare Redis endpoint, side by side.
+"""HTTP load benchmark: the service against a bare FastAPI + Redis endpoint, side by side.
 
-``run_http_bench`` starts (unless given a URL) a private ``redis-server`` on a
-free port, then two uvicorn servers on free ports with the same worker count:
-the vpnfsm service and a bare FastAPI endpoint that does one Redis GET and one
-SET per request. N concurrent clients (spread over a few client processes so
-the load generator is not the bottleneck) each run full conversations against
-one and then the other. Afterwards every conversation's history is read back
-from Redis to count lost turns: a turn answered 200 whose history entries are
-missing.
+``run_http_bench`` starts (unless given a URL) a private ``redis-server``, then
+for each worker count, all at once, the service (``vpnfsm serve``) and a bare FastAPI
+endpoint doing one Redis GET and one SET of session-sized bytes
+(``_bare_app``), both with the same uvicorn options and worker count. The load
+comes from :mod:`vpnfsm.benchmarks._loadgen` in its own process: raw-socket
+HTTP/1.1 keep-alive connections on uvloop, each running seed conversations
+one request at a time. Every round visits every server with the same
+connection count, in an order reversed each round, so drift in the shared
+machine's load falls on all of them alike (worker counts included).
 
-Needs the ``server`` extra plus httpx, and ``redis-server`` on PATH when no
-URL is given.
+Per side it reports requests/s (median round), p50/p99 latency, the server
+process tree's CPU per request (``/proc/PID/stat``, all worker processes) and
+Redis's CPU per request, and warns when the generator itself used more than
+90 % of a core (then the figures are the generator's, not the server's).
+Afterwards every conversation's history is read back from Redis to count lost
+turns: a turn answered 200 whose history entries are missing.
+
+Needs the ``server`` extra and ``redis-server`` on PATH when no URL is given.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import json
 import os
 import secrets
 import socket
@@ -25,12 +32,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from vpnfsm.benchmarks._bare_app import BARE_BYTES_ENV, BARE_PREFIX_ENV
 from vpnfsm.benchmarks.redis_bench import temporary_redis
 
-__all__ = ["SEED_CONVERSATION", "run_http_bench"]
+__all__ = ["SEED_CONVERSATION", "run_http_bench", "session_bytes"]
 
 #: The seed walk-through: eight turns from the first message to a handoff and past it.
 SEED_CONVERSATION: tuple[str, ...] = (
@@ -44,7 +54,11 @@ SEED_CONVERSATION: tuple[str, ...] = (
     "hello",
 )
 
+#: The generator's CPU share of one core above which its figures are its own ceiling.
+GENERATOR_SATURATED = 0.90
+
 _START_TIMEOUT_SECONDS = 30.0
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -54,26 +68,51 @@ def _free_port() -> int:
         return port
 
 
-def _wait(check: Any, what: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + _START_TIMEOUT_SECONDS
-    while True:
-        if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            raise RuntimeError(f"{what} exited during start-up: {err[-2000:]}")
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not start within {_START_TIMEOUT_SECONDS:.0f} s")
-        time.sleep(0.05)
+# -- CPU of a process tree, from /proc -------------------------------------------
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name is in parentheses and may hold spaces: split after it.
+    return text[text.rfind(")") + 2 :].split()
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (uvicorn's workers are children of its supervisor)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields is not None:
+                parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += parents.get(current, [])
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its live descendants so far."""
+    total = 0
+    for member in _tree(pid):
+        fields = _stat_fields(member)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+    return total / _CLOCK_TICKS
+
+
+# -- the two servers ---------------------------------------------------------------
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
@@ -81,124 +120,77 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.stderr.close()
 
 
+def _wait_up(port: int, what: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+    while True:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            raise RuntimeError(f"{what} exited during start-up: {err[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if sock.recv(64).startswith(b"HTTP/1.1 "):
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start within {_START_TIMEOUT_SECONDS:.0f} s")
+        time.sleep(0.1)
+
+
 @contextmanager
-def _uvicorn(factory: str, *, workers: int, env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
+def _server(command: Sequence[str], *, port: int, env: dict[str, str], what: str) -> Iterator[int]:
+    """Start a server process; yield its pid once it answers HTTP; stop it (and its workers)."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            factory,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        [sys.executable, "-m", *command], env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-
     try:
-        _wait(up, factory, proc)
-        yield url
+        _wait_up(port, what, proc)
+        yield proc.pid
     finally:
         _stop(proc)
 
 
-# -- the load generator (runs in client processes) ---------------------------------
+# -- rounds --------------------------------------------------------------------------
 
 
-def _client_process(job: tuple[str, str, str | None, int, int, Sequence[str]]) -> dict[str, Any]:
-    url, path, api_key, clients, conversations, script = job
-    return asyncio.run(_drive(url, path, api_key, clients, conversations, script))
-
-
-async def _drive(
-    url: str, path: str, api_key: str | None, clients: int, conversations: int, script: Sequence[str]
-) -> dict[str, Any]:
-    import httpx
-
-    latencies: list[float] = []
-    errors: list[str] = []
-    sessions: list[tuple[str, int]] = []
-    headers = {"X-API-Key": api_key} if api_key else {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-
-    async def one_client(http: httpx.AsyncClient) -> None:
-        for _ in range(conversations):
-            session_id: str | None = None
-            answered = 0
-            for message in script:
-                body: dict[str, str] = {"message": message}
-                if session_id is not None:
-                    body["session_id"] = session_id
-                started = time.perf_counter()
-                try:
-                    response = await http.post(path, json=body)
-                except httpx.HTTPError as exc:
-                    errors.append(type(exc).__name__)
-                    continue
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    errors.append(f"HTTP {response.status_code}")
-                    continue
-                session_id = response.json()["session_id"]
-                answered += 1
-            if session_id is not None:
-                sessions.append((session_id, answered))
-
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as http:
-        started = time.perf_counter()
-        await asyncio.gather(*(one_client(http) for _ in range(clients)))
-        elapsed = time.perf_counter() - started
-    return {"latencies": latencies, "errors": errors, "sessions": sessions, "elapsed": elapsed}
-
-
-def _load(
-    url: str, path: str, api_key: str | None, *, clients: int, conversations: int, processes: int
-) -> dict[str, Any]:
-    """One load round: raw latencies, errors, sessions and the busy time."""
-    per_process = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
-    jobs = [(url, path, api_key, n, conversations, SEED_CONVERSATION) for n in per_process if n]
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(len(jobs)) as pool:
-        parts = pool.map(_client_process, jobs)
-    sessions = [s for part in parts for s in part["sessions"]]
-    # Throughput over the slowest client process's own clock: pool start-up is not load.
-    busy = max(part["elapsed"] for part in parts)
-    return {
-        "latencies": [x for part in parts for x in part["latencies"]],
-        "errors": [e for part in parts for e in part["errors"]],
-        "sessions": sessions,
-        "turns": sum(answered for _, answered in sessions),
-        "seconds": busy,
-    }
+def _round(job: dict[str, Any], *, server_pid: int, redis_pid: int | None) -> dict[str, Any]:
+    """One load round in a fresh generator process, with the server's and Redis's CPU over it."""
+    server_before = cpu_seconds(server_pid)
+    redis_before = cpu_seconds(redis_pid) if redis_pid else 0.0
+    done = subprocess.run(
+        [sys.executable, "-m", "vpnfsm.benchmarks._loadgen"],
+        input=json.dumps(job).encode(),
+        capture_output=True,
+        check=False,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed: {done.stderr.decode(errors='replace')[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    result["server_cpu_seconds"] = cpu_seconds(server_pid) - server_before
+    result["redis_cpu_seconds"] = (cpu_seconds(redis_pid) - redis_before) if redis_pid else 0.0
+    return result
 
 
 def _summary(rounds: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Figures over all rounds; throughput is the median round's, which shrugs off a noisy one."""
+    """Figures over all rounds; requests/s is the median round's, which shrugs off a noisy one."""
     latencies = sorted(x for r in rounds for x in r["latencies"])
     errors = [e for r in rounds for e in r["errors"]]
-    per_round = [r["turns"] / r["seconds"] if r["seconds"] else 0.0 for r in rounds]
+    requests = len(latencies)
+    per_round = [len(r["latencies"]) / r["elapsed"] if r["elapsed"] else 0.0 for r in rounds]
+    server_cpu = sum(r["server_cpu_seconds"] for r in rounds)
+    redis_cpu = sum(r["redis_cpu_seconds"] for r in rounds)
+    generator_share = max(r["generator_cpu_seconds"] / r["elapsed"] if r["elapsed"] else 0.0 for r in rounds)
     return {
-        "turns": sum(r["turns"] for r in rounds),
-        "turns_per_s": round(statistics.median(per_round), 1),
-        "turns_per_s_rounds": [round(x, 1) for x in per_round],
+        "requests": requests,
+        "requests_per_s": round(statistics.median(per_round), 1),
+        "requests_per_s_rounds": [round(x, 1) for x in per_round],
         "p50_ms": round(_quantile(latencies, 0.50) * 1000, 2),
         "p99_ms": round(_quantile(latencies, 0.99) * 1000, 2),
+        "server_cpu_us_per_request": round(server_cpu / requests * 1e6, 1) if requests else 0.0,
+        "redis_cpu_us_per_request": round(redis_cpu / requests * 1e6, 1) if requests else 0.0,
+        "generator_cpu_share_of_a_core": round(generator_share, 3),
         "errors": len(errors),
         "error_kinds": sorted(set(errors)),
     }
@@ -226,9 +218,7 @@ async def _count_and_clean(redis_url: str, tenant: str, sessions: Sequence[tuple
             lost += max(0, answered - stored // 2)
             await store.delete(session_id, tenant=tenant)
     finally:
-        closer = getattr(store, "aclose", None)
-        if closer is not None:
-            await closer()
+        await store.aclose()
     client = Redis.from_url(redis_url)
     try:
         async for key in client.scan_iter(match=f"{bare}:*", count=1000):
@@ -238,82 +228,194 @@ async def _count_and_clean(redis_url: str, tenant: str, sessions: Sequence[tuple
     return lost
 
 
+def session_bytes(script: Sequence[str] = SEED_CONVERSATION) -> int:
+    """Mean stored size of a session over the turns of ``script`` (what the bare endpoint writes)."""
+    from vpnfsm.assistant import Assistant
+    from vpnfsm.store._codec import encode_session
+    from vpnfsm.store.memory import MemoryStore
+
+    store = MemoryStore()
+    bot = Assistant(store=store)
+    sizes: list[int] = []
+    session_id: str | None = None
+    for message in script:
+        session_id = bot.handle(message, session_id=session_id).session_id
+        session = store.load(session_id, tenant="default")
+        assert session is not None
+        sizes.append(len(encode_session(session)))
+    return round(statistics.fmean(sizes))
+
+
+def _redis_pid(url: str) -> int | None:
+    from redis import Redis
+
+    client = Redis.from_url(url)
+    try:
+        pid = int(client.info("server")["process_id"])
+    finally:
+        client.close()
+    # Only a local Redis's CPU can be read from /proc.
+    return pid if Path(f"/proc/{pid}/stat").exists() else None
+
+
+@dataclass
+class _Side:
+    """One server under load: which worker count, service or bare, and how to drive it."""
+
+    workers: int
+    kind: str  # "service" or "bare_redis_endpoint"
+    port: int
+    path: str
+    headers: dict[str, str]
+    command: list[str]
+    env: dict[str, str]
+    tenant: str
+    bare_prefix: str
+    pid: int = 0
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    sessions: list[tuple[str, int]] = field(default_factory=list)
+
+    def job(self, *, connections: int, conversations: int) -> dict[str, Any]:
+        return {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "path": self.path,
+            "headers": self.headers,
+            "connections": connections,
+            "conversations": conversations,
+            "script": list(SEED_CONVERSATION),
+        }
+
+
+def _sides(url: str, worker_counts: Sequence[int], bare_size: int) -> list[_Side]:
+    sides: list[_Side] = []
+    for workers in worker_counts:
+        run_id = secrets.token_hex(4)
+        tenant = f"bench-{run_id}"
+        api_key = f"bench-key-{secrets.token_urlsafe(16)}"
+        bare_prefix = f"vpnfsm-bench-bare-{run_id}"
+        env = {
+            "REDIS_URL": url,
+            "VPNFSM_API_KEYS": f"{api_key}={tenant}",
+            BARE_PREFIX_ENV: bare_prefix,
+            BARE_BYTES_ENV: str(bare_size),
+        }
+        service_port, bare_port = _free_port(), _free_port()
+        service_cmd = ["vpnfsm", "serve", "--host", "127.0.0.1", "--port", str(service_port)]
+        service_cmd += ["--workers", str(workers), "--redis-url", url, "--log-level", "warning"]
+        bare_cmd = ["vpnfsm.benchmarks._bare_app", "--port", str(bare_port), "--workers", str(workers)]
+        for kind, port, path, headers, command in (
+            ("service", service_port, "/api/chat", {"X-API-Key": api_key}, service_cmd),
+            ("bare_redis_endpoint", bare_port, "/bare", {}, bare_cmd),
+        ):
+            sides.append(_Side(workers, kind, port, path, headers, command, env, tenant, bare_prefix))
+    return sides
+
+
+def _measure(
+    url: str, worker_counts: Sequence[int], *, connections: int, conversations: int, rounds: int, bare_size: int
+) -> list[dict[str, Any]]:
+    """Every server of every worker count up at once; rounds visit all of them, the order reversed each round."""
+    redis_pid = _redis_pid(url)
+    sides = _sides(url, worker_counts, bare_size)
+    with ExitStack() as stack:
+        for side in sides:
+            what = f"{side.kind} ({side.workers} worker(s))"
+            side.pid = stack.enter_context(_server(side.command, port=side.port, env=side.env, what=what))
+        for side in sides:  # warm: imports, Redis connections, scripts, every worker's caches
+            warm = _round(side.job(connections=connections, conversations=1), server_pid=side.pid, redis_pid=None)
+            side.sessions += [(s, n) for s, n in warm["sessions"]]
+        for index in range(rounds):
+            # Drift in the shared machine's load falls on every server alike.
+            for side in sides if index % 2 == 0 else reversed(sides):
+                result = _round(
+                    side.job(connections=connections, conversations=conversations),
+                    server_pid=side.pid,
+                    redis_pid=redis_pid,
+                )
+                side.rounds.append(result)
+                side.sessions += [(s, n) for s, n in result["sessions"]]
+    results: list[dict[str, Any]] = []
+    for workers in worker_counts:
+        service = next(s for s in sides if s.workers == workers and s.kind == "service")
+        bare = next(s for s in sides if s.workers == workers and s.kind != "service")
+        lost = asyncio.run(_count_and_clean(url, service.tenant, service.sessions, bare.bare_prefix))
+        service_figures, bare_figures = _summary(service.rounds), _summary(bare.rounds)
+        results.append(
+            {
+                "workers": workers,
+                "service": service_figures,
+                "bare_redis_endpoint": bare_figures,
+                "ratio_requests_per_s": round(service_figures["requests_per_s"] / bare_figures["requests_per_s"], 3)
+                if bare_figures["requests_per_s"]
+                else 0.0,
+                "lost_turns": lost,
+            }
+        )
+    return results
+
+
 def run_http_bench(
     redis_url: str | None = None,
     *,
-    clients: int = 64,
-    conversations: int = 4,
-    workers: int = 1,
-    client_processes: int = 4,
+    connections: int = 32,
+    conversations: int = 6,
+    worker_counts: Sequence[int] = (1, 2),
     rounds: int = 3,
 ) -> dict[str, Any]:
-    """Measure the service and the bare baseline in one run; returns the figures.
+    """Measure the service and the bare baseline in one run, for each worker count; returns the figures.
 
     Args:
         redis_url: Redis to use; ``None`` starts a private ``redis-server``.
             Only keys of this run (a random tenant and prefix) are written, and
             they are deleted afterwards.
-        clients: concurrent clients (HTTP connections).
-        conversations: full seed conversations each client runs.
-        workers: uvicorn worker processes per server (the same for both).
-        client_processes: processes the clients are spread over.
+        connections: keep-alive connections the generator holds (each runs
+            conversations one request at a time).
+        conversations: full seed conversations each connection runs per round.
+        worker_counts: uvicorn worker processes per server (the same for both sides).
         rounds: measured rounds per side, alternating which side goes first.
 
     Raises:
         StoreUnavailable: no ``redis-server`` to start (see ``redis_bench.temporary_redis``).
-        RuntimeError: a uvicorn server could not be started.
+        RuntimeError: a server or the load generator could not be started.
+        ValueError: a count is not positive.
 
     """
-    if min(clients, conversations, workers, client_processes, rounds) < 1:
-        raise ValueError("clients, conversations, workers, client_processes and rounds must be positive")
-    run_id = secrets.token_hex(4)
-    tenant = f"bench-{run_id}"
-    api_key = f"bench-key-{secrets.token_urlsafe(16)}"
-    bare_prefix = f"vpnfsm-bench-bare-{run_id}"
-    processes = min(client_processes, clients)
+    if min(connections, conversations, rounds, *worker_counts) < 1:
+        raise ValueError("connections, conversations, worker counts and rounds must be positive")
+    bare_size = session_bytes()
+    expected = rounds * connections * conversations * len(SEED_CONVERSATION)
     with temporary_redis() if redis_url is None else _given(redis_url) as url:
-        env = {
-            "REDIS_URL": url,
-            "VPNFSM_API_KEYS": f"{api_key}={tenant}",
-            "VPNFSM_BENCH_BARE_PREFIX": bare_prefix,
-        }
-        with (
-            _uvicorn("vpnfsm.server.app:app_from_env", workers=workers, env=env) as service_url,
-            _uvicorn("vpnfsm.benchmarks._bare_app:create_bare_app", workers=workers, env=env) as bare_url,
-        ):
-            warm = {"clients": processes, "conversations": 1, "processes": processes}
-            warm_service = _load(service_url, "/api/chat", api_key, **warm)
-            _load(bare_url, "/bare", None, **warm)
-            load = {"clients": clients, "conversations": conversations, "processes": processes}
-            service_rounds: list[dict[str, Any]] = []
-            bare_rounds: list[dict[str, Any]] = []
-            for index in range(rounds):
-                # Alternate which side goes first, so drift in the machine's load
-                # (other processes, CPU frequency) falls on both sides alike.
-                if index % 2:
-                    bare_rounds.append(_load(bare_url, "/bare", None, **load))
-                service_rounds.append(_load(service_url, "/api/chat", api_key, **load))
-                if not index % 2:
-                    bare_rounds.append(_load(bare_url, "/bare", None, **load))
-        sessions = [s for r in [warm_service, *service_rounds] for s in r["sessions"]]
-        lost = asyncio.run(_count_and_clean(url, tenant, sessions, bare_prefix))
-    service = _summary(service_rounds)
-    bare = _summary(bare_rounds)
-    expected = rounds * clients * conversations * len(SEED_CONVERSATION)
-    return {
-        "clients": clients,
+        results = _measure(
+            url, worker_counts, connections=connections, conversations=conversations, rounds=rounds, bare_size=bare_size
+        )
+    warnings = [
+        f"{r['workers']} worker(s), {side}: the load generator used "
+        f"{r[side]['generator_cpu_share_of_a_core']:.0%} of a core; these figures are its ceiling"
+        for r in results
+        for side in ("service", "bare_redis_endpoint")
+        if r[side]["generator_cpu_share_of_a_core"] > GENERATOR_SATURATED
+    ]
+    report: dict[str, Any] = {
+        "connections": connections,
         "rounds": rounds,
-        "conversations_per_client": conversations,
+        "conversations_per_connection": conversations,
         "turns_per_conversation": len(SEED_CONVERSATION),
-        "workers": workers,
-        "client_processes": processes,
+        "expected_requests_per_side": expected,
+        "bare_value_bytes": bare_size,
         "redis": "temporary redis-server" if redis_url is None else "given URL",
-        "service": service,
-        "bare_redis_endpoint": bare,
-        "ratio": round(service["turns_per_s"] / bare["turns_per_s"], 3) if bare["turns_per_s"] else 0.0,
-        "expected_turns": expected,
-        "lost_turns": lost,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
+        "by_workers": results,
+        "warnings": warnings,
     }
+    if len(results) > 1 and results[0]["service"]["requests_per_s"]:
+        report["service_requests_per_s_most_over_fewest_workers"] = round(
+            results[-1]["service"]["requests_per_s"] / results[0]["service"]["requests_per_s"], 3
+        )
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    return report
 
 
 @contextmanager

@@ -6,6 +6,9 @@ Figures (all medians in microseconds unless named otherwise):
   (in a tight loop: the target's yardstick).
 * ``ping_between_turns_median_us``: a ``PING`` sent right after each turn,
   i.e. with the caches as cold as a turn's own command finds them.
+* ``bare_get_set_median_us``: what a user would write without vpnfsm: one
+  redis-py ``GET`` and one ``SET`` (with a TTL) of a stored session's bytes,
+  timed in the same rounds; ``turn_over_bare_get_set`` compares a turn with it.
 * ``turn_median_us``: a full :meth:`vpnfsm.Assistant.handle` through
   :class:`~vpnfsm.RedisStore` (extract, step, load, compare-and-set save),
   one worker serving its conversations, so the load comes from the bytes it
@@ -46,7 +49,7 @@ from vpnfsm.benchmarks._timing import summarize, time_calls
 from vpnfsm.benchmarks.core_bench import CONVERSATIONS
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.session import HistoryEntry, OutboxItem, OutboxLease, Session
-from vpnfsm.store._codec import encode_history
+from vpnfsm.store._codec import encode_history, encode_session
 from vpnfsm.store.memory import MemoryStore
 from vpnfsm.store.redis import RedisStore
 
@@ -223,6 +226,16 @@ def _history_turns(bot: Assistant, client: Any, store: RedisStore, length: int, 
     return samples
 
 
+def _bare_get_set(client: Any, key: str, raw: bytes, count: int) -> list[int]:
+    """``count`` GET + SET pairs of ``raw`` under ``key`` (TTL as a session's)."""
+
+    def one() -> None:
+        client.get(key)
+        client.set(key, raw, px=3_600_000)
+
+    return time_calls(one, count=count)
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, 2) if denominator else float("inf")
 
@@ -270,11 +283,23 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         memory_ns: list[int] = []
         short_ns: list[int] = []
         long_ns: list[int] = []
+        bare_ns: list[int] = []
+        # The bytes of a real session mid-conversation, stored under a key of this run.
+        sample_id = None
+        for message in TEN_TURNS[:5]:
+            sample_id = memory_bot.handle(message, session_id=sample_id).session_id
+        assert sample_id is not None
+        sample = memory_bot.store.load(sample_id, tenant="default")
+        assert sample is not None
+        bare_raw = encode_session(sample)
+        bare_key = f"{prefix}:bare"
+        _bare_get_set(client, bare_key, bare_raw, 200)
         rounds = 10  # interleave, so machine noise hits every figure alike
         per_round = turns // rounds
         streams = [cycle(CONVERSATIONS) for _ in range(5)]
         for _ in range(rounds):
             ping_ns += time_calls(client.ping, count=per_round)
+            bare_ns += _bare_get_set(client, bare_key, bare_raw, per_round)
             more_turns, more_store = _conversation_turns(bot, streams[0], per_round, store=timed)
             turn_ns += more_turns
             store_ns += more_store
@@ -303,7 +328,11 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         uncached = summarize(uncached_ns)["median_us"]
         short = summarize(short_ns)["median_us"]
         long = summarize(long_ns)["median_us"]
+        bare = summarize(bare_ns)["median_us"]
         return {
+            "bare_get_set_median_us": bare,
+            "bare_value_bytes": len(bare_raw),
+            "turn_over_bare_get_set": _ratio(turn, bare),
             "ping_median_us": ping,
             "ping_between_turns_median_us": summarize(ping_between_ns)["median_us"],
             "turn_median_us": turn,

@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         import uvicorn
 
         import vpnfsm.server.app  # noqa: F401  (the whole extra: fastapi, prometheus-client, ...)
+        from vpnfsm.server._uvicorn import UVICORN_OPTIONS  # uvloop, httptools
         from vpnfsm.server.settings import API_KEY_HEADER, SECRET_ENV, SETTINGS_FILE_ENV, ServiceEnvironment
     except ImportError as exc:
         print(f"vpnfsm serve needs the 'server' extra: pip install 'vpnfsm[server]' ({exc})", file=sys.stderr)
@@ -124,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             log_level=env.log_level,
             log_config=log_config,
             proxy_headers=False,
+            **UVICORN_OPTIONS,
         )
         return 0
     # Several workers re-import the app; they read the settings from a file only
@@ -142,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
             log_level=env.log_level,
             log_config=log_config,
             proxy_headers=False,
+            **UVICORN_OPTIONS,
         )
     finally:
         # Kept while serving: uvicorn restarts a worker that dies, and the new one reads it.

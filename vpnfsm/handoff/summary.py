@@ -9,6 +9,8 @@ so a summary stays clean even for sessions written by an older version.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -104,8 +106,48 @@ def _intent_of(flow: str) -> str:
     return spec.intent if spec is not None else (flow or "unknown")
 
 
+#: Summaries kept for reuse (one per recently handed-off conversation).
+REUSE_SIZE = 1024
+
+_reuse_lock = threading.Lock()
+_reused: OrderedDict[tuple[object, ...], HandoffSummary] = OrderedDict()
+
+
+def _facts(session: Session) -> tuple[object, ...]:
+    # Everything the summary reads except ``turns``, which grows on every turn
+    # after the handoff and is set on the reused copy. Built in a microsecond
+    # or two: far cheaper than the summary (a dozen transcript lines redacted).
+    last_step = session.steps[-1] if session.steps else None
+    last_line = session.tail[-1] if session.tail else None
+    return (
+        session.tenant,
+        session.id,
+        session.incarnation,
+        session.reference,
+        session.handoff_at,
+        session.handoff_reason,
+        session.flow,
+        session.flow_version,
+        session.state,
+        session.created_at,
+        session.resets,
+        tuple(session.slots.items()),
+        tuple(session.slot_text.items()),
+        tuple(session.skipped),
+        len(session.steps),
+        None if last_step is None else (last_step.article, last_step.result, last_step.at),
+        len(session.tail),
+        None if last_line is None else (last_line.at, last_line.text),
+    )
+
+
 def build_summary(session: Session) -> HandoffSummary:
     """The summary of a session that has entered a handoff state.
+
+    Every turn after a handoff answers with the summary again, while the facts
+    stay as they were at the handoff: the summary built for the same facts is
+    reused (only ``turns`` brought up to date), from a bounded cache keyed by
+    every fact it reads. Summaries are frozen; treat their lists as read-only.
 
     Raises:
         ValueError: the session has not been handed off.
@@ -113,6 +155,25 @@ def build_summary(session: Session) -> HandoffSummary:
     """
     if session.outcome != "handoff" or session.handoff_at is None or session.reference is None:
         raise ValueError(f"session {session.id!r} has not been handed off")
+    key = _facts(session)
+    with _reuse_lock:
+        found = _reused.get(key)
+        if found is not None:
+            _reused.move_to_end(key)
+    if found is not None:
+        return found if found.turns == session.turns else found.model_copy(update={"turns": session.turns})
+    summary = _build(session)
+    with _reuse_lock:
+        _reused[key] = summary
+        while len(_reused) > REUSE_SIZE:
+            _reused.popitem(last=False)
+    return summary
+
+
+def _build(session: Session) -> HandoffSummary:
+    # Checked by build_summary; restated for the type checker.
+    assert session.handoff_at is not None
+    assert session.reference is not None
     reason: HandoffReason = "no_progress"
     if session.handoff_reason == "user_request":
         reason = "user_request"
