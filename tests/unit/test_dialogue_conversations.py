@@ -6,45 +6,22 @@ what a good helpdesk agent would do; see that folder's README for the keys.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from vpnfsm import Assistant, InputError
+from vpnfsm import Assistant
 
 DATA = Path(__file__).parent.parent / "data" / "conversations" / "dialogue"
-
-def _accepts_host_ids() -> bool:
-    try:
-        Assistant().handle("hello", session_id="1712345678.123456")
-    except InputError:
-        return False
-    return True
-
-
-def _reads_long_messages() -> bool:
-    return Assistant().logic.max_message_chars >= 16_000
-
-
-#: Capabilities built on other branches (store: host ids; idem: 16 KB messages).
-CAPABILITIES: dict[str, Callable[[], bool]] = {
-    "host_ids": _accepts_host_ids,
-    "long_messages": _reads_long_messages,
-}
 
 
 def _cases() -> list[Any]:
     cases = []
     for path in sorted(DATA.glob("*.yaml")):
         for case in yaml.safe_load(path.read_text(encoding="utf-8")):
-            marks = []
-            needs = case.get("needs")
-            if needs is not None and not CAPABILITIES[needs]():
-                marks.append(pytest.mark.xfail(reason=f"needs {needs} from another branch", strict=True))
-            cases.append(pytest.param(case, id=f"{path.stem}: {case['name']}", marks=marks))
+            cases.append(pytest.param(case, id=f"{path.stem}: {case['name']}"))
     return cases
 
 
