@@ -54,7 +54,7 @@ def test_extract_explain_shows_rule_or_model_evidence(
     first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
     assert first["client"] == "anyconnect"
     assert all("span" in e for e in first["evidence"])
-    assert second["intent_confidence"] == 1.0
+    assert second["intent_confidence"] >= 0.9  # a rule's cue: as sure as the rules are
     assert second["symptom"] == "slow"
     for item in first["evidence"] + second["evidence"]:
         if item["rule"] == "model":
