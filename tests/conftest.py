@@ -1,4 +1,9 @@
-"""Fixtures shared by every test layer.
+"""Fixtures shared by every test layer, and the ``--shared`` switch.
+
+``tests/shared/`` holds the tests that read ``../shared`` (the corpus, the
+taxonomy, Atlassian's published schemas). A fresh clone has no ``../shared``,
+so the default run leaves that folder out; ``.ci/run`` runs it with
+``python -m pytest --shared tests/shared``.
 
 ``keyword_extractor``: a tiny deterministic stand-in for the rule-based
 extractor, so delivery tests drive the real Assistant without depending on
@@ -15,16 +20,33 @@ import pytest
 from vpnfsm.nlp.model import Evidence, Extraction
 
 REPO = Path(__file__).resolve().parents[1]
-#: ``shared/`` lies beside the checkout, for developers and CI alike.
+#: ``shared/`` lies beside the CI checkout (and the developers'); a user's clone has none.
 SHARED = REPO.parent / "shared"
+#: The tests that need :data:`SHARED`; collected only with ``--shared``.
+SHARED_TESTS = REPO / "tests" / "shared"
 
 
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The read-only ``shared/`` folder; fails loudly when it is missing."""
-    if not SHARED.is_dir():
-        pytest.fail(f"expected the project's shared/ folder at {SHARED} (it lies beside the checkout)")
-    return SHARED
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shared",
+        action="store_true",
+        default=False,
+        help="also collect tests/shared, which reads ../shared beside the checkout (CI has it)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path == SHARED_TESTS and not config.getoption("--shared"):
+        return True
+    return None
+
+
+def require_shared(*parts: str) -> Path:
+    """A path inside ``../shared``; fails loudly (never skips) when it is missing."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"--shared needs {path}: the project's shared/ folder lies beside the checkout in CI")
+    return path
 
 
 class FakeClock:

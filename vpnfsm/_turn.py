@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from vpnfsm import _idempotency
 from vpnfsm._engine import Engine, engine_for
 from vpnfsm.dialogue.conduct import converse
 from vpnfsm.errors import InputError
@@ -39,7 +41,8 @@ __all__ = [
     "check_session_id",
 ]
 
-DEFAULT_MAX_MESSAGE_CHARS = 2000
+#: Room for a pasted log or error dump (16 K characters); hosts may lower or raise it.
+DEFAULT_MAX_MESSAGE_CHARS = 16 * 1024
 #: User lines kept on the session for the handoff transcript excerpt.
 TAIL_CAP = 20
 
@@ -112,6 +115,8 @@ class TurnPlan:
     history: list[HistoryEntry]
     outbox: list[OutboxItem] = field(default_factory=list)
     reply: Reply | None = None
+    #: The message id was applied before: return ``reply``, write nothing.
+    replayed: bool = False
 
 
 class TurnLogic:
@@ -148,23 +153,33 @@ class TurnLogic:
     # -- input ------------------------------------------------------------------
 
     def check_message(self, message: str) -> str:
-        """The message, or a typed error when it is empty or too long.
+        """The message, or a typed error when it is empty, too long or not text.
 
         Raises:
-            InputError: not a string, empty or whitespace only, or longer than
-                ``max_message_chars``.
+            InputError: not a string (``invalid``); longer than
+                ``max_message_chars`` (``too_long``); holding a lone surrogate,
+                which no store or client can encode (``invalid``); or nothing
+                but whitespace and invisible format characters such as
+                U+200B or U+FEFF (``empty``).
 
         """
         if not isinstance(message, str):
             raise InputError("message must be a string", field="message", reason="invalid")
-        if not message.strip():
-            raise InputError("message is empty", field="message", reason="empty")
+        # Length first: every later check is linear, and now bounded too.
         if len(message) > self.max_message_chars:
             raise InputError(
                 f"message is longer than {self.max_message_chars} characters",
                 field="message",
                 reason="too_long",
             )
+        try:
+            message.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(
+                "message is not valid Unicode text (a lone surrogate)", field="message", reason="invalid"
+            ) from exc
+        if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in message):
+            raise InputError("message is empty", field="message", reason="empty")
         return message
 
     @staticmethod
@@ -182,12 +197,28 @@ class TurnLogic:
         tenant: str,
         loaded: Session | None,
         notice: Notice | None,
+        message_id: str | None = None,
     ) -> TurnPlan:
-        """Compute the turn for an already validated message."""
+        """Compute the turn for an already validated message.
+
+        A ``message_id`` the loaded session already applied gives a plan with
+        ``replayed`` set: the first application's reply, nothing to write.
+
+        Raises:
+            InputError: ``message_id`` was applied to a different message.
+
+        """
         now = self.clock()
         new = loaded is None
         session = loaded if loaded is not None else Session.start(session_id, tenant=tenant, now=now)
         expected_version = session.version
+        stored_text = redact(message)
+        fingerprint = _idempotency.digest(stored_text) if message_id is not None else ""
+        if message_id is not None:
+            applied = _idempotency.find_applied(session, message_id, fingerprint)
+            if applied is not None:
+                reply = _idempotency.replay(session, applied)
+                return TurnPlan(session, expected_version, history=[], reply=reply, replayed=True)
         context = self._context(session)
         # The one redaction boundary: from here on only the redacted text exists. The
         # extractor and the flows read it with the placeholders blanked, so a removed
@@ -248,6 +279,8 @@ class TurnLogic:
             ended_now=ended_now,
             summary=summary,
         )
+        if message_id is not None:
+            _idempotency.remember(session, message_id, fingerprint, plan.reply)
         return plan
 
     def reply(

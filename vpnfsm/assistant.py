@@ -8,13 +8,15 @@ in the lines that talk to the store.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 
+from vpnfsm._idempotency import check_message_id, session_id_for
 from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, Notice, TurnLogic, TurnPlan, check_id, check_session_id
-from vpnfsm.errors import CorruptSession, SessionConflict
+from vpnfsm.errors import CorruptSession, SessionConflict, StoreUnavailable
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.reply import Reply
@@ -65,6 +67,17 @@ def _backoff(attempt: int) -> float:
     return random.uniform(0, min(0.25, 0.001 * (2 ** min(attempt, 8))))
 
 
+@contextlib.contextmanager
+def _unconfirmed_save() -> Iterator[None]:
+    """Mark a store failure during a save: the write may have happened."""
+    # A load that fails wrote nothing; a save that fails may have run without
+    # its answer arriving. Hosts (and the 503 body) need to tell these apart.
+    try:
+        yield
+    except StoreUnavailable as exc:
+        raise StoreUnavailable(str(exc), may_have_applied=True) from exc
+
+
 class _Facade:
     """Arguments and input checks shared by both facades."""
 
@@ -95,15 +108,30 @@ class _Facade:
     # Set by each facade once its store is known.
     _max_attempts: int
 
-    def _begin(self, message: str, session_id: str | None, tenant: str) -> tuple[str, str, bool]:
+    def _begin(
+        self, message: str, session_id: str | None, tenant: str, message_id: str | None
+    ) -> tuple[str, str, bool]:
         message = self.logic.check_message(message)
         check_id(tenant, field_name="tenant")
+        if message_id is not None:
+            check_message_id(message_id)
         if session_id is None:
-            return message, TurnLogic.new_session_id(), False
+            # With a message id the new session's id is derived from it, so a
+            # retried first message finds the session its lost reply named.
+            sid = TurnLogic.new_session_id() if message_id is None else session_id_for(tenant, message_id)
+            return message, sid, False
         return message, check_session_id(session_id), True
 
     def _plan(
-        self, message: str, sid: str, tenant: str, *, loaded: Session | None, corrupt: bool, ended: bool
+        self,
+        message: str,
+        sid: str,
+        tenant: str,
+        *,
+        loaded: Session | None,
+        corrupt: bool,
+        ended: bool,
+        message_id: str | None,
     ) -> TurnPlan:
         # Everything a facade does between its load and its save: pick the
         # notice for a session that could not be continued, then plan the turn.
@@ -114,7 +142,9 @@ class _Facade:
             notice = "corrupt_session"
         elif loaded is None and ended:
             notice = "unknown_session"
-        return self.logic.plan(message, session_id=sid, tenant=tenant, loaded=loaded, notice=notice)
+        return self.logic.plan(
+            message, session_id=sid, tenant=tenant, loaded=loaded, notice=notice, message_id=message_id
+        )
 
 
 def _log_quarantine(exc: CorruptSession, *, tenant: str, session_id: str) -> None:
@@ -168,7 +198,14 @@ class Assistant(_Facade):
         )
         self._max_attempts = self._attempts(speculative=isinstance(self.store, SpeculativeLoad))
 
-    def handle(self, message: str, session_id: str | None = None, *, tenant: str = "default") -> Reply:
+    def handle(
+        self,
+        message: str,
+        session_id: str | None = None,
+        *,
+        tenant: str = "default",
+        message_id: str | None = None,
+    ) -> Reply:
         """Answer one user message.
 
         ``session_id`` may be the host's own thread id (any printable text up
@@ -177,30 +214,49 @@ class Assistant(_Facade):
         id and says so (``notice="unknown_session"``); an unreadable stored
         session is quarantined and replaced (``notice="corrupt_session"``).
 
+        ``message_id`` makes the call safe to repeat: a message id this session
+        already applied (among its last 16) returns the reply of the first
+        application and changes nothing. Pass the host's event or delivery id,
+        or a UUID the host keeps for its retries. Without a ``session_id`` the
+        new session's id is derived from ``(tenant, message_id)``, so a retry of
+        a first message whose reply was lost reaches the same session.
+
         Raises:
-            InputError: the message is empty, whitespace only or too long, or
-                the session id / tenant is malformed. Nothing was changed.
-            StoreUnavailable: the store could not be reached. Nothing was changed.
+            InputError: the message is empty (whitespace and invisible format
+                characters only), too long or not encodable (a lone surrogate);
+                the session id, tenant or message id is malformed; or the
+                message id was already used for a different message. Nothing
+                was changed.
+            StoreUnavailable: the store could not be reached; its
+                ``may_have_applied`` says whether the save was sent (retry with
+                the same ``message_id``: it is applied at most once).
             SessionConflict: concurrent turns kept winning past ``max_retries``.
 
         """
-        message, sid, asked = self._begin(message, session_id, tenant)
+        message, sid, asked = self._begin(message, session_id, tenant, message_id)
         corrupt, ended = False, None
         for attempt in range(self._max_attempts):
             try:
                 # A session id this call just made up cannot be stored yet: skip
                 # the read (the save's compare-and-set still checks, at version 0).
-                loaded = self._load(sid, tenant=tenant) if asked or attempt else None
+                # A derived one may be: its message may be a retry.
+                loaded = self._load(sid, tenant=tenant) if asked or attempt or message_id else None
             except CorruptSession as exc:
                 _log_quarantine(exc, tenant=tenant, session_id=sid)
                 loaded, corrupt = None, True
             if ended is None and loaded is None and asked and not corrupt:
                 ended = isinstance(self.store, Tombstones) and self.store.ended(sid, tenant=tenant)
-            plan = self._plan(message, sid, tenant, loaded=loaded, corrupt=corrupt, ended=bool(ended))
+            plan = self._plan(
+                message, sid, tenant, loaded=loaded, corrupt=corrupt, ended=bool(ended), message_id=message_id
+            )
+            if plan.replayed:
+                assert plan.reply is not None
+                return plan.reply
             try:
-                saved = self.store.save(
-                    plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
-                )
+                with _unconfirmed_save():
+                    saved = self.store.save(
+                        plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
+                    )
             except CorruptSession as exc:  # a wrong-typed key: moved aside, nothing written
                 _log_quarantine(exc, tenant=tenant, session_id=sid)
                 corrupt = True
@@ -243,29 +299,42 @@ class AsyncAssistant(_Facade):
         )
         self._max_attempts = self._attempts(speculative=isinstance(self.store, AsyncSpeculativeLoad))
 
-    async def handle(self, message: str, session_id: str | None = None, *, tenant: str = "default") -> Reply:
+    async def handle(
+        self,
+        message: str,
+        session_id: str | None = None,
+        *,
+        tenant: str = "default",
+        message_id: str | None = None,
+    ) -> Reply:
         """Answer one user message; see :meth:`Assistant.handle`.
 
         Raises:
             InputError, StoreUnavailable, SessionConflict: as :meth:`Assistant.handle`.
 
         """
-        message, sid, asked = self._begin(message, session_id, tenant)
+        message, sid, asked = self._begin(message, session_id, tenant, message_id)
         corrupt, ended = False, None
         for attempt in range(self._max_attempts):
             try:
-                loaded = await self._load(sid, tenant=tenant) if asked or attempt else None
+                loaded = await self._load(sid, tenant=tenant) if asked or attempt or message_id else None
             except CorruptSession as exc:
                 _log_quarantine(exc, tenant=tenant, session_id=sid)
                 loaded, corrupt = None, True
             if ended is None and loaded is None and asked and not corrupt:
                 ended = isinstance(self.store, AsyncTombstones) and await self.store.ended(sid, tenant=tenant)
-            plan = self._plan(message, sid, tenant, loaded=loaded, corrupt=corrupt, ended=bool(ended))
+            plan = self._plan(
+                message, sid, tenant, loaded=loaded, corrupt=corrupt, ended=bool(ended), message_id=message_id
+            )
+            if plan.replayed:
+                assert plan.reply is not None
+                return plan.reply
             try:
-                saved = await self.store.save(
-                    plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
-                )
-            except CorruptSession as exc:
+                with _unconfirmed_save():
+                    saved = await self.store.save(
+                        plan.session, expected_version=plan.expected_version, history=plan.history, outbox=plan.outbox
+                    )
+            except CorruptSession as exc:  # a wrong-typed key: moved aside, nothing written
                 _log_quarantine(exc, tenant=tenant, session_id=sid)
                 corrupt = True
                 continue

@@ -28,6 +28,8 @@ COMMANDS: tuple[str, ...] = (
     "vpnfsm.commands.verify",
     "vpnfsm.commands.diagram",
     "vpnfsm.commands.serve",
+    "vpnfsm.commands.slack",
+    "vpnfsm.commands.teams",
 )
 
 

@@ -12,6 +12,7 @@
     ├── TenantError          unknown tenant, bad tenant file (``.path``, ``.line``)
     ├── SettingsError        a setting (variable or flag) is invalid (``.variable``)
     └── DeliveryError        the ticket system failed (``.status``, ``.retry_after``)
+        └── LeaseLost        another worker holds the outbox item now (``.item_id``)
 
 Hosts catch :class:`VpnfsmError` to handle everything the package raises; the
 subclasses carry their context as attributes, never only in the message text.
@@ -24,6 +25,7 @@ __all__ = [
     "DeliveryError",
     "FlowError",
     "InputError",
+    "LeaseLost",
     "SessionConflict",
     "SessionError",
     "SettingsError",
@@ -92,7 +94,19 @@ class CorruptSession(SessionError):
 
 
 class StoreUnavailable(SessionError):
-    """The session store could not be reached (connection refused, timeout)."""
+    """The session store could not be reached (connection refused, timeout).
+
+    Attributes:
+        may_have_applied: this call's save was sent but not confirmed, so the
+            turn may have been stored; retrying with the same ``message_id`` is
+            safe either way. ``False`` when the store failed before this call
+            wrote anything.
+
+    """
+
+    def __init__(self, message: str = "", *, may_have_applied: bool = False) -> None:
+        super().__init__(message)
+        self.may_have_applied = may_have_applied
 
 
 class TenantError(VpnfsmError):
@@ -140,3 +154,15 @@ class DeliveryError(VpnfsmError):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+
+class LeaseLost(DeliveryError):
+    """A delivery worker no longer holds the lease of an outbox item.
+
+    Its lease ran out and another claim took the item (or it was delivered),
+    so this worker must not create the issue or record it: the holder does.
+    """
+
+    def __init__(self, item_id: str) -> None:
+        super().__init__(f"the lease on outbox item {item_id!r} passed to another worker")
+        self.item_id = item_id

@@ -10,7 +10,7 @@ bumps it, and a store refuses a save whose expected version is stale.
 from __future__ import annotations
 
 import secrets
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -18,11 +18,13 @@ from vpnfsm.nlp.model import ENTITY_FIELDS
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AppliedMessage",
     "DialogueMemory",
     "EarlierCase",
     "ParkedCase",
     "HistoryEntry",
     "OutboxItem",
+    "OutboxLease",
     "Session",
     "StepsGiven",
     "TailLine",
@@ -137,6 +139,38 @@ class DialogueMemory(BaseModel):
     language_offered: bool = False
 
 
+class AppliedMessage(BaseModel):
+    """A message id the session already applied, and what rebuilds its reply.
+
+    ``digest`` fingerprints the message as stored (redacted), so an id sent
+    again with other words is told apart from a retry without keeping the raw
+    text. ``reply`` holds the reply's fields except ``session_id``,
+    ``handoff_summary`` and ``ticket``, which are rebuilt from the session.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    digest: str
+    reply: dict[str, Any]
+
+
+class OutboxLease(OutboxItem):
+    """An outbox item as a claim hands it to one worker: the item plus its fencing token.
+
+    Every claim of an item draws a new, larger ``token``; renewing the lease and
+    marking the item done succeed only with the token of the latest claim, so a
+    worker whose lease ran out (and was claimed by another) can no longer act on it.
+    """
+
+    token: int
+
+    @classmethod
+    def of(cls, item: OutboxItem, token: int) -> OutboxLease:
+        """``item`` as leased under ``token``."""
+        return cls(**item.model_dump(exclude={"token"}), token=token)
+
+
 class Session(BaseModel):
     """One conversation: the active flow's machine model plus bookkeeping.
 
@@ -164,6 +198,8 @@ class Session(BaseModel):
             password is"): the next line's first word is taken as the password.
         secret_notice_given: the user was told that what looked like a secret
             was not stored (said once per session).
+        applied: the last message ids applied (oldest first, bounded), so a
+            retried message is answered again instead of applied twice.
 
     """
 
@@ -201,6 +237,7 @@ class Session(BaseModel):
     parked: ParkedCase | None = None
     earlier: list[EarlierCase] = Field(default_factory=list)
     dialogue: DialogueMemory = Field(default_factory=DialogueMemory)
+    applied: list[AppliedMessage] = Field(default_factory=list)
 
     # The stored bytes this object was decoded from and their version (set by
     # the store codec, never serialized): the save compares them with what is

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from vpnfsm.nlp.model import Extraction
-from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.session import HistoryEntry, OutboxItem, OutboxLease, Session
 
 __all__ = [
     "AsyncSessionStore",
@@ -92,16 +92,24 @@ class SessionStore(Protocol):
         """Return when the store is reachable; raise ``StoreUnavailable`` otherwise."""
         ...
 
-    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
-        """Lease up to ``limit`` undelivered handoffs to ``consumer``.
+    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxLease]:
+        """Lease up to ``limit`` undelivered handoffs to ``consumer``, each with a new fencing token.
 
         An item leased to a consumer that did not finish comes back once the
-        lease has run out, so a crashed worker loses nothing.
+        lease has run out, so a crashed worker loses nothing; the new claim's
+        token is larger, which fences the old holder out.
         """
         ...
 
-    def outbox_done(self, item_id: str) -> None:
-        """Mark a handoff delivered, so it is never handed out again."""
+    def outbox_renew(self, item_id: str, *, token: int, lease_seconds: float) -> bool:
+        """Extend the lease of ``token`` to ``lease_seconds`` from now; ``False`` once it is lost.
+
+        Lost means another claim took the item (a newer token) or it is done.
+        """
+        ...
+
+    def outbox_done(self, item_id: str, *, token: int) -> bool:
+        """Mark a handoff delivered if ``token`` still holds its lease; ``False`` (nothing changed) if not."""
         ...
 
 
@@ -135,11 +143,15 @@ class AsyncSessionStore(Protocol):
         """See :meth:`SessionStore.ping`."""
         ...
 
-    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxLease]:
         """See :meth:`SessionStore.outbox_claim`."""
         ...
 
-    async def outbox_done(self, item_id: str) -> None:
+    async def outbox_renew(self, item_id: str, *, token: int, lease_seconds: float) -> bool:
+        """See :meth:`SessionStore.outbox_renew`."""
+        ...
+
+    async def outbox_done(self, item_id: str, *, token: int) -> bool:
         """See :meth:`SessionStore.outbox_done`."""
         ...
 

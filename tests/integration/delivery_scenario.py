@@ -20,7 +20,13 @@ from vpnfsm.types import SessionStore
 
 CONVERSATION = ["VPN trouble", "Windows", "GlobalProtect", "it won't connect", "error 809", "no", "nope"]
 # settle: after a create with unknown outcome, wait longer than the fake server needs to finish it.
-FAST = RetryPolicy(attempts=8, backoff=0.01, max_backoff=0.05, settle=0.5)
+# Six tries absorb the worst item's five faults in the scenario below.
+FAST = RetryPolicy(attempts=6, backoff=0.01, max_backoff=0.05, max_retry_after=0.1, settle=0.5)
+#: The client timeout the scenarios use: shorter than the fake server's slow answers (2.5 s), long
+#: enough that an ordinary create on a loaded machine still answers in time.
+TIMEOUT = 1.0
+#: The shortest lease the worker accepts with FAST and TIMEOUT, plus a margin.
+LEASE = FAST.worst_case_seconds(TIMEOUT) + 0.2
 
 
 class Clock:
@@ -43,12 +49,14 @@ class CrashAfterCreate:
     def __init__(self, client: JiraClient, crash_on: set[int]) -> None:
         self.client = client
         self.api = client.api
+        self.protocol = client.protocol
+        self.timeout = client.timeout
         self.crash_on = crash_on
         self.calls = 0
         self.refs: list[IssueRef] = []
 
-    def ensure_issue(self, body, label):  # type: ignore[no-untyped-def]
-        ref = self.client.ensure_issue(body, label)
+    def ensure_issue(self, body, label, *, fence=None):  # type: ignore[no-untyped-def]
+        ref = self.client.ensure_issue(body, label, fence=fence)
         self.refs.append(ref)
         self.calls += 1
         if self.calls in self.crash_on:
@@ -101,7 +109,7 @@ def run_fault_scenario(
             [
                 Fault("status", status=500),
                 Fault("status", status=429, retry_after="0.05"),
-                Fault("slow", delay=1.0),  # created, but the answer comes after the client gave up
+                Fault("slow", delay=2.5),  # created, but the answer comes after the client gave up
                 Fault("status", status=503, retry_after="0"),
                 Fault("drop"),  # created, then the connection dies
                 Fault("status", status=502),
@@ -109,11 +117,12 @@ def run_fault_scenario(
         )
         jira.search_faults.extend([Fault("status", status=429, retry_after="0.05"), Fault("status", status=500)])
         with JiraClient(
-            server.url, auth=JiraAuth.basic("bot@example.com", "tok"), api=3, timeout=0.5, retry=FAST
+            server.url, auth=JiraAuth.basic("bot@example.com", "tok"), api=3, timeout=TIMEOUT, retry=FAST
         ) as client:
             crashing = CrashAfterCreate(client, crash_on={3, 7})
+            # One at a time, so the scripted faults meet the items in a known order.
             reports = _drain(
-                lambda: deliver_pending(store, crashing, tenants, limit=5, lease_seconds=lease),  # type: ignore[arg-type]
+                lambda: deliver_pending(store, crashing, tenants, limit=5, lease_seconds=lease, concurrency=1),  # type: ignore[arg-type]
                 expire,
             )
 

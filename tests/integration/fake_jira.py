@@ -1,10 +1,14 @@
 """A local Jira stand-in for delivery tests: a real HTTP server on 127.0.0.1.
 
 It speaks ``POST /rest/api/{2,3}/issue`` and ``POST /rest/api/{2,3}/search``,
-validates every create body against the ``IssueUpdateDetails`` schema of the
-shared OpenAPI document (and v3 descriptions against the ADF schema), and
+validates every create and search body against the project's Jira contract
+(``tests/jira_contract.py``: fields, types, ADF node shapes; no ``../shared``
+needed; ``tests/shared`` holds it to Atlassian's published schemas), and
 plays scripted faults: HTTP errors with ``Retry-After``, answers slower than
 the client's timeout, and connections dropped after the issue was created.
+Two options model a slow Jira: ``create_delay`` (seconds every create takes
+before the issue exists, creates overlapping freely) and ``index_lag``
+(seconds before a new issue shows up in search, like Jira's search index).
 """
 
 from __future__ import annotations
@@ -16,37 +20,11 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-import jsonschema
-from openapi_schema_validator import OAS30Validator
+from tests.jira_contract import create_errors, search_errors
 
-CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
 _LABEL_JQL = re.compile(r'labels\s*=\s*"([^"]+)"')
-
-
-def _load(name: str) -> dict[str, Any]:
-    path = CONTRACTS / name
-    if not path.exists():
-        raise AssertionError(f"shared contract {path} is missing: tests need ../shared/contracts next to the repo")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-OPENAPI = _load("jira-cloud-platform-openapi-v3.json")
-ADF = _load("adf-schema-v1-full.json")
-
-
-def openapi_validator(schema_name: str) -> OAS30Validator:
-    """A validator for one component schema, resolving refs inside the whole document."""
-    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": OPENAPI["components"]}
-    return OAS30Validator(schema)
-
-
-ISSUE_VALIDATOR = openapi_validator("IssueUpdateDetails")
-SEARCH_VALIDATOR = openapi_validator("SearchRequestBean")
-ADF_VALIDATOR = jsonschema.Draft4Validator(ADF)
 
 
 @dataclass
@@ -77,12 +55,25 @@ class FakeJira:
     invalid: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    create_delay: float = 0.0
+    index_lag: float = 0.0
+    searchable_at: dict[str, float] = field(default_factory=dict)
+    creating: int = 0
+    most_creating: int = 0  # the most creates in progress at once: how far workers overlap
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.create_delay:
+            with self.lock:
+                self.creating += 1
+                self.most_creating = max(self.most_creating, self.creating)
+            time.sleep(self.create_delay)  # a slow Jira: the issue exists only at the end
+            with self.lock:
+                self.creating -= 1
         with self.lock:
             number = len(self.issues) + 1
             key = f"{body['fields']['project']['key']}-{number}"
             self.issues[key] = body
+            self.searchable_at[key] = time.monotonic() + self.index_lag
             for label in body["fields"].get("labels", []):
                 self.by_label[label] += 1
             return {
@@ -92,11 +83,12 @@ class FakeJira:
             }
 
     def search(self, label: str) -> list[dict[str, str]]:
+        now = time.monotonic()
         with self.lock:
             return [
                 {"id": key, "key": key}
                 for key, body in self.issues.items()
-                if label in body["fields"].get("labels", [])
+                if label in body["fields"].get("labels", []) and self.searchable_at[key] <= now
             ]
 
 
@@ -140,7 +132,7 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
                 self._create(body, api)
 
         def _search(self, body: Any) -> None:
-            errors = [e.message for e in SEARCH_VALIDATOR.iter_errors(body)]
+            errors = search_errors(body)
             if errors:
                 state.invalid.append("search: " + "; ".join(errors))
                 self._send(400, {"errorMessages": errors, "errors": {}})
@@ -163,12 +155,7 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
             )
 
         def _create(self, body: Any, api: str) -> None:
-            errors = [e.message for e in ISSUE_VALIDATOR.iter_errors(body)]
-            description = body.get("fields", {}).get("description") if isinstance(body, dict) else None
-            if api == "3":
-                errors += [f"ADF: {e.message}" for e in ADF_VALIDATOR.iter_errors(description)]
-            elif not isinstance(description, str):
-                errors.append("v2 description must be a string")
+            errors = create_errors(body, int(api))
             labels = body.get("fields", {}).get("labels", []) if isinstance(body, dict) else []
             errors += [f"The label '{label}' contains spaces which is invalid." for label in labels if " " in label]
             if errors:
@@ -196,6 +183,7 @@ def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # several workers connect at once
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (timeout) makes the late answer fail: expected here.
@@ -205,8 +193,8 @@ class _QuietServer(ThreadingHTTPServer):
 class FakeJiraServer:
     """Run :class:`FakeJira` on a free port in a background thread (a context manager)."""
 
-    def __init__(self) -> None:
-        self.state = FakeJira()
+    def __init__(self, *, create_delay: float = 0.0, index_lag: float = 0.0) -> None:
+        self.state = FakeJira(create_delay=create_delay, index_lag=index_lag)
         self._server = _QuietServer(("127.0.0.1", 0), _handler(self.state))
         self.state.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

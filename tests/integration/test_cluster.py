@@ -62,7 +62,7 @@ def test_turns_corruption_and_outbox_on_cluster(cluster: RedisCluster6, driver_f
         items = driver.call("outbox_claim", "w", limit=50, lease_seconds=60)
         assert sorted(item.session_id for item in items) == sorted(handed)
         for item in items:
-            driver.call("outbox_done", item.id)
+            assert driver.call("outbox_done", item.id, token=item.token)
         # The recovery sweep scans every master, and finds nothing left to deliver.
         assert driver.call("outbox_recover") == 0
         raw.delete(keys.due, keys.where)

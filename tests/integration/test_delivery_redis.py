@@ -2,17 +2,18 @@
 
 Same checks as the memory-store run in ``test_delivery_faults.py``: every handoff
 becomes exactly one issue through HTTP faults and two worker crashes. Leases
-run on the Redis server's clock, so they expire by waiting (1 s leases).
+run on the Redis server's clock; the test ends a dead worker's leases by moving
+their due times into the past rather than waiting the lease out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
-from delivery_scenario import FAST, handoffs, run_fault_scenario
+import redis
+from delivery_scenario import FAST, LEASE, TIMEOUT, handoffs, run_fault_scenario
 from fake_jira import FakeJiraServer, Fault
 
 from vpnfsm import Assistant
@@ -20,11 +21,10 @@ from vpnfsm.cli import main
 from vpnfsm.examples import EXAMPLE_TENANTS
 from vpnfsm.handoff.delivery import AsyncJiraClient, DeliveryReport, JiraAuth, adeliver_pending
 from vpnfsm.handoff.tenants import load_tenants
+from vpnfsm.store import _redis_common as common
 from vpnfsm.store.redis import AsyncRedisStore, RedisStore
 
 pytestmark = pytest.mark.integration
-
-LEASE = 1.0
 
 
 def test_redis_outbox_delivers_each_handoff_exactly_once(
@@ -32,9 +32,19 @@ def test_redis_outbox_delivers_each_handoff_exactly_once(
 ) -> None:
     store = RedisStore.from_url(redis_url, prefix=prefix)
     bot = Assistant(store, extractor=keyword_extractor)  # type: ignore[arg-type]
+    raw = redis.Redis.from_url(redis_url)
+    due = common.RedisKeys(prefix).due
+
+    def expire() -> None:
+        # The leases run out now: every due time moves into the past, as the server clock would move it.
+        leased = raw.zrange(due, 0, -1)
+        if leased:
+            raw.zadd(due, dict.fromkeys(leased, 0), xx=True)
+
     try:
-        run_fault_scenario(store, bot, lease=LEASE, expire=lambda: time.sleep(LEASE + 0.3), count=8)
+        run_fault_scenario(store, bot, lease=LEASE, expire=expire, count=8)
     finally:
+        raw.close()
         store.close()
 
 
@@ -47,9 +57,10 @@ def test_async_worker_on_the_async_redis_store(redis_url: str, prefix: str, keyw
     async def run(url: str) -> list[DeliveryReport]:
         store = AsyncRedisStore.from_url(redis_url, prefix=prefix)
         try:
-            async with AsyncJiraClient(url, auth=JiraAuth.bearer("pat"), timeout=0.5, retry=FAST) as client:
-                first = await adeliver_pending(store, client, tenants, lease_seconds=LEASE)
-                second = await adeliver_pending(store, client, tenants, lease_seconds=LEASE)
+            async with AsyncJiraClient(url, auth=JiraAuth.bearer("pat"), timeout=TIMEOUT, retry=FAST) as client:
+                # One at a time: the scripted faults meet the items in a known order.
+                first = await adeliver_pending(store, client, tenants, lease_seconds=LEASE, concurrency=1)
+                second = await adeliver_pending(store, client, tenants, lease_seconds=LEASE, concurrency=1)
                 return [first, second]
         finally:
             await store.aclose()

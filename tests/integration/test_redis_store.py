@@ -183,7 +183,8 @@ def test_outbox_item_written_with_the_handoff_and_leased(driver: Driver, prefix:
     time.sleep(0.6)  # worker-a "died": the lease runs out and the item comes back
     again = driver.call("outbox_claim", "worker-b", limit=10, lease_seconds=30)
     assert [item.id for item in again] == [items[0].id]
-    driver.call("outbox_done", items[0].id)
+    assert not driver.call("outbox_done", items[0].id, token=items[0].token)  # worker-a was fenced out
+    assert driver.call("outbox_done", again[0].id, token=again[0].token)
     time.sleep(0.05)
     assert driver.call("outbox_claim", "worker-c", limit=10, lease_seconds=0.01) == []
     assert driver.raw.exists(outbox_key) == 0
@@ -204,7 +205,7 @@ def test_outbox_index_lost_after_save_is_recovered(driver: Driver, prefix: str) 
     assert driver.call("outbox_recover") == 1
     again = driver.call("outbox_claim", "w", limit=10, lease_seconds=60)
     assert [item.id for item in again] == [items[0].id]
-    driver.call("outbox_done", items[0].id)
+    assert driver.call("outbox_done", again[0].id, token=again[0].token)
     assert driver.call("outbox_recover") == 0
     assert driver.call("outbox_claim", "w", limit=10, lease_seconds=60) == []
 
@@ -216,6 +217,29 @@ def test_outbox_claim_respects_limit_and_order(driver: Driver) -> None:
     assert [i.session_id for i in first + second] == sids
     assert isinstance(first[0], OutboxItem)
     assert first[0].tenant == "t0"
+    assert [lease.token for lease in first + second] == sorted({lease.token for lease in first + second})
+
+
+def test_lost_lease_is_fenced_out_of_renew_and_done(driver: Driver, prefix: str) -> None:
+    """Regression: a worker whose lease ran out could still record the item (no fencing token)."""
+    sid = _handoff(driver)
+    keys = common.RedisKeys(prefix)
+    (old,) = driver.call("outbox_claim", "a", limit=10, lease_seconds=0.3)
+    assert driver.call("outbox_renew", old.id, token=old.token, lease_seconds=0.3)
+    time.sleep(0.4)
+    assert driver.call("outbox_renew", old.id, token=old.token, lease_seconds=0.3)  # expired, not retaken
+    time.sleep(0.4)
+    (new,) = driver.call("outbox_claim", "b", limit=10, lease_seconds=30)
+    assert new.token > old.token
+    assert not driver.call("outbox_renew", old.id, token=old.token, lease_seconds=30)
+    assert not driver.call("outbox_done", old.id, token=old.token)
+    assert driver.raw.exists(keys.outbox("default", sid)) == 1  # the fenced-out done changed nothing
+    assert driver.call("outbox_renew", new.id, token=new.token, lease_seconds=30)
+    assert driver.call("outbox_done", new.id, token=new.token)
+    assert not driver.call("outbox_done", new.id, token=new.token)
+    assert driver.raw.exists(keys.outbox("default", sid)) == 0
+    assert driver.raw.hlen(keys.lease) == 0
+    assert driver.raw.zcard(keys.due) == 0
 
 
 def test_unreachable_redis_raises_store_unavailable_quickly(driver_factory: Any) -> None:

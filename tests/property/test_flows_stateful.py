@@ -10,6 +10,7 @@ and no conversation runs longer than the verifier's bound K.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from tests.flow_support import PHRASES, ScriptedExtractor
 from vpnfsm import Assistant, Extraction, InputError, MemoryStore, Reply, SessionStore
+from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS
 from vpnfsm.dialogue.checks import policy_bound
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.nlp import RuleExtractor
@@ -53,7 +55,10 @@ _HOSTILE = [
 messages = st.one_of(
     st.sampled_from(_REALISTIC),
     st.sampled_from(_HOSTILE),
-    st.text(min_size=1, max_size=200).filter(lambda s: s.strip() != ""),
+    # Anything with one visible character: whitespace and format characters (Cf) alone are empty.
+    st.text(min_size=1, max_size=200).filter(
+        lambda s: any(not (c.isspace() or unicodedata.category(c) == "Cf") for c in s)
+    ),
 )
 extractions = st.builds(
     Extraction,
@@ -133,7 +138,9 @@ class Conversations(RuleBasedStateMachine):
     def open_flow(self, flow: str, text: str) -> None:
         self._send(text, Extraction(intent=FLOWS[flow].intent))  # type: ignore[arg-type]
 
-    @rule(text=st.sampled_from(["", "   ", "\n\t", "x" * 2001]))
+    @rule(
+        text=st.sampled_from(["", "   ", "\n\t", "\u200b\ufeff", "vpn \ud800", "x" * (DEFAULT_MAX_MESSAGE_CHARS + 1)])
+    )
     def bad_input_loses_nothing(self, text: str) -> None:
         before = self.store.load(self.session_id, tenant="default") if self.session_id else None
         try:

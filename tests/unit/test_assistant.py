@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import FakeClock
 from vpnfsm import Assistant, AsyncAssistant, InputError, MemoryStore
+from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS
 from vpnfsm.flows.vpn import VPN_FLOW
 
 
@@ -23,7 +24,7 @@ def _walk(bot: Assistant, *messages: str) -> list:  # type: ignore[type-arg]
 
 @pytest.mark.parametrize(
     ("message", "reason"),
-    [("", "empty"), ("   \n\t ", "empty"), ("x" * 2001, "too_long")],
+    [("", "empty"), ("   \n\t ", "empty"), ("x" * (DEFAULT_MAX_MESSAGE_CHARS + 1), "too_long")],
 )
 def test_bad_messages_raise_typed_error_and_change_nothing(message: str, reason: str) -> None:
     store = MemoryStore()

@@ -1,4 +1,4 @@
-"""Accuracy gates on the shared dev sample and on the hand-written corpus, and the report API."""
+"""Accuracy gates on the hand-written corpus and held-out set, and the report API."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from vpnfsm.nlp import RuleExtractor
 from vpnfsm.nlp.evaluate import EVAL_FIELDS, LabeledRow, evaluate, load_labeled
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / ".." / "shared"
-DEV = SHARED / "dev-utterances.jsonl"
 CORPUS = REPO / "tests" / "data" / "extractor_corpus.jsonl"
 # Written after the rules were tuned on CORPUS and measured once before any fix (0.975 min).
 HELDOUT = REPO / "tests" / "data" / "extractor_heldout.jsonl"
@@ -23,7 +21,8 @@ def extractor() -> RuleExtractor:
     return RuleExtractor()
 
 
-@pytest.mark.parametrize("path", [DEV, CORPUS, HELDOUT], ids=["shared-dev", "own-corpus", "held-out"])
+# The shared dev sample has the same gate in tests/shared (run with --shared).
+@pytest.mark.parametrize("path", [CORPUS, HELDOUT], ids=["own-corpus", "held-out"])
 def test_every_field_is_at_least_95_percent(path: Path, extractor: RuleExtractor) -> None:
     report = evaluate(load_labeled(path), extractor)
     assert report.min_accuracy() >= 0.95, report.to_text()

@@ -66,13 +66,38 @@ def test_outbox_leases_come_back_and_done_items_never_do(clock: FakeClock) -> No
     store = MemoryStore(clock=clock)
     item = OutboxItem(id="t:s1:VPN-1", session_id="s1", tenant="t", created_at=1.0, payload="{}")
     store.save(_session(1), expected_version=0, outbox=[item])
-    assert store.outbox_claim("w1", limit=10, lease_seconds=5) == [item]
+    first = store.outbox_claim("w1", limit=10, lease_seconds=5)
+    assert [lease.id for lease in first] == [item.id]
+    assert first[0].payload == item.payload
     assert store.outbox_claim("w2", limit=10, lease_seconds=5) == []
     clock.advance(6)  # w1 died: the lease ran out
-    assert store.outbox_claim("w2", limit=10, lease_seconds=5) == [item]
-    store.outbox_done(item.id)
+    second = store.outbox_claim("w2", limit=10, lease_seconds=5)
+    assert [lease.id for lease in second] == [item.id]
+    assert second[0].token > first[0].token
+    assert store.outbox_done(item.id, token=second[0].token)
     clock.advance(60)
     assert store.outbox_claim("w3", limit=10, lease_seconds=5) == []
+
+
+def test_worker_that_lost_its_lease_can_neither_renew_nor_mark_done(clock: FakeClock) -> None:
+    """Regression: a worker whose lease ran out still recorded the item (no fencing)."""
+    store = MemoryStore(clock=clock)
+    item = OutboxItem(id="t:s1:VPN-1", session_id="s1", tenant="t", created_at=1.0, payload="{}")
+    store.save(_session(1), expected_version=0, outbox=[item])
+    (old,) = store.outbox_claim("w1", limit=10, lease_seconds=5)
+    assert store.outbox_renew(item.id, token=old.token, lease_seconds=5)  # renewed while working
+    clock.advance(4)
+    assert store.outbox_claim("w2", limit=10, lease_seconds=5) == []  # the renewal kept it
+    clock.advance(2)
+    assert store.outbox_renew(item.id, token=old.token, lease_seconds=5)  # expired, but nobody took it
+    clock.advance(6)
+    (new,) = store.outbox_claim("w2", limit=10, lease_seconds=5)
+    assert not store.outbox_renew(item.id, token=old.token, lease_seconds=5)
+    assert not store.outbox_done(item.id, token=old.token)
+    assert store.outbox_renew(item.id, token=new.token, lease_seconds=5)
+    assert store.outbox_done(item.id, token=new.token)
+    assert not store.outbox_done(item.id, token=new.token)  # done once
+    assert not store.outbox_renew(item.id, token=new.token, lease_seconds=5)
 
 
 def test_refused_save_enqueues_nothing() -> None:

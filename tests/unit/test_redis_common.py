@@ -73,7 +73,7 @@ def test_save_args_carry_version_ttl_cap_history_and_outbox() -> None:
         "app:{acme:s1}:quarantine:12.500000:o",
     ]
     # No digest: this session was not loaded from a store, so version and incarnation decide.
-    assert args[:10] == [3, session.dump_json(), 900, 7, 2, "", session.incarnation, 5900, 2048, 32768]
+    assert args[:10] == [3, session.dump_json(), 900, 7, 2, "", session.incarnation, 5900, 2048, 65536]
     assert Session.load_json(args[1]).version == 4  # type: ignore[arg-type]
     assert args[12] == "acme:s1:R1"
     assert OutboxItem.model_validate_json(args[13]) == item  # type: ignore[arg-type]
@@ -98,9 +98,22 @@ def test_save_args_carry_the_digest_of_the_value_a_session_was_loaded_from() -> 
     assert args[5] == ""
 
 
-def test_parse_claim_pairs_ids_with_keys() -> None:
-    assert common.parse_claim([b"a", b"k1", "b", b""]) == [("a", "k1"), ("b", "")]
+
+
+def test_parse_claim_reads_ids_keys_and_fencing_tokens() -> None:
+    assert common.parse_claim([b"a", b"k1", 7, "b", b"", 8]) == [("a", "k1", 7), ("b", "", 8)]
     assert common.parse_claim([]) == []
+
+
+def test_parse_done_says_whether_the_lease_held() -> None:
+    assert common.parse_done([1, b"app:{acme:s1}:o"]) == (True, "app:{acme:s1}:o")
+    assert common.parse_done([0, b""]) == (False, "")
+
+
+def test_outbox_index_keys_share_one_cluster_slot() -> None:
+    keys = common.RedisKeys("app")
+    slots = {key_slot(name.encode()) for name in keys.claim_keys() + keys.done_keys() + keys.renew_keys()}
+    assert len(slots) == 1
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,7 @@
-"""The shared reference conversations, run through the public Assistant."""
+"""The project's reference conversations (tests/data/reference), run through the public Assistant.
+
+The shared ones (../shared/conversations/vpn.yaml) run in tests/shared with ``--shared``.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.conftest import SHARED
-from vpnfsm import Assistant
+from tests.conversation_support import load_conversations, run_conversation
 
-
-def _conversations() -> list[Any]:
-    path = SHARED / "conversations" / "vpn.yaml"
-    if not path.exists():  # collected before fixtures run: fail at collection, loudly
-        raise FileNotFoundError(f"reference conversations missing at {path}")
-    data: list[Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data
+CONVERSATIONS = load_conversations(Path(__file__).resolve().parents[1] / "data" / "reference" / "vpn.yaml")
 
 
-CONVERSATIONS = _conversations()
+def test_the_reference_set_reaches_every_ending() -> None:
+    ends = {turn["expect"].get("outcome") for case in CONVERSATIONS for turn in case["turns"]}
+    assert {"handoff", "resolved"} <= ends
+    assert len(CONVERSATIONS) >= 8
 
 
 @pytest.mark.parametrize("conversation", CONVERSATIONS, ids=[c["name"] for c in CONVERSATIONS])
-def test_reference_conversation(conversation: dict[str, Any], shared_dir: Path) -> None:
-    bot = Assistant()
-    session_id: str | None = None
-    for number, turn in enumerate(conversation["turns"], start=1):
-        reply = bot.handle(turn["user"], session_id=session_id)
-        session_id = reply.session_id
-        for key, expected in turn["expect"].items():
-            where = f"turn {number} ({turn['user']!r}): {key}"
-            if key == "slots":
-                for slot, value in expected.items():
-                    assert reply.slots[slot] == value, f"{where}.{slot}"
-            else:
-                assert getattr(reply, key) == expected, where
-        if reply.handoff:
-            assert reply.handoff_summary is not None
+def test_reference_conversation(conversation: dict[str, Any]) -> None:
+    run_conversation(conversation)

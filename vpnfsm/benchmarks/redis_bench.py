@@ -45,7 +45,7 @@ from vpnfsm.assistant import Assistant
 from vpnfsm.benchmarks._timing import summarize, time_calls
 from vpnfsm.benchmarks.core_bench import CONVERSATIONS
 from vpnfsm.errors import StoreUnavailable
-from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.session import HistoryEntry, OutboxItem, OutboxLease, Session
 from vpnfsm.store._codec import encode_history
 from vpnfsm.store.memory import MemoryStore
 from vpnfsm.store.redis import RedisStore
@@ -154,11 +154,14 @@ class _TimedStore:
     def ping(self) -> None:
         self.inner.ping()
 
-    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxLease]:
         return self.inner.outbox_claim(consumer, limit=limit, lease_seconds=lease_seconds)
 
-    def outbox_done(self, item_id: str) -> None:
-        self.inner.outbox_done(item_id)
+    def outbox_renew(self, item_id: str, *, token: int, lease_seconds: float) -> bool:
+        return self.inner.outbox_renew(item_id, token=token, lease_seconds=lease_seconds)
+
+    def outbox_done(self, item_id: str, *, token: int) -> bool:
+        return self.inner.outbox_done(item_id, token=token)
 
 
 def _conversation_turns(

@@ -65,6 +65,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("VPNFSM_LOG_FORMAT") or "text",
         help="log lines as text or json (default text; $VPNFSM_LOG_FORMAT)",
     )
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="creates in flight at once in this worker (default 4)"
+    )
+    parser.add_argument(
+        "--lease",
+        type=float,
+        default=400.0,
+        help="seconds an outbox item stays leased without renewal; must exceed the worst-case retry schedule "
+        "(default 400)",
+    )
 
 
 def _secret(name: str) -> str | None:
@@ -105,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _deliver(args: argparse.Namespace) -> int:
     from vpnfsm.commands._io import redis_url
-    from vpnfsm.handoff.delivery import JiraClient, deliver_pending
+    from vpnfsm.handoff.delivery import JiraClient, check_delivery_settings, deliver_pending
     from vpnfsm.handoff.tenants import load_tenants
 
     if not args.jira_url:
@@ -126,8 +136,15 @@ def _deliver(args: argparse.Namespace) -> int:
     auth = _auth(args)
     store = RedisStore.from_url(url)
     with JiraClient(args.jira_url, auth=auth, api=args.api, timeout=args.timeout) as client:
+        try:
+            check_delivery_settings(client, lease_seconds=args.lease, concurrency=args.concurrency)
+        except ValueError as exc:
+            print(f"vpnfsm deliver: {exc}", file=sys.stderr)
+            return 2
         while True:
-            report = deliver_pending(store, client, tenants, consumer=args.consumer)
+            report = deliver_pending(
+                store, client, tenants, consumer=args.consumer, lease_seconds=args.lease, concurrency=args.concurrency
+            )
             print(json.dumps(dataclasses.asdict(report)), flush=True)
             if args.once:
                 return 1 if report.failed else 0

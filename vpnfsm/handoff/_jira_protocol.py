@@ -18,7 +18,7 @@ from typing import Any
 
 from vpnfsm.errors import DeliveryError
 
-__all__ = ["IssueRef", "JiraAuth", "JiraProtocol", "Request", "Response", "RetryPolicy", "Wait"]
+__all__ = ["Fence", "IssueRef", "JiraAuth", "JiraProtocol", "Request", "Response", "RetryPolicy", "Wait"]
 
 #: Statuses worth retrying: rate limit, server errors, gateway trouble.
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
@@ -59,7 +59,8 @@ class RetryPolicy:
         backoff: the first wait in seconds; it doubles per try, with jitter.
         max_backoff: the longest computed wait.
         max_retry_after: the longest ``Retry-After`` honoured (longer ones give up
-            for this run; the outbox lease brings the handoff back later).
+            for this run; the outbox lease brings the handoff back later). It
+            dominates :meth:`worst_case_seconds`, which the outbox lease must exceed.
         settle: the least wait after a create whose outcome is unknown (no
             answer, or a 5xx from a gateway that may have passed it on), so
             Jira can finish an in-flight create before the idempotency search.
@@ -69,8 +70,19 @@ class RetryPolicy:
     attempts: int = 5
     backoff: float = 0.5
     max_backoff: float = 30.0
-    max_retry_after: float = 300.0
+    max_retry_after: float = 60.0
     settle: float = 5.0
+
+    def worst_case_seconds(self, request_timeout: float) -> float:
+        """The longest one delivery can take under this policy.
+
+        Every try is a search and a create that each run into
+        ``request_timeout``, and every wait between tries is as long as the
+        policy allows (``Retry-After`` up to ``max_retry_after``, backoff up to
+        ``max_backoff``, ``settle`` after an uncertain create).
+        """
+        longest_wait = max(self.max_retry_after, self.max_backoff, self.settle)
+        return self.attempts * 2 * request_timeout + (self.attempts - 1) * longest_wait
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before try ``attempt + 1``: ``Retry-After`` when given."""
@@ -93,6 +105,11 @@ class Wait:
     """Sleep this many seconds before the next request."""
 
     seconds: float
+
+
+@dataclass(frozen=True)
+class Fence:
+    """Check that the caller may still create (its outbox lease holds) before the next request."""
 
 
 @dataclass(frozen=True)
@@ -178,11 +195,15 @@ class JiraProtocol:
         """Create the issue (``POST /rest/api/N/issue``)."""
         return Request("POST", f"/rest/api/{self.api}/issue", body)
 
-    def ensure_issue(self, body: Mapping[str, Any], label: str) -> Generator[Request | Wait, Response | None, IssueRef]:
+    def ensure_issue(
+        self, body: Mapping[str, Any], label: str
+    ) -> Generator[Request | Wait | Fence, Response | None, IssueRef]:
         """Find the issue labelled ``label`` or create it from ``body``, retrying.
 
         Every try searches first, so a create whose answer was lost (timeout,
-        a crash after Jira stored it) is found instead of created again.
+        a crash after Jira stored it) is found instead of created again. A
+        :class:`Fence` comes right before every create: the driver checks (and
+        renews) its lease there, so a worker that lost the item never creates.
 
         Raises:
             DeliveryError: a non-retryable answer (400, 401, 403, 404, ...), or
@@ -204,6 +225,7 @@ class JiraProtocol:
                 issues = found.get("issues", []) if isinstance(found, dict) else []
                 if issues:
                     return IssueRef(key=str(issues[0]["key"]), id=issues[0].get("id"), created=False)
+                yield Fence()
                 answer = (yield self.create_request(body)) or Response(None)
                 # 429 and 503 say "not processed"; silence or another 5xx may hide a created issue.
                 uncertain = answer.status is None or answer.status in (500, 502, 504)

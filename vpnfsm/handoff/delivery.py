@@ -2,28 +2,40 @@
 
 The turn that enters a handoff state writes an outbox item in the same
 atomic save (see :mod:`vpnfsm._turn`). :func:`deliver_pending` (or its
-asyncio twin :func:`adeliver_pending`) leases items, builds each body
-(summary -> tags -> tenant fields -> Jira JSON), makes sure the issue exists
-(search by the idempotency label, then create), records the key on the
-session and marks the item done. A worker that dies at any point leaves its
-lease to run out; the next run finds the issue by its label instead of
-creating a second one. Guarantees and limits: ``docs/operations.md``.
+asyncio twin :func:`adeliver_pending`) works on up to ``concurrency`` items
+at once and claims a new one only when a slot is free, so no item waits in a
+batch while its lease runs; a heartbeat renews the leases in flight. For
+each item it builds the body (summary -> tags -> tenant fields -> Jira JSON),
+makes sure the issue exists (search by the idempotency label, then create),
+records the key on the session and marks the item done.
+
+Every claim carries a fencing token. Right before each create and before the
+key is recorded the worker renews its lease with that token; a worker whose
+lease passed to another claim (it stalled past the lease) stops there and
+cannot mark the item done. A worker that dies leaves its lease to run out;
+the next holder finds the issue by its label instead of creating a second
+one. The lease must be longer than the worst-case retry schedule of one item
+(:func:`check_delivery_settings`). Guarantees and limits: ``docs/operations.md``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from vpnfsm.errors import CorruptSession, DeliveryError, TenantError
+from vpnfsm.errors import CorruptSession, DeliveryError, LeaseLost, StoreUnavailable, TenantError
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff._jira_protocol import (
+    Fence,
     IssueRef,
     JiraAuth,
     JiraProtocol,
@@ -36,7 +48,7 @@ from vpnfsm.handoff.jira import build_issue_body, idempotency_label
 from vpnfsm.handoff.summary import HandoffSummary
 from vpnfsm.handoff.tags import tags_for
 from vpnfsm.handoff.tenants import TenantBook, ticket_fields
-from vpnfsm.session import OutboxItem, Session
+from vpnfsm.session import OutboxItem, OutboxLease, Session
 from vpnfsm.types import AsyncSessionStore, SessionStore
 
 __all__ = [
@@ -47,6 +59,7 @@ __all__ = [
     "JiraClient",
     "RetryPolicy",
     "adeliver_pending",
+    "check_delivery_settings",
     "deliver_pending",
     "prepare_issue",
 ]
@@ -55,7 +68,12 @@ logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 DEFAULT_TIMEOUT = 10.0
-DEFAULT_LEASE_SECONDS = 120.0
+#: Longer than the default policy's worst case (5 tries x 2 requests x 10 s + 4 waits x 60 s = 340 s).
+DEFAULT_LEASE_SECONDS = 400.0
+#: Creates in flight per worker: a slow Jira (seconds per create) is waited on in parallel.
+DEFAULT_CONCURRENCY = 4
+#: Leases in flight are renewed this often, as a fraction of the lease.
+RENEW_FRACTION = 1 / 3
 #: Attempts of the load/save loop that records a ticket key on its session.
 RECORD_RETRIES = 16
 
@@ -116,11 +134,15 @@ class JiraClient(_ClientBase):
             return Response(None, error=type(exc).__name__)
         return self._response(raw)
 
-    def ensure_issue(self, body: Mapping[str, Any], label: str) -> IssueRef:
+    def ensure_issue(self, body: Mapping[str, Any], label: str, *, fence: Callable[[], None] | None = None) -> IssueRef:
         """The issue labelled ``label``, created from ``body`` if Jira has none.
+
+        ``fence`` is called right before every create; it raises (e.g.
+        :class:`~vpnfsm.errors.LeaseLost`) when the caller may no longer create.
 
         Raises:
             DeliveryError: Jira refused the request or kept failing.
+            LeaseLost: from ``fence``.
 
         """
         steps = self.protocol.ensure_issue(body, label)
@@ -131,9 +153,12 @@ class JiraClient(_ClientBase):
             except StopIteration as done:
                 result: IssueRef = done.value
                 return result
+            answer = None
             if isinstance(step, Wait):
                 self._sleep(step.seconds)
-                answer = None
+            elif isinstance(step, Fence):
+                if fence is not None:
+                    fence()
             else:
                 answer = self._send(step)
 
@@ -173,8 +198,10 @@ class AsyncJiraClient(_ClientBase):
             return Response(None, error=type(exc).__name__)
         return self._response(raw)
 
-    async def ensure_issue(self, body: Mapping[str, Any], label: str) -> IssueRef:
-        """See :meth:`JiraClient.ensure_issue`."""
+    async def ensure_issue(
+        self, body: Mapping[str, Any], label: str, *, fence: Callable[[], Awaitable[None]] | None = None
+    ) -> IssueRef:
+        """See :meth:`JiraClient.ensure_issue` (``fence`` is awaited)."""
         steps = self.protocol.ensure_issue(body, label)
         answer: Response | None = None
         while True:
@@ -183,9 +210,12 @@ class AsyncJiraClient(_ClientBase):
             except StopIteration as done:
                 result: IssueRef = done.value
                 return result
+            answer = None
             if isinstance(step, Wait):
                 await asyncio.sleep(step.seconds)
-                answer = None
+            elif isinstance(step, Fence):
+                if fence is not None:
+                    await fence()
             else:
                 answer = await self._send(step)
 
@@ -212,6 +242,8 @@ class DeliveryReport:
         created: issues created by this run.
         found: issues that already existed (an earlier run created them).
         failed: items left in the outbox (their lease brings them back).
+        lost: items whose lease passed to another worker before this run
+            finished them (it stalled past the lease); that worker delivers them.
         tickets: outbox item id -> issue key, for every delivered item.
         errors: outbox item id -> why it failed.
 
@@ -221,8 +253,35 @@ class DeliveryReport:
     created: int = 0
     found: int = 0
     failed: int = 0
+    lost: int = 0
     tickets: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+
+
+def check_delivery_settings(client: JiraClient | AsyncJiraClient, *, lease_seconds: float, concurrency: int) -> None:
+    """Refuse worker settings under which an item could outlive its lease.
+
+    The lease must be longer than the worst case of one item's retry
+    schedule (:meth:`RetryPolicy.worst_case_seconds` with the client's
+    timeout), so that even a worker whose renewals fail cannot still be
+    creating when another worker's claim of the same item begins.
+
+    Raises:
+        ValueError: the lease is not longer than that worst case, or
+            ``concurrency`` is below 1.
+
+    """
+    if concurrency < 1:
+        raise ValueError(f"delivery concurrency must be at least 1, not {concurrency}")
+    retry = client.protocol.retry
+    worst = retry.worst_case_seconds(client.timeout)
+    if not lease_seconds > worst:
+        raise ValueError(
+            f"outbox lease of {lease_seconds:g} s is not longer than one delivery's worst-case retry "
+            f"schedule of {worst:g} s ({retry.attempts} tries x 2 requests x {client.timeout:g} s timeout + "
+            f"{retry.attempts - 1} waits of up to {max(retry.max_retry_after, retry.max_backoff, retry.settle):g} s): "
+            "lengthen the lease, or shorten the timeout, the tries or RetryPolicy.max_retry_after"
+        )
 
 
 def prepare_issue(
@@ -291,47 +350,133 @@ async def _arecord(store: AsyncSessionStore, summary: HandoffSummary, key: str, 
     )
 
 
-def _delivered(report: DeliveryReport, item: OutboxItem, ref: IssueRef) -> None:
-    report.tickets[item.id] = ref.key
-    if ref.created:
-        report.created += 1
-    else:
-        report.found += 1
-    logger.info(
-        "handoff delivered (%s)",
-        "created" if ref.created else "found",
-        extra={"tenant": item.tenant, "session_id": item.session_id, "item": item.id, "ticket": ref.key},
-    )
+class _Tally:
+    """One run's report and the leases it holds, shared by its worker threads and the heartbeat."""
 
+    def __init__(self) -> None:
+        self.report = DeliveryReport()
+        self._lock = threading.Lock()
+        self._held: dict[str, int] = {}
 
-def _failed(report: DeliveryReport, item: OutboxItem, exc: Exception) -> None:
-    report.failed += 1
-    report.errors[item.id] = str(exc)
-    logger.warning(
-        "handoff not delivered: %s",
-        exc,
-        extra={
-            "tenant": item.tenant,
-            "session_id": item.session_id,
-            "item": item.id,
-            "status": getattr(exc, "status", None),
-        },
-    )
+    def room(self, *, concurrency: int, limit: int, running: int) -> int:
+        """How many items to claim now: free slots, within what is left of ``limit``."""
+        return max(0, min(concurrency - running, limit - self.report.claimed))
 
+    def claimed(self, leases: Sequence[OutboxLease]) -> None:
+        with self._lock:
+            self.report.claimed += len(leases)
+            self._held.update((lease.id, lease.token) for lease in leases)
 
-def _items(
-    report: DeliveryReport,
-    claimed: list[OutboxItem],
-    tenants: TenantBook,
-    api: int,
-    flows: Mapping[str, FlowSpec] | None,
-) -> Generator[tuple[OutboxItem, HandoffSummary, dict[str, Any], str], None, None]:
-    report.claimed += len(claimed)
-    for item in claimed:
+    def held(self) -> list[tuple[str, int]]:
+        """The leases in flight (item id, token), for the heartbeat."""
+        with self._lock:
+            return list(self._held.items())
+
+    def prepare(
+        self, lease: OutboxLease, tenants: TenantBook, api: int, flows: Mapping[str, FlowSpec] | None
+    ) -> tuple[HandoffSummary, dict[str, Any], str] | None:
+        """:func:`prepare_issue`, or ``None`` with the item counted as failed."""
         try:
-            yield (item, *prepare_issue(item, tenants, api=api, flows=flows))
+            return prepare_issue(lease, tenants, api=api, flows=flows)
         except (TenantError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
-            _failed(report, item, exc)
+            self.failed(lease, exc)
+            return None
+
+    def delivered(self, lease: OutboxLease, ref: IssueRef) -> None:
+        with self._lock:
+            self._held.pop(lease.id, None)
+            self.report.tickets[lease.id] = ref.key
+            if ref.created:
+                self.report.created += 1
+            else:
+                self.report.found += 1
+        logger.info(
+            "handoff delivered (%s)",
+            "created" if ref.created else "found",
+            extra={"tenant": lease.tenant, "session_id": lease.session_id, "item": lease.id, "ticket": ref.key},
+        )
+
+    def failed(self, lease: OutboxLease, exc: Exception) -> None:
+        if isinstance(exc, LeaseLost):
+            self.lost(lease, None)
+            return
+        with self._lock:
+            self._held.pop(lease.id, None)
+            self.report.failed += 1
+            self.report.errors[lease.id] = str(exc)
+        logger.warning(
+            "handoff not delivered: %s",
+            exc,
+            extra={
+                "tenant": lease.tenant,
+                "session_id": lease.session_id,
+                "item": lease.id,
+                "status": getattr(exc, "status", None),
+            },
+        )
+
+    def lost(self, lease: OutboxLease, ref: IssueRef | None) -> None:
+        with self._lock:
+            self._held.pop(lease.id, None)
+            self.report.lost += 1
+        if ref is not None and ref.created:
+            # The label lets the new holder find this issue (once Jira's search shows it).
+            logger.warning(
+                "handoff: created %s, then lost the lease; the next holder finds it by label",
+                ref.key,
+                extra={"tenant": lease.tenant, "session_id": lease.session_id, "item": lease.id, "ticket": ref.key},
+            )
+        else:
+            logger.info(
+                "handoff lease passed to another worker; leaving it",
+                extra={"tenant": lease.tenant, "session_id": lease.session_id, "item": lease.id},
+            )
+
+
+def _deliver_one(
+    store: SessionStore,
+    client: JiraClient,
+    tenants: TenantBook,
+    lease: OutboxLease,
+    *,
+    tally: _Tally,
+    renew: Callable[[str, int], bool],
+    flows: Mapping[str, FlowSpec] | None,
+    clock: Callable[[], float],
+) -> None:
+    prepared = tally.prepare(lease, tenants, client.api, flows)
+    if prepared is None:
+        return
+    summary, body, label = prepared
+
+    def fence() -> None:
+        if not renew(lease.id, lease.token):
+            raise LeaseLost(lease.id)
+
+    try:
+        ref = client.ensure_issue(body, label, fence=fence)
+    except DeliveryError as exc:  # LeaseLost included: nothing was created by this worker
+        tally.failed(lease, exc)
+        return
+    if not renew(lease.id, lease.token):
+        tally.lost(lease, ref)  # only the lease holder records the key
+        return
+    _record(store, summary, ref.key, clock())
+    if store.outbox_done(lease.id, token=lease.token):
+        tally.delivered(lease, ref)
+    else:
+        tally.lost(lease, ref)
+
+
+def _heartbeat(renew: Callable[[str, int], bool], tally: _Tally, every: float, stop: threading.Event) -> None:
+    """Renew every lease in flight each ``every`` seconds until ``stop`` (a daemon thread)."""
+    while not stop.wait(every):
+        for item_id, token in tally.held():
+            try:
+                if not renew(item_id, token):
+                    logger.info("handoff %s: lease lost before renewal", item_id)
+            except StoreUnavailable as exc:  # the fence before the next write fails closed anyway
+                logger.warning("could not renew the lease on handoff %s: %s", item_id, exc)
 
 
 def deliver_pending(
@@ -342,30 +487,110 @@ def deliver_pending(
     consumer: str = "vpnfsm-deliver",
     limit: int = 50,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    concurrency: int = DEFAULT_CONCURRENCY,
     flows: Mapping[str, FlowSpec] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> DeliveryReport:
-    """Deliver up to ``limit`` pending handoffs once; see the module docstring.
+    """Deliver up to ``limit`` pending handoffs, ``concurrency`` at a time; see the module docstring.
 
-    A failing item stays in the outbox and is retried when its lease runs
-    out; the report says why it failed. Store errors propagate.
+    Items are claimed one free slot at a time, so each is leased only while it
+    is worked on; a failing item stays in the outbox and comes back when its
+    lease runs out (the report says why it failed). Store errors propagate
+    once the items in flight have finished.
 
     Raises:
+        ValueError: the settings fail :func:`check_delivery_settings`.
         StoreUnavailable: the store could not be reached.
 
     """
-    report = DeliveryReport()
-    claimed = store.outbox_claim(consumer, limit=limit, lease_seconds=lease_seconds)
-    for item, summary, body, label in _items(report, claimed, tenants, client.api, flows):
-        try:
-            ref = client.ensure_issue(body, label)
-        except DeliveryError as exc:
-            _failed(report, item, exc)
-            continue
-        _record(store, summary, ref.key, clock())
-        store.outbox_done(item.id)
-        _delivered(report, item, ref)
-    return report
+    check_delivery_settings(client, lease_seconds=lease_seconds, concurrency=concurrency)
+    tally = _Tally()
+    stop = threading.Event()
+
+    def renew(item_id: str, token: int) -> bool:
+        return store.outbox_renew(item_id, token=token, lease_seconds=lease_seconds)
+
+    beat = threading.Thread(target=_heartbeat, args=(renew, tally, lease_seconds * RENEW_FRACTION, stop), daemon=True)
+    beat.start()
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="vpnfsm-deliver") as pool:
+            running: set[Future[None]] = set()
+            more = True
+            while True:
+                room = tally.room(concurrency=concurrency, limit=limit, running=len(running))
+                if more and room:
+                    leases = store.outbox_claim(consumer, limit=room, lease_seconds=lease_seconds)
+                    more = len(leases) == room  # fewer: nothing else is due now
+                    tally.claimed(leases)
+                    for lease in leases:
+                        running.add(
+                            pool.submit(
+                                _deliver_one,
+                                store,
+                                client,
+                                tenants,
+                                lease,
+                                tally=tally,
+                                renew=renew,
+                                flows=flows,
+                                clock=clock,
+                            )
+                        )
+                if not running:
+                    return tally.report
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()  # a store error ends the run
+    finally:
+        stop.set()
+        beat.join()
+
+
+async def _adeliver_one(
+    store: AsyncSessionStore,
+    client: AsyncJiraClient,
+    tenants: TenantBook,
+    lease: OutboxLease,
+    *,
+    tally: _Tally,
+    renew: Callable[[str, int], Awaitable[bool]],
+    flows: Mapping[str, FlowSpec] | None,
+    clock: Callable[[], float],
+) -> None:
+    prepared = tally.prepare(lease, tenants, client.api, flows)
+    if prepared is None:
+        return
+    summary, body, label = prepared
+
+    async def fence() -> None:
+        if not await renew(lease.id, lease.token):
+            raise LeaseLost(lease.id)
+
+    try:
+        ref = await client.ensure_issue(body, label, fence=fence)
+    except DeliveryError as exc:
+        tally.failed(lease, exc)
+        return
+    if not await renew(lease.id, lease.token):
+        tally.lost(lease, ref)
+        return
+    await _arecord(store, summary, ref.key, clock())
+    if await store.outbox_done(lease.id, token=lease.token):
+        tally.delivered(lease, ref)
+    else:
+        tally.lost(lease, ref)
+
+
+async def _aheartbeat(renew: Callable[[str, int], Awaitable[bool]], tally: _Tally, every: float) -> None:
+    """The asyncio twin of :func:`_heartbeat` (a task, cancelled when the run ends)."""
+    while True:
+        await asyncio.sleep(every)
+        for item_id, token in tally.held():
+            try:
+                if not await renew(item_id, token):
+                    logger.info("handoff %s: lease lost before renewal", item_id)
+            except StoreUnavailable as exc:
+                logger.warning("could not renew the lease on handoff %s: %s", item_id, exc)
 
 
 async def adeliver_pending(
@@ -376,24 +601,56 @@ async def adeliver_pending(
     consumer: str = "vpnfsm-deliver",
     limit: int = 50,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    concurrency: int = DEFAULT_CONCURRENCY,
     flows: Mapping[str, FlowSpec] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> DeliveryReport:
-    """The asyncio twin of :func:`deliver_pending`.
+    """The asyncio twin of :func:`deliver_pending` (``concurrency`` tasks instead of threads).
 
     Raises:
+        ValueError: the settings fail :func:`check_delivery_settings`.
         StoreUnavailable: the store could not be reached.
 
     """
-    report = DeliveryReport()
-    claimed = await store.outbox_claim(consumer, limit=limit, lease_seconds=lease_seconds)
-    for item, summary, body, label in _items(report, claimed, tenants, client.api, flows):
-        try:
-            ref = await client.ensure_issue(body, label)
-        except DeliveryError as exc:
-            _failed(report, item, exc)
-            continue
-        await _arecord(store, summary, ref.key, clock())
-        await store.outbox_done(item.id)
-        _delivered(report, item, ref)
-    return report
+    check_delivery_settings(client, lease_seconds=lease_seconds, concurrency=concurrency)
+    tally = _Tally()
+
+    async def renew(item_id: str, token: int) -> bool:
+        return await store.outbox_renew(item_id, token=token, lease_seconds=lease_seconds)
+
+    beat = asyncio.create_task(_aheartbeat(renew, tally, lease_seconds * RENEW_FRACTION))
+    running: set[asyncio.Task[None]] = set()
+    try:
+        more = True
+        while True:
+            room = tally.room(concurrency=concurrency, limit=limit, running=len(running))
+            if more and room:
+                leases = await store.outbox_claim(consumer, limit=room, lease_seconds=lease_seconds)
+                more = len(leases) == room
+                tally.claimed(leases)
+                for lease in leases:
+                    running.add(
+                        asyncio.create_task(
+                            _adeliver_one(
+                                store,
+                                client,
+                                tenants,
+                                lease,
+                                tally=tally,
+                                renew=renew,
+                                flows=flows,
+                                clock=clock,
+                            )
+                        )
+                    )
+            if not running:
+                return tally.report
+            finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                task.result()
+    finally:
+        if running:  # like the thread pool: let the items in flight finish
+            await asyncio.gather(*running, return_exceptions=True)
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat

@@ -16,22 +16,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from vpnfsm import __version__
-from vpnfsm._turn import MAX_SESSION_ID_CHARS, check_session_id
+from vpnfsm._idempotency import APPLIED_CAP, MAX_MESSAGE_ID_CHARS
+from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, MAX_SESSION_ID_CHARS, check_session_id
 from vpnfsm.assistant import AsyncAssistant
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.handoff.summary import HandoffSummary, build_summary
 from vpnfsm.reply import Reply
 from vpnfsm.server._guard import Guard
+from vpnfsm.server._methods import AnswerOptions
 from vpnfsm.server.metrics import CONTENT_TYPE, ServiceMetrics
 from vpnfsm.server.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError, install_problem_handlers
 from vpnfsm.server.settings import API_KEY_HEADER, DEFAULT_TENANT, Settings
@@ -68,6 +70,30 @@ Tenant = Annotated[str, Depends(_current_tenant)]
 SessionId = Annotated[
     str, PathParam(min_length=1, max_length=MAX_SESSION_ID_CHARS, description=_SESSION_ID_DOC)
 ]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=MAX_MESSAGE_ID_CHARS,
+        pattern=r"^[!-~]+$",
+        description="the message's own id (e.g. a UUID or the host's event id); "
+        "a repeat gets the first reply and changes nothing",
+    ),
+]
+
+_MESSAGE_DESCRIPTION = "what the user typed"
+
+_CHAT_DESCRIPTION = f"""Answer one user message; an unknown `session_id` starts a new session (`notice`).
+
+**Retries.** Send an `Idempotency-Key` header (any 1-{MAX_MESSAGE_ID_CHARS} visible ASCII
+characters, unique per message) and the request is safe to repeat: a key this session
+already applied (among its last {APPLIED_CAP}) is answered with the reply of the first
+application and changes nothing. Without a `session_id`, the new session's id is derived
+from the key, so a retried first message reaches the same session. The same key with a
+different message is 422. A 503 says in `may_have_applied` whether the message may have
+been stored and in `retry_safe` whether repeating the request is safe; with a key it
+always is: wait `Retry-After` seconds and send the same request again."""
 
 
 class ChatRequest(BaseModel):
@@ -75,7 +101,7 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"message": "VPN is not working"}]})
 
-    message: str = Field(description="what the user typed")
+    message: str = Field(min_length=1, max_length=DEFAULT_MAX_MESSAGE_CHARS, description=_MESSAGE_DESCRIPTION)
     session_id: str | None = Field(
         default=None,
         min_length=1,
@@ -115,6 +141,18 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: ref}, "description": "problem details"}
         for status in statuses
     }
+
+
+def _chat_request_for(max_message_chars: int) -> type[ChatRequest]:
+    """:class:`ChatRequest` with this service's message limit, so the OpenAPI schema shows it."""
+    if max_message_chars == DEFAULT_MAX_MESSAGE_CHARS:
+        return ChatRequest
+    limited: type[ChatRequest] = create_model(
+        "ChatRequest",
+        __base__=ChatRequest,
+        message=(str, Field(min_length=1, max_length=max_message_chars, description=_MESSAGE_DESCRIPTION)),
+    )
+    return limited
 
 
 def _store_for(settings: Settings) -> tuple[AsyncSessionStore, StoreKind]:
@@ -164,7 +202,9 @@ def create_app(
     app = FastAPI(
         title="vpnfsm",
         version=__version__,
-        description="State-machine IT-support assistant: chat turns, sessions, health and metrics.",
+        description="State-machine IT-support assistant: chat turns, sessions, health and metrics.\n\n"
+        "`POST /api/chat` takes an `Idempotency-Key` header: a retried message is applied once "
+        "(see that operation).",
         lifespan=lifespan,
         # FastAPI's docs pages load their scripts from a CDN; the service makes
         # no outside requests, so it publishes only /openapi.json.
@@ -175,25 +215,33 @@ def create_app(
     app.state.bot = bot
     app.state.metrics = metrics
     install_problem_handlers(app)
-    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AnswerOptions)  # inside Guard, so its answers get the headers too
+    app.add_middleware(Guard, max_body_bytes=settings.body_limit)
 
     app.state.tenant_of = _tenant_resolver(settings)
 
-    @app.post(
-        "/api/chat",
-        response_model=Reply,
-        responses=_problems(400, 401, 409, 413, 422, 503),
-        summary="Answer one message",
-    )
-    async def chat(body: ChatRequest, tenant: Tenant, request: Request) -> Response:
+    async def chat(
+        body: ChatRequest, tenant: Tenant, request: Request, idempotency_key: IdempotencyKey = None
+    ) -> Response:
         """Answer one user message; an unknown ``session_id`` starts a new session (``notice``)."""
         request.state.session_id = body.session_id  # for log lines about this request
         started = time.perf_counter()
-        reply = await bot.handle(body.message, body.session_id, tenant=tenant)
+        reply = await bot.handle(body.message, body.session_id, tenant=tenant, message_id=idempotency_key)
         metrics.observe_turn(reply, tenant=tenant, seconds=time.perf_counter() - started, ended_now=reply.ended_now)
         # Serialized once by pydantic; returning the model would make FastAPI
         # validate and serialize it a second time on every turn.
         return Response(reply.model_dump_json(), media_type="application/json")
+
+    # The body model carries this service's message limit, so its OpenAPI
+    # maxLength is the one enforced; FastAPI reads the annotation at registration.
+    chat.__annotations__["body"] = _chat_request_for(settings.max_message_chars)
+    app.post(
+        "/api/chat",
+        response_model=Reply,
+        responses=_problems(400, 401, 409, 413, 422, 503),
+        summary="Answer one message",
+        description=_CHAT_DESCRIPTION,
+    )(chat)
 
     @app.get(
         "/api/sessions/{session_id:path}",

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vpnfsm.errors import InputError, SessionConflict, StoreUnavailable
+from vpnfsm.server._methods import allow_header, allowed_methods
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "ProblemError", "install_problem_handlers", "problem_response"]
 
@@ -139,14 +140,37 @@ def _count_store_error(request: Request, kind: str) -> None:
 
 
 async def _on_store_down(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StoreUnavailable)
     _count_store_error(request, "unavailable")
     retry = str(request.app.state.settings.retry_after_seconds)
     logger.warning("session store unavailable: %s", exc, extra=_log_context(request))
+    headers = {"Retry-After": retry}
+    if getattr(request.scope.get("route"), "path", None) != "/api/chat":
+        return problem_response(
+            503, "Store unavailable", "the session store cannot be reached; retry later", headers=headers
+        )
+    # A chat turn: say whether it may be stored, and whether sending it again is safe.
+    keyed = bool(request.headers.get("idempotency-key"))
+    if not exc.may_have_applied:
+        # Only about this request: an earlier one with the same key may have been stored.
+        detail = "the session store cannot be reached; this request wrote nothing; retry later"
+    elif keyed:
+        detail = (
+            "the session store did not confirm the save, so the message may have been applied; "
+            "retrying with the same Idempotency-Key is safe: it is applied at most once"
+        )
+    else:
+        detail = (
+            "the session store did not confirm the save, so the message may have been applied; "
+            "a retry without an Idempotency-Key may apply it twice"
+        )
     return problem_response(
         503,
         "Store unavailable",
-        "the session store cannot be reached; retry later",
-        headers={"Retry-After": retry},
+        detail,
+        headers=headers,
+        may_have_applied=exc.may_have_applied,
+        retry_safe=keyed or not exc.may_have_applied,
     )
 
 
@@ -173,7 +197,10 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem_response(exc.status_code, title, detail, headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # routing names only the first matching route's methods
+        headers["Allow"] = allow_header(allowed_methods(request.app.router.routes, request.scope))
+    return problem_response(exc.status_code, title, detail, headers=headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -5,20 +5,7 @@ pydantic-settings model, :class:`ServiceEnvironment`, so a container or a
 process manager can start the service without a command line. An invalid
 value is a :class:`~vpnfsm.errors.SettingsError` naming the variable or flag.
 
-================================  ===============================================
-``REDIS_URL``                     Redis URL; unset: the in-memory store (one process)
-``VPNFSM_TENANTS_FILE``           TOML file with a ``[keys]`` table: API key = tenant
-``VPNFSM_API_KEYS``               ``key1=tenant-a,key2=tenant-b`` (instead of a file)
-``VPNFSM_REQUIRE_API_KEYS``       ``true``: refuse to start without keys
-``VPNFSM_MAX_BODY_BYTES``         largest accepted request body (default 16 KiB, >= 256)
-``VPNFSM_MAX_MESSAGE_CHARS``      longest accepted message (default 2000)
-``VPNFSM_RETRY_AFTER_SECONDS``    what ``Retry-After`` says while the store is down
-``VPNFSM_METRICS_TOKEN[_FILE]``   bearer token ``/metrics`` requires (value, or a file)
-``VPNFSM_LOG_LEVEL``              level of vpnfsm's log lines (default ``info``)
-``VPNFSM_LOG_FORMAT``             ``text`` (default) or ``json``
-``VPNFSM_JIRA_URL``               Jira base URL of the delivery worker
-================================  ===============================================
-
+================================  ========================================
 With no keys configured the service runs single-tenant (tenant ``default``)
 and needs no key: meant for local use, and announced at start-up.
 
@@ -76,16 +63,14 @@ SECRET_ENV: tuple[str, ...] = (
     "JIRA_BEARER_TOKEN",
 )
 
-_DEFAULT_MAX_BODY_BYTES = 16 * 1024
-
-
 class Settings(BaseModel):
     """Everything the HTTP service needs to start (built in code, or by :meth:`from_env`).
 
     Attributes:
         redis_url: the Redis store's URL; ``None`` selects the in-memory store.
         api_keys: API key -> tenant id; empty means single-tenant without keys.
-        max_body_bytes: larger request bodies get 413.
+        max_body_bytes: larger request bodies get 413; ``None`` (the default)
+            follows ``max_message_chars`` (see :attr:`body_limit`).
         max_message_chars: longer messages get 422.
         retry_after_seconds: what ``Retry-After`` says when the store is down.
         tenants_file: where ``api_keys`` came from, for messages only.
@@ -101,11 +86,22 @@ class Settings(BaseModel):
 
     redis_url: str | None = Field(default=None, repr=False)
     api_keys: dict[str, str] = Field(default_factory=dict, repr=False)
-    max_body_bytes: int = Field(default=_DEFAULT_MAX_BODY_BYTES, ge=256)
+    max_body_bytes: int | None = Field(default=None, ge=256)
     max_message_chars: int = Field(default=DEFAULT_MAX_MESSAGE_CHARS, ge=1)
     retry_after_seconds: int = Field(default=2, ge=1)
     tenants_file: str | None = None
     metrics_token: str | None = Field(default=None, repr=False, min_length=16)
+
+    @property
+    def body_limit(self) -> int:
+        """The request body limit: ``max_body_bytes``, or room for the longest message.
+
+        Room means however a client encodes it: JSON may escape one character
+        as up to 12 bytes (an emoji as two escaped surrogates), plus the envelope.
+        """
+        if self.max_body_bytes is not None:
+            return self.max_body_bytes
+        return 12 * self.max_message_chars + 4096
 
     @property
     def multi_tenant(self) -> bool:
@@ -185,8 +181,8 @@ class ServiceEnvironment(BaseSettings):
     require_api_keys: bool = Field(
         default=False, validation_alias="VPNFSM_REQUIRE_API_KEYS"
     )
-    max_body_bytes: int = Field(
-        default=_DEFAULT_MAX_BODY_BYTES,
+    max_body_bytes: int | None = Field(
+        default=None,
         ge=256,
         validation_alias="VPNFSM_MAX_BODY_BYTES",
     )

@@ -28,9 +28,10 @@ MAX_ENTRY_BYTES = 2048
 #: Largest text of one tail line on the session (the handoff transcript excerpt).
 TAIL_TEXT_BYTES = 1024
 
-#: Largest encoded session value. The tail (20 lines of at most 1 KB) is the only
-#: part that can grow this big; the rest of a session is well under 4 KB.
-MAX_SESSION_BYTES = 32 * 1024
+#: Largest encoded session value. The tail (20 lines of at most 1 KB) and the
+#: applied message ids (16 replies of at most about 1.2 KB) are the parts that can
+#: grow; the rest of a session is well under 4 KB.
+MAX_SESSION_BYTES = 64 * 1024
 
 # Logs usually show the cause at the end, the context at the start: keep both.
 _HEAD_SHARE = 2 / 3

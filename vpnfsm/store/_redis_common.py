@@ -40,6 +40,7 @@ __all__ = [
     "INDEX_LUA",
     "POOL_OPTIONS",
     "QUARANTINE_LUA",
+    "RENEW_LUA",
     "RETRY_DELAYS",
     "SAVE_LUA",
     "SOCKET_TIMEOUT",
@@ -50,6 +51,7 @@ __all__ = [
     "index_args",
     "outbox_item",
     "parse_claim",
+    "parse_done",
     "save_args",
     "translate_errors",
 ]
@@ -182,25 +184,49 @@ return 1
 """
 
 # Lease up to ARGV[1] due items for ARGV[2] ms, by the server's clock so that
-# workers with skewed clocks agree. KEYS: due zset, where hash.
-# Returns a flat list: id, per-session outbox key, id, key, ...
+# workers with skewed clocks agree. Each claim draws a fencing token from a
+# counter that only grows and files it under the item id, so the previous
+# holder of an item that comes back is fenced out (RENEW_LUA, DONE_LUA).
+# KEYS: due zset, where hash, lease hash, token counter.
+# Returns a flat list: id, per-session outbox key, token, id, key, token, ...
 CLAIM_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 local out = {}
 for _, id in ipairs(ids) do
+  local token = redis.call('INCR', KEYS[4])
   redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), id)
+  redis.call('HSET', KEYS[3], id, token)
   out[#out + 1] = id
   out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+  out[#out + 1] = token
 end
 return out
 """
 
-# Forget a delivered (or vanished) item. KEYS: due zset, where hash. ARGV: id.
+# Extend a lease to ARGV[3] ms from now if token ARGV[2] still holds item ARGV[1]
+# (no newer claim, not done). KEYS: due zset, lease hash. Returns 1 or 0.
+RENEW_LUA = """
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[3]), ARGV[1])
+return 1
+"""
+
+# Forget a delivered (or vanished) item from the index if token ARGV[2] still
+# holds item ARGV[1]. KEYS: due zset, where hash, lease hash.
+# Returns {1, per-session outbox key or ''} (the caller then deletes the item
+# there: another slot in a cluster), or {0, ''} when fenced out.
 DONE_LUA = """
+if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return {0, ''} end
+local key = redis.call('HGET', KEYS[2], ARGV[1]) or ''
 redis.call('ZREM', KEYS[1], ARGV[1])
-return redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return {1, key}
 """
 
 
@@ -244,6 +270,28 @@ class RedisKeys:
     def where(self) -> str:
         """The outbox index: item id -> its per-session outbox key."""
         return f"{self.prefix}:{{{self.prefix}:outbox}}:where"
+
+    @property
+    def lease(self) -> str:
+        """The outbox index: item id -> fencing token of its latest claim."""
+        return f"{self.prefix}:{{{self.prefix}:outbox}}:lease"
+
+    @property
+    def token(self) -> str:
+        """The counter fencing tokens are drawn from (only ever incremented)."""
+        return f"{self.prefix}:{{{self.prefix}:outbox}}:token"
+
+    def claim_keys(self) -> list[str]:
+        """The KEYS of :data:`CLAIM_LUA`."""
+        return [self.due, self.where, self.lease, self.token]
+
+    def renew_keys(self) -> list[str]:
+        """The KEYS of :data:`RENEW_LUA`."""
+        return [self.due, self.lease]
+
+    def done_keys(self) -> list[str]:
+        """The KEYS of :data:`DONE_LUA`."""
+        return [self.due, self.where, self.lease]
 
 
 def save_args(
@@ -303,10 +351,16 @@ def decode_history_list(raws: Sequence[bytes]) -> list[HistoryEntry]:
     return [entry for entry in map(decode_history, raws) if entry is not None]
 
 
-def parse_claim(reply: Sequence[bytes | str]) -> list[tuple[str, str]]:
-    """``(item id, per-session outbox key)`` pairs from a :data:`CLAIM_LUA` reply."""
+def parse_claim(reply: Sequence[bytes | str | int]) -> list[tuple[str, str, int]]:
+    """``(item id, per-session outbox key, fencing token)`` triples from a :data:`CLAIM_LUA` reply."""
     texts = [value.decode() if isinstance(value, bytes) else value for value in reply]
-    return list(zip(texts[0::2], texts[1::2], strict=True))
+    return [(str(i), str(k), int(t)) for i, k, t in zip(texts[0::3], texts[1::3], texts[2::3], strict=True)]
+
+
+def parse_done(reply: Sequence[bytes | str | int]) -> tuple[bool, str]:
+    """Whether a :data:`DONE_LUA` call held the lease, and the per-session outbox key to clean."""
+    held, key = reply
+    return int(held) == 1, key.decode() if isinstance(key, bytes) else str(key)
 
 
 def outbox_item(raw: bytes | str | None) -> OutboxItem | None:

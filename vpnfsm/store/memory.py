@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from vpnfsm.errors import CorruptSession
-from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.session import HistoryEntry, OutboxItem, OutboxLease, Session
 from vpnfsm.store._codec import (
     DEFAULT_PREFIX,
     check_limits,
@@ -72,6 +72,7 @@ class _Lease:
     item: OutboxItem
     consumer: str | None = None
     until: float = 0.0
+    token: int = 0  # of the latest claim; 0 = never claimed
 
 
 @dataclass
@@ -81,6 +82,7 @@ class _State:
     tombstones: OrderedDict[_Key, float] = field(default_factory=OrderedDict)
     quarantine: dict[str, bytes] = field(default_factory=dict)
     outbox: dict[str, _Lease] = field(default_factory=dict)
+    last_token: int = 0  # fencing tokens only grow, like the Redis store's counter
 
 
 class MemoryStore:
@@ -265,25 +267,40 @@ class MemoryStore:
     def ping(self) -> None:
         """Always reachable."""
 
-    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
-        """Lease undelivered handoffs, oldest first; expired leases come back."""
+    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxLease]:
+        """Lease undelivered handoffs, oldest first, each with a new fencing token; expired leases come back."""
         now = self._clock()
-        claimed: list[OutboxItem] = []
+        claimed: list[OutboxLease] = []
         with self._lock:
             for lease in self._state.outbox.values():
                 if len(claimed) >= limit:
                     break
                 if lease.consumer is not None and lease.until > now:
                     continue
+                self._state.last_token += 1
                 lease.consumer = consumer
                 lease.until = now + lease_seconds
-                claimed.append(lease.item)
+                lease.token = self._state.last_token
+                claimed.append(OutboxLease.of(lease.item, lease.token))
         return claimed
 
-    def outbox_done(self, item_id: str) -> None:
-        """Mark a handoff delivered: it is forgotten, so claims never see it again."""
+    def outbox_renew(self, item_id: str, *, token: int, lease_seconds: float) -> bool:
+        """Extend the lease of ``token``; ``False`` once another claim took the item or it is done."""
         with self._lock:
-            self._state.outbox.pop(item_id, None)
+            lease = self._state.outbox.get(item_id)
+            if lease is None or lease.token != token:
+                return False
+            lease.until = self._clock() + lease_seconds
+            return True
+
+    def outbox_done(self, item_id: str, *, token: int) -> bool:
+        """Forget a delivered handoff if ``token`` still holds it, so claims never see it again."""
+        with self._lock:
+            lease = self._state.outbox.get(item_id)
+            if lease is None or lease.token != token:
+                return False
+            del self._state.outbox[item_id]
+            return True
 
     # -- inspection helpers for hosts and tests ---------------------------------
 
@@ -383,10 +400,14 @@ class AsyncMemoryStore:
     async def ping(self) -> None:
         """Always reachable."""
 
-    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxLease]:
         """See :meth:`MemoryStore.outbox_claim`."""
         return self.sync.outbox_claim(consumer, limit=limit, lease_seconds=lease_seconds)
 
-    async def outbox_done(self, item_id: str) -> None:
+    async def outbox_renew(self, item_id: str, *, token: int, lease_seconds: float) -> bool:
+        """See :meth:`MemoryStore.outbox_renew`."""
+        return self.sync.outbox_renew(item_id, token=token, lease_seconds=lease_seconds)
+
+    async def outbox_done(self, item_id: str, *, token: int) -> bool:
         """See :meth:`MemoryStore.outbox_done`."""
-        self.sync.outbox_done(item_id)
+        return self.sync.outbox_done(item_id, token=token)

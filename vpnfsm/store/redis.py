@@ -33,7 +33,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from vpnfsm.errors import CorruptSession, InputError, StoreUnavailable
-from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.session import HistoryEntry, OutboxItem, OutboxLease, Session
 from vpnfsm.store import _redis_common as common
 from vpnfsm.store._codec import DEFAULT_PREFIX, check_limits, decode_session
 from vpnfsm.store._session_cache import DEFAULT_SESSION_CACHE, SessionCache
@@ -90,6 +90,7 @@ class _RedisStoreBase:
         self._claim_script = self.client.register_script(common.CLAIM_LUA)
         self._done_script = self.client.register_script(common.DONE_LUA)
         self._delete_script = self.client.register_script(common.DELETE_LUA)
+        self._renew_script = self.client.register_script(common.RENEW_LUA)
 
     @classmethod
     def from_url(
@@ -398,46 +399,58 @@ class RedisStore(_RedisStoreBase):
         """
         self._call(lambda: self.client.ping())
 
-    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
-        """Lease up to ``limit`` due handoffs; an unfinished lease comes back after ``lease_seconds``.
+    def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxLease]:
+        """Lease up to ``limit`` due handoffs, each with a new fencing token; see :meth:`SessionStore.outbox_claim`.
 
-        ``consumer`` is logged only: a lease belongs to whoever holds the item id.
+        An unfinished lease comes back after ``lease_seconds`` (server clock).
+        ``consumer`` is logged only: a lease belongs to whoever holds its token.
         """
         if self._sweep_due():
             self.outbox_recover()
-        keys = [self.keys.due, self.keys.where]
-        reply = self._call(lambda: self._claim_script(keys=keys, args=[limit, int(lease_seconds * 1000)]))
-        pairs = common.parse_claim(reply)
-        if not pairs:
+        args = [limit, int(lease_seconds * 1000)]
+        reply = self._call(lambda: self._claim_script(keys=self.keys.claim_keys(), args=args))
+        triples = common.parse_claim(reply)
+        if not triples:
             return []
-        raws: list[bytes | None] = self._call(lambda: self._hget_many(pairs))
-        items: list[OutboxItem] = []
-        for (item_id, _), raw in zip(pairs, raws, strict=True):
+        raws: list[bytes | None] = self._call(lambda: self._hget_many(triples))
+        leases: list[OutboxLease] = []
+        for (item_id, _, token), raw in zip(triples, raws, strict=True):
             item = common.outbox_item(raw)
             if item is None:  # delivered meanwhile, or unreadable: drop from the index
-                self._call(partial(self._done_script, keys=keys, args=[item_id]))
+                self._call(partial(self._done_script, keys=self.keys.done_keys(), args=[item_id, token]))
                 continue
-            items.append(item)
-        logger.debug("consumer %s leased %d outbox item(s)", consumer, len(items))
-        return items
+            leases.append(OutboxLease.of(item, token))
+        logger.debug("consumer %s leased %d outbox item(s)", consumer, len(leases))
+        return leases
 
-    def _hget_many(self, pairs: list[tuple[str, str]]) -> list[bytes | None]:
+    def _hget_many(self, triples: list[tuple[str, str, int]]) -> list[bytes | None]:
         # One pipelined round trip; in a cluster redis-py splits it per node.
         # An item without a known outbox key reads as missing.
-        located = [(item_id, key) for item_id, key in pairs if key]
+        located = [(item_id, key) for item_id, key, _ in triples if key]
         pipe = self.client.pipeline(transaction=False)
         for item_id, key in located:
             pipe.hget(key, item_id)
         found = dict(zip(located, pipe.execute() if located else [], strict=True))
-        return [found.get(pair) for pair in pairs]
+        return [found.get((item_id, key)) for item_id, key, _ in triples]
 
-    def outbox_done(self, item_id: str) -> None:
-        """Mark a handoff delivered: never handed out again."""
-        where = self.keys.where
-        key: bytes | None = self._call(lambda: self.client.hget(where, item_id))
-        if key is not None:
+    def outbox_renew(self, item_id: str, *, token: int, lease_seconds: float) -> bool:
+        """Extend the lease of ``token`` (server clock); ``False`` once it is lost."""
+        args = [item_id, token, int(lease_seconds * 1000)]
+        held: int = self._call(lambda: self._renew_script(keys=self.keys.renew_keys(), args=args))
+        return held == 1
+
+    def outbox_done(self, item_id: str, *, token: int) -> bool:
+        """Mark a handoff delivered if ``token`` still holds it: never handed out again.
+
+        The fenced index update comes first, the per-session copy second (another
+        slot in a cluster): a crash in between leaves an unindexed copy that the
+        recovery sweep re-indexes, and its next delivery finds the issue by label.
+        """
+        reply = self._call(lambda: self._done_script(keys=self.keys.done_keys(), args=[item_id, token]))
+        held, key = common.parse_done(reply)
+        if held and key:
             self._call(lambda: self.client.hdel(key, item_id))
-        self._call(lambda: self._done_script(keys=[self.keys.due, where], args=[item_id]))
+        return held
 
     def outbox_recover(self) -> int:
         """Re-index outbox items whose index write was lost (a crash after the save).
@@ -565,41 +578,47 @@ class AsyncRedisStore(_RedisStoreBase):
         """See :meth:`RedisStore.ping`."""
         await self._call(lambda: self.client.ping())
 
-    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxLease]:
         """See :meth:`RedisStore.outbox_claim`."""
         if self._sweep_due():
             await self.outbox_recover()
-        keys = [self.keys.due, self.keys.where]
-        reply = await self._call(lambda: self._claim_script(keys=keys, args=[limit, int(lease_seconds * 1000)]))
-        pairs = common.parse_claim(reply)
-        if not pairs:
+        args = [limit, int(lease_seconds * 1000)]
+        reply = await self._call(lambda: self._claim_script(keys=self.keys.claim_keys(), args=args))
+        triples = common.parse_claim(reply)
+        if not triples:
             return []
-        raws = await self._call(lambda: self._hget_many(pairs))
-        items: list[OutboxItem] = []
-        for (item_id, _), raw in zip(pairs, raws, strict=True):
+        raws = await self._call(lambda: self._hget_many(triples))
+        leases: list[OutboxLease] = []
+        for (item_id, _, token), raw in zip(triples, raws, strict=True):
             item = common.outbox_item(raw)
             if item is None:
-                await self._call(partial(self._done_script, keys=keys, args=[item_id]))
+                await self._call(partial(self._done_script, keys=self.keys.done_keys(), args=[item_id, token]))
                 continue
-            items.append(item)
-        logger.debug("consumer %s leased %d outbox item(s)", consumer, len(items))
-        return items
+            leases.append(OutboxLease.of(item, token))
+        logger.debug("consumer %s leased %d outbox item(s)", consumer, len(leases))
+        return leases
 
-    async def _hget_many(self, pairs: list[tuple[str, str]]) -> list[bytes | None]:
-        located = [(item_id, key) for item_id, key in pairs if key]
+    async def _hget_many(self, triples: list[tuple[str, str, int]]) -> list[bytes | None]:
+        located = [(item_id, key) for item_id, key, _ in triples if key]
         pipe = self.client.pipeline(transaction=False)
         for item_id, key in located:
             pipe.hget(key, item_id)
         found = dict(zip(located, await pipe.execute() if located else [], strict=True))
-        return [found.get(pair) for pair in pairs]
+        return [found.get((item_id, key)) for item_id, key, _ in triples]
 
-    async def outbox_done(self, item_id: str) -> None:
+    async def outbox_renew(self, item_id: str, *, token: int, lease_seconds: float) -> bool:
+        """See :meth:`RedisStore.outbox_renew`."""
+        args = [item_id, token, int(lease_seconds * 1000)]
+        held: int = await self._call(lambda: self._renew_script(keys=self.keys.renew_keys(), args=args))
+        return held == 1
+
+    async def outbox_done(self, item_id: str, *, token: int) -> bool:
         """See :meth:`RedisStore.outbox_done`."""
-        where = self.keys.where
-        key: bytes | None = await self._call(lambda: self.client.hget(where, item_id))
-        if key is not None:
+        reply = await self._call(lambda: self._done_script(keys=self.keys.done_keys(), args=[item_id, token]))
+        held, key = common.parse_done(reply)
+        if held and key:
             await self._call(lambda: self.client.hdel(key, item_id))
-        await self._call(lambda: self._done_script(keys=[self.keys.due, where], args=[item_id]))
+        return held
 
     async def outbox_recover(self) -> int:
         """See :meth:`RedisStore.outbox_recover`."""

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 import httpx
 import pytest
 
+from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS
 from vpnfsm.benchmarks.http_bench import SEED_CONVERSATION
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.server import Settings, create_app
-from vpnfsm.session import HistoryEntry, OutboxItem, Session
+from vpnfsm.session import HistoryEntry, OutboxItem, OutboxLease, Session
 
 pytestmark = pytest.mark.anyio
 
@@ -82,7 +83,7 @@ async def test_delete_forgets_the_session(client: httpx.AsyncClient) -> None:
     [
         (b'{"message": ', 422, "Malformed JSON"),
         (b'{"message": "   "}', 422, "Invalid input"),
-        (json.dumps({"message": "x" * 2001}).encode(), 422, "Invalid input"),
+        (json.dumps({"message": "x" * (DEFAULT_MAX_MESSAGE_CHARS + 1)}).encode(), 422, "Invalid request"),
         (b'{"message": 5}', 422, "Invalid request"),
         (b'{"message": "hi", "session_id": "bad\\nid"}', 422, "Invalid input"),
         (json.dumps({"message": "hi", "session_id": "x" * 257}).encode(), 422, "Invalid request"),
@@ -103,7 +104,9 @@ async def test_bad_bodies_get_problem_documents(
 
 async def test_oversized_body_is_refused_before_parsing(client: httpx.AsyncClient) -> None:
     r = await client.post(
-        "/api/chat", content=b"{" + b" " * 20_000 + b"}", headers={"content-type": "application/json"}
+        "/api/chat",
+        content=b"{" + b" " * Settings().body_limit + b"}",
+        headers={"content-type": "application/json"},
     )
     assert r.status_code == 413
     assert r.json()["title"] == "Request body too large"
@@ -151,10 +154,13 @@ class DownStore:
     async def ping(self) -> None:
         raise self.error
 
-    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxItem]:
+    async def outbox_claim(self, consumer: str, *, limit: int, lease_seconds: float) -> list[OutboxLease]:
         raise self.error
 
-    async def outbox_done(self, item_id: str) -> None:
+    async def outbox_renew(self, item_id: str, *, token: int, lease_seconds: float) -> bool:
+        raise self.error
+
+    async def outbox_done(self, item_id: str, *, token: int) -> bool:
         raise self.error
 
 

@@ -4,7 +4,21 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("fastapi", "uvicorn", "starlette", "prometheus_client", "vpnfsm.server", "vpnfsm.benchmarks")
+HEAVY = (
+    "fastapi",
+    "uvicorn",
+    "starlette",
+    "prometheus_client",
+    "vpnfsm.server",
+    "vpnfsm.benchmarks",
+    # chat hosts (extras slack, teams): their SDKs load only when a host is used
+    "slack_bolt",
+    "slack_sdk",
+    "botbuilder",
+    "botframework",
+    "aiohttp",
+    "vpnfsm.hosts",
+)
 
 
 def test_import_vpnfsm_loads_no_web_stack() -> None:
