@@ -21,7 +21,7 @@ from vpnfsm.flows import registry
 from vpnfsm.flows.behaviour import FlowModel
 from vpnfsm.flows.knowledge import load_table
 from vpnfsm.flows.registry import flow_for_intent
-from vpnfsm.flows.slots import match_slots
+from vpnfsm.flows.slots import flow_for_cues, match_slots
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.summary import HandoffSummary, build_summary, make_reference
 from vpnfsm.nlp.model import Extraction
@@ -391,6 +391,8 @@ class TurnLogic:
 
     def _route(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
         spec = flow_for_intent(extraction.intent, self.flows)
+        if spec is None and extraction.intent == "general":
+            spec = flow_for_cues(message, self.flows)  # a content pack's own topic
         if spec is None:
             last = session.tail[-1].text if session.tail else ""
             return respond(extraction.intent, last, human=extraction.human)

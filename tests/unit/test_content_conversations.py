@@ -62,7 +62,7 @@ def test_globex_replaces_the_jam_article_and_keeps_the_others(bot: Assistant) ->
 
 
 def test_acme_vpn_user_sees_acme_portal_in_question_and_steps(bot: Assistant) -> None:
-    replies = talk(bot, "acme", "vpn wont connect from home", "win 11", "globalprotect")
+    replies = talk(bot, "acme", "vpn wont connect from home", "win 11", "globalprotect", "no code just spins")
     assert "https://vpn.acme.example" in replies[1].reply  # the reworded client question
     steps = replies[-1].reply
     assert replies[-1].state == "VPN_CHECK_RESULT"
@@ -71,7 +71,7 @@ def test_acme_vpn_user_sees_acme_portal_in_question_and_steps(bot: Assistant) ->
 
 
 def test_globex_vpn_user_gets_globex_portal(bot: Assistant) -> None:
-    replies = talk(bot, "globex", "GlobalProtect stuck on connecting, windows 10")
+    replies = talk(bot, "globex", "GlobalProtect stuck on connecting, windows 10", "theres no error code")
     assert replies[-1].state == "VPN_CHECK_RESULT"
     assert "https://remote.globex.example" in replies[-1].reply
 

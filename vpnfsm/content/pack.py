@@ -8,7 +8,8 @@ A pack is a directory::
     knowledge/<f>.toml   knowledge tables, named by a flow's ``knowledge`` key
     messages.toml        [<flow>] key = "text": rewording of any flow's messages
     tenants/<id>.toml    one tenant's overlay: [variables], [messages.<flow>],
-                         [[knowledge.<flow>.article]] (same id: replaces; new id: added)
+                         [[knowledge.<flow>.article]] (same id: replaces in place;
+                         new id: added before the others, so it wins ties)
 
 or an installed distribution that names such a directory (a package) in the
 entry point group ``vpnfsm.content``. The shipped VPN, password and e-mail
@@ -342,7 +343,9 @@ def _overlay(raw: _Raw, tenant: str, source: SourceFile, problems: Problems) -> 
         _check_labels(flow, source, problems, extra.articles)
         replaced = {article.id: article for article in extra.articles}
         kept = [replaced.pop(article.id, article) for article in flow.table.articles]
-        flow.table = dataclasses.replace(flow.table, articles=(*kept, *replaced.values()), _memo={})
+        # A tenant adds an article for its own situation: it goes first, so it
+        # wins a tie with an equally specific shipped one (ties go to the earlier).
+        flow.table = dataclasses.replace(flow.table, articles=(*replaced.values(), *kept), _memo={})
         flow.sources.append(source)
     del tenant
     return flows, variables
