@@ -102,7 +102,10 @@ class _Facade:
         reader = extractor if extractor is not None else _default_extractor()
 
         def logic(for_flows: Mapping[str, FlowSpec]) -> TurnLogic:
-            return TurnLogic(extractor=reader, flows=for_flows, max_message_chars=max_message_chars, clock=clock)
+            made = TurnLogic(extractor=reader, flows=for_flows, max_message_chars=max_message_chars, clock=clock)
+            if pack is not None:
+                made.previous.update(pack.previous)  # the pack's earlier declarations keep running
+            return made
 
         self.logic = logic(pack.flows if pack is not None else flows if flows is not None else FLOWS)
         # A tenant with an overlay in the pack gets its own wording, articles and variables.

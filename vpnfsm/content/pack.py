@@ -7,6 +7,9 @@ A pack is a directory::
     flows/<name>.toml    one flow each (see :mod:`vpnfsm.content.flowfile`)
     knowledge/<f>.toml   knowledge tables, named by a flow's ``knowledge`` key
     messages.toml        [<flow>] key = "text": rewording of any flow's messages
+    previous/<flow>@<label>.toml  an earlier declaration of <flow> that stored
+                         sessions still run on (unless the flow's [migrations]
+                         maps its version); `vpnfsm verify` checks the mappings
     tenants/<id>.toml    one tenant's overlay: [variables], [messages.<flow>],
                          [[knowledge.<flow>.article]] (same id: replaces in place;
                          new id: added before the others, so it wins ties)
@@ -62,6 +65,7 @@ class ContentPack:
         flows: every flow by name, with the pack's own variable values.
         tenants: per tenant with an overlay, every flow with that tenant's
             messages, articles and variable values.
+        previous: earlier declarations by flow name (``previous/*.toml``).
 
     """
 
@@ -69,6 +73,7 @@ class ContentPack:
     root: str
     flows: Mapping[str, FlowSpec]
     tenants: Mapping[str, Mapping[str, FlowSpec]] = field(default_factory=dict)
+    previous: Mapping[str, tuple[FlowSpec, ...]] = field(default_factory=dict)
 
     def flows_for(self, tenant: str) -> Mapping[str, FlowSpec]:
         """The flows ``tenant``'s users talk to (the pack's own when it has no overlay)."""
@@ -93,6 +98,16 @@ class _Raw:
     variables: dict[str, str]
     variable_source: SourceFile | None
     tenants: dict[str, SourceFile]
+    previous: list[FlowSpec] = field(default_factory=list)
+
+
+def _read_intents() -> frozenset[str]:
+    """The intents the extractor produces (``general`` aside, which no flow handles)."""
+    from typing import get_args
+
+    from vpnfsm.nlp.model import Intent
+
+    return frozenset(get_args(Intent)) - {"general"}
 
 
 def _placeholders(text: str) -> list[str]:
@@ -265,6 +280,18 @@ def _read_dir(root: Path, problems: Problems) -> _Raw:
     if not raw.flows:
         problems.append(f"{root}:1: the pack declares no flows (flows/*.toml) and extends none")
     intents: dict[str, str] = {}
+    read = _read_intents()
+    for flow in own.values():
+        source = flow.sources[0]
+        if flow.spec.intent == "general":
+            problems.add(source, source.line_of("flow", "intent"), "intent 'general' is answered without a flow")
+        elif flow.spec.intent not in read and not flow.spec.cues:
+            problems.add(
+                source,
+                source.line_of("flow", "intent"),
+                f"the extractor never reads intent {flow.spec.intent!r} (it reads {', '.join(sorted(read))}): "
+                "give the flow cues = [...] that start it",
+            )
     for flow in raw.flows.values():
         other = intents.setdefault(flow.spec.intent, flow.spec.name)
         if other != flow.spec.name:
@@ -274,6 +301,16 @@ def _read_dir(root: Path, problems: Problems) -> _Raw:
                 source.line_of("flow", "intent"),
                 f"intent {flow.spec.intent!r} is already started by flow {other!r}",
             )
+    for path in sorted((root / "previous").glob("*.toml")):
+        source = read_source(path, problems)
+        spec = parse_flow(source, problems) if source is not None else None
+        if source is not None and spec is not None:
+            if spec.name not in raw.flows:
+                problems.add(
+                    source, source.line_of("flow", "name"), f"an earlier version of an unknown flow {spec.name!r}"
+                )
+            else:
+                raw.previous.append(spec)
     messages_path = root / "messages.toml"
     if messages_path.is_file():
         source = read_source(messages_path, problems)
@@ -389,9 +426,18 @@ def _finish(raw: _Raw, problems: Problems) -> ContentPack:
     for tenant, source in raw.tenants.items():
         overlaid, variables = _overlay(raw, tenant, source, problems)
         tenants[tenant] = _materialize(raw.name, overlaid, variables, f"tenant {tenant!r}", problems)
+    previous: dict[str, tuple[FlowSpec, ...]] = {}
+    for old in raw.previous:
+        # An earlier declaration keeps its own states and wording; its steps come
+        # from the current table (the article ids a session was given stay valid).
+        current = flows.get(old.name)
+        if current is not None:
+            messages = {key: _fill(text, raw.variables) for key, text in old.messages.items()}
+            spec = dataclasses.replace(old, messages=messages, knowledge=current.knowledge)
+            previous[old.name] = (*previous.get(old.name, ()), spec)
     if problems:
         raise ContentError(str(raw.root), list(problems))
-    return ContentPack(name=raw.name, root=str(raw.root), flows=flows, tenants=tenants)
+    return ContentPack(name=raw.name, root=str(raw.root), flows=flows, tenants=tenants, previous=previous)
 
 
 _DEFAULT_ROOT = Path(str(resources.files("vpnfsm.content").joinpath("default")))
