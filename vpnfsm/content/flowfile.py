@@ -221,17 +221,19 @@ def _migrations(source: SourceFile, problems: Problems) -> dict[str, dict[str, s
 
 
 def _locate(source: SourceFile, problem: str) -> int:
-    """The line a validation problem is about: the first quoted name it mentions."""
-    # The engine's messages quote the name at fault ('needs:foo', 'VPN_ASK_X'),
-    # or name a state after "state ".
-    if "'" in problem:
-        start = problem.index("'") + 1
-        end = problem.find("'", start)
-        if end > start:
-            return source.line_quoting(problem[start:end])
+    """The line a validation problem is about: its state, else the first quoted name found."""
+    # The engine's messages name a state after "state " or quote the name at
+    # fault ('needs:foo', 'VPN_ASK_X'); a name the file does not quote (a
+    # missing message key) falls back to the state that uses it.
+    candidates: list[str] = []
     if problem.startswith("state "):
-        name = problem.removeprefix("state ").split(":")[0].split(" ")[0]
-        return source.line_quoting(name)
+        candidates.append(problem.removeprefix("state ").split(":")[0].split(" ")[0])
+    parts = problem.split("'")
+    candidates += [parts[index] for index in range(1, len(parts), 2)]
+    for name in candidates:
+        line = source.line_quoting(name, default=0)
+        if line:
+            return line
     return 1
 
 

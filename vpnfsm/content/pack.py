@@ -156,10 +156,6 @@ def _variables(source: SourceFile, problems: Problems) -> dict[str, str]:
     return values
 
 
-def _article_line(source: SourceFile, index: int, loc: tuple[str | int, ...]) -> int:
-    return source.line_of(*loc, index)
-
-
 def _parse_articles(
     source: SourceFile, problems: Problems, data: Mapping[str, Any], loc: tuple[str | int, ...], table_source: str
 ) -> KnowledgeTable | None:
@@ -171,7 +167,11 @@ def _parse_articles(
         if message.startswith("article "):
             number = message.split(":")[0].removeprefix("article ")
             if number.isdigit():
-                line = _article_line(source, int(number) - 1, loc)
+                # The key at fault when the message names one, else the article's header.
+                key = next((k for k in ("id", "when", "excludes", "any", "steps") if f"'{k}'" in message), None)
+                if "duplicate id" in message:
+                    key = "id"
+                line = source.line_of(*loc, int(number) - 1, *((key,) if key else ()))
         problems.add(source, line, message)
         return None
     except (TypeError, AttributeError) as exc:
@@ -200,7 +200,7 @@ def _check_labels(flow: _Flow, source: SourceFile, problems: Problems, articles:
                     if known and value not in known:
                         problems.add(
                             source,
-                            line,
+                            source.line_quoting(value, default=line),
                             f"article {article.id}: {part} names {key}={value!r}, not a label "
                             f"(known: {', '.join(known)})",
                         )
