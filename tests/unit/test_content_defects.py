@@ -89,7 +89,8 @@ DEFECTS: dict[str, Defect] = {
     "unknown action": Defect(
         "flows/wifi.toml",
         append(
-            '\n[[shape.shortcut]]\ndest = "WIFI_HANDOFF"\nconditions = ["fact:problem=slow"]\nbefore = ["page_the_ceo"]\n'
+            '\n[[shape.shortcut]]\ndest = "WIFI_HANDOFF"\nconditions = ["fact:problem=slow"]\n'
+            'before = ["page_the_ceo"]\n'
         ),
         "page_the_ceo",
         "unregistered action 'page_the_ceo'",
