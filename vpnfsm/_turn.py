@@ -368,6 +368,10 @@ class TurnLogic:
     # -- what the dialogue policy calls (vpnfsm.dialogue.conduct.FlowSteps) --------
 
     def _converse(self, session: Session, extraction: Extraction, message: str, now: float) -> tuple[str, str]:
+        if session.flow in self.flows and session.outcome is None and session.state is not None:
+            # A deploy's migration moves the state first: the policy must read the
+            # message against the question the session is really waiting on.
+            self._running_spec(session)
         return converse(self, session, extraction, message, now)
 
     def start_flow(self, session: Session, spec: FlowSpec, extraction: Extraction, message: str, now: float) -> str:
