@@ -36,7 +36,7 @@ def test_a_pack_extends_the_shipped_flows_and_may_replace_one(tmp_path: Path) ->
     pack = load_pack(tmp_path)
     assert sorted(pack.flows) == ["email", "password", "vpn"]
     assert pack.flows["email"].title == "Mail (our way)"
-    assert pack.flows["vpn"] is not None and pack.flows["vpn"].version == FLOWS["vpn"].version
+    assert pack.flows["vpn"].version == FLOWS["vpn"].version
 
 
 def _only_toml(folder: str, names: list[str]) -> list[str]:

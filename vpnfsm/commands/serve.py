@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         from vpnfsm.content import load_pack
 
         pack = load_pack(args.content)  # ContentError lists every problem: fail before listening
-        os.environ["VPNFSM_CONTENT"] = pack.root  # the app (and every worker) loads it from here
+        os.environ["VPNFSM_CONTENT"] = str(Path(pack.root).resolve())  # the app (and every worker) loads it from here
         print(f"vpnfsm serve: content pack {pack.name} ({', '.join(pack.flows)})")
     refusal = _refusal(env, settings)
     if refusal is not None:

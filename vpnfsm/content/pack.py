@@ -210,7 +210,7 @@ def _load_knowledge(
     root: Path, knowledge_dir: str, raw: _Raw, problems: Problems
 ) -> dict[str, tuple[KnowledgeTable, SourceFile]]:
     tables: dict[str, tuple[KnowledgeTable, SourceFile]] = {}
-    folder = (root / knowledge_dir).resolve()
+    folder = root / knowledge_dir
     for flow in raw.flows.values():
         name = flow.spec.knowledge
         if name in tables:
@@ -487,5 +487,5 @@ def load_pack(where: str | Path | ContentPack) -> ContentPack:
     if root.resolve() == _DEFAULT_ROOT.resolve():
         return default_pack()
     problems = Problems()
-    raw = _read_dir(root.resolve(), problems)
+    raw = _read_dir(root, problems)  # as given: problems name files the way the user wrote the path
     return _finish(raw, problems)
