@@ -96,7 +96,6 @@ class _Raw:
     root: Path
     flows: dict[str, _Flow]
     variables: dict[str, str]
-    variable_source: SourceFile | None
     tenants: dict[str, SourceFile]
     previous: list[FlowSpec] = field(default_factory=list)
 
@@ -251,7 +250,6 @@ def _read_dir(root: Path, problems: Problems) -> _Raw:
         root=root,
         flows={},
         variables={},
-        variable_source=manifest,
         tenants={},
     )
     if extends == "default":
@@ -269,7 +267,7 @@ def _read_dir(root: Path, problems: Problems) -> _Raw:
         if spec is not None:
             own[spec.name] = _Flow(spec=spec, table=KnowledgeTable(articles=()), table_file="", sources=[source])
     knowledge_dir = str(head.get("knowledge_dir", "knowledge"))
-    own_raw = _Raw(name=name, root=root, flows=own, variables={}, variable_source=None, tenants={})
+    own_raw = _Raw(name=name, root=root, flows=own, variables={}, tenants={})
     for key, (table, table_source) in _load_knowledge(root, knowledge_dir, own_raw, problems).items():
         for flow in own.values():
             if flow.spec.knowledge == key:
@@ -352,7 +350,8 @@ def _apply_messages(
         flow.sources.append(source)
 
 
-def _overlay(raw: _Raw, tenant: str, source: SourceFile, problems: Problems) -> tuple[dict[str, _Flow], dict[str, str]]:
+def _overlay(raw: _Raw, source: SourceFile, problems: Problems) -> tuple[dict[str, _Flow], dict[str, str]]:
+    """One tenant's flows and variable values: the pack's, with ``source``'s overlay applied."""
     flows = {key: dataclasses.replace(flow, sources=list(flow.sources)) for key, flow in raw.flows.items()}
     view = dataclasses.replace(raw, flows=flows)
     for key in source.data:
@@ -384,13 +383,13 @@ def _overlay(raw: _Raw, tenant: str, source: SourceFile, problems: Problems) -> 
         # wins a tie with an equally specific shipped one (ties go to the earlier).
         flow.table = dataclasses.replace(flow.table, articles=(*replaced.values(), *kept), _memo={})
         flow.sources.append(source)
-    del tenant
     return flows, variables
 
 
 def _materialize(
-    name: str, flows: Mapping[str, _Flow], variables: Mapping[str, str], who: str, problems: Problems
+    flows: Mapping[str, _Flow], variables: Mapping[str, str], who: str, problems: Problems
 ) -> dict[str, FlowSpec]:
+    """The runnable flows: variables filled in, each table registered under its own key."""
     allowed = {**variables, **{key: "{" + key + "}" for key in RUNTIME_VARIABLES}}
     done: dict[str, FlowSpec] = {}
     for flow_name, flow in flows.items():
@@ -416,16 +415,15 @@ def _materialize(
         key = f"{flow.table_file or flow.spec.knowledge}#{digest}"
         register_table(key, table)
         done[flow_name] = dataclasses.replace(flow.spec, messages=messages, knowledge=key)
-    del name
     return done
 
 
 def _finish(raw: _Raw, problems: Problems) -> ContentPack:
-    flows = _materialize(raw.name, raw.flows, raw.variables, "the pack", problems)
+    flows = _materialize(raw.flows, raw.variables, "the pack", problems)
     tenants: dict[str, dict[str, FlowSpec]] = {}
     for tenant, source in raw.tenants.items():
-        overlaid, variables = _overlay(raw, tenant, source, problems)
-        tenants[tenant] = _materialize(raw.name, overlaid, variables, f"tenant {tenant!r}", problems)
+        overlaid, variables = _overlay(raw, source, problems)
+        tenants[tenant] = _materialize(overlaid, variables, f"tenant {tenant!r}", problems)
     previous: dict[str, tuple[FlowSpec, ...]] = {}
     for old in raw.previous:
         # An earlier declaration keeps its own states and wording; its steps come
