@@ -15,6 +15,7 @@ from typing import Literal
 
 from vpnfsm import _idempotency
 from vpnfsm._engine import Engine, engine_for
+from vpnfsm.dialogue import cases
 from vpnfsm.dialogue.conduct import converse
 from vpnfsm.errors import InputError
 from vpnfsm.flows import registry
@@ -28,7 +29,7 @@ from vpnfsm.nlp.model import Extraction
 from vpnfsm.redact import redact, redact_message, screen_for
 from vpnfsm.reply import Reply
 from vpnfsm.responder import respond
-from vpnfsm.session import HistoryEntry, OutboxItem, Session, StepsGiven, TailLine, empty_slots
+from vpnfsm.session import HistoryEntry, OutboxItem, Session, StepsGiven, TailLine
 from vpnfsm.types import Extractor
 
 __all__ = [
@@ -325,18 +326,9 @@ class TurnLogic:
 
     @staticmethod
     def _clear_flow(session: Session) -> None:
-        session.flow = None
-        session.flow_version = None
-        session.state = None
-        session.slots = empty_slots()
-        session.skipped = []
-        session.reasks = session.attempts = session.resets = 0
-        session.steps = []
-        session.outcome = None
-        session.handoff_reason = None
-        session.handoff_at = None
-        session.reference = None
-        session.slot_text = {}
+        # The same reset as a case closed by the dialogue policy; the next flow's
+        # transcript starts with this message.
+        cases.clear_case(session)
         session.tail = session.tail[-1:]
 
     def _running_spec(self, session: Session) -> FlowSpec | None:
