@@ -70,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
     # The dialogue policy parks and resumes cases by the extractor's intents; a
     # pack flow that starts on its own cues has none, so it is left out of that check.
-    read = _read_intents()
+    from vpnfsm.content.pack import extractor_intents
+
+    read = extractor_intents()
     policed = {name: flows[name] for name in names if flows[name].intent in read}
     for name in sorted(set(names) - set(policed)):
         print(f"dialogue policy: {name} starts on its cues; park/resume is not checked for it")
@@ -79,14 +81,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"vpnfsm verify: {failed} flow(s) failed", file=sys.stderr)
         return 1
     return 0
-
-
-def _read_intents() -> frozenset[str]:
-    from typing import get_args
-
-    from vpnfsm.nlp.model import Intent
-
-    return frozenset(get_args(Intent))
 
 
 def _print_scopes(spec: FlowSpec) -> int:

@@ -45,7 +45,7 @@ from vpnfsm.errors import ContentError
 from vpnfsm.flows.knowledge import Article, KnowledgeTable, parse_data, register_table
 from vpnfsm.flows.spec import FlowSpec
 
-__all__ = ["ENTRY_POINT_GROUP", "RUNTIME_VARIABLES", "ContentPack", "default_pack", "load_pack"]
+__all__ = ["ENTRY_POINT_GROUP", "RUNTIME_VARIABLES", "ContentPack", "default_pack", "extractor_intents", "load_pack"]
 
 #: Installed packs name their directory (a package) in this entry point group.
 ENTRY_POINT_GROUP = "vpnfsm.content"
@@ -100,7 +100,7 @@ class _Raw:
     previous: list[FlowSpec] = field(default_factory=list)
 
 
-def _read_intents() -> frozenset[str]:
+def extractor_intents() -> frozenset[str]:
     """The intents the extractor produces (``general`` aside, which no flow handles)."""
     from typing import get_args
 
@@ -278,7 +278,7 @@ def _read_dir(root: Path, problems: Problems) -> _Raw:
     if not raw.flows:
         problems.append(f"{root}:1: the pack declares no flows (flows/*.toml) and extends none")
     intents: dict[str, str] = {}
-    read = _read_intents()
+    read = extractor_intents()
     for flow in own.values():
         source = flow.sources[0]
         if flow.spec.intent == "general":
