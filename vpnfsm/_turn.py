@@ -22,7 +22,7 @@ from vpnfsm.flows import registry
 from vpnfsm.flows.behaviour import FlowModel
 from vpnfsm.flows.knowledge import load_table
 from vpnfsm.flows.registry import flow_for_intent
-from vpnfsm.flows.slots import match_slots
+from vpnfsm.flows.slots import flow_for_cues, match_slots
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.summary import HandoffSummary, build_summary, make_reference
 from vpnfsm.nlp.model import Extraction
@@ -361,6 +361,10 @@ class TurnLogic:
     # -- what the dialogue policy calls (vpnfsm.dialogue.conduct.FlowSteps) --------
 
     def _converse(self, session: Session, extraction: Extraction, message: str, now: float) -> tuple[str, str]:
+        if session.flow in self.flows and session.outcome is None and session.state is not None:
+            # A deploy's migration moves the state first: the policy must read the
+            # message against the question the session is really waiting on.
+            self._running_spec(session)
         return converse(self, session, extraction, message, now)
 
     def start_flow(self, session: Session, spec: FlowSpec, extraction: Extraction, message: str, now: float) -> str:
@@ -384,6 +388,8 @@ class TurnLogic:
 
     def _route(self, session: Session, extraction: Extraction, message: str, now: float) -> str:
         spec = flow_for_intent(extraction.intent, self.flows)
+        if spec is None and extraction.intent == "general":
+            spec = flow_for_cues(message, self.flows)  # a content pack's own topic
         if spec is None:
             last = session.tail[-1].text if session.tail else ""
             return respond(extraction.intent, last, human=extraction.human)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from pathlib import Path
 
 from vpnfsm._idempotency import check_message_id, session_id_for
 from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, Notice, TurnLogic, TurnPlan, check_id, check_session_id
+from vpnfsm.content.pack import ContentPack, load_pack
 from vpnfsm.errors import CorruptSession, SessionConflict, StoreUnavailable
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.flows.spec import FlowSpec
@@ -88,16 +91,27 @@ class _Facade:
         *,
         extractor: Extractor | None,
         flows: Mapping[str, FlowSpec] | None,
+        content: str | Path | ContentPack | None,
         max_message_chars: int,
         max_retries: int,
         clock: Callable[[], float],
     ) -> None:
-        self.logic = TurnLogic(
-            extractor=extractor if extractor is not None else _default_extractor(),
-            flows=flows if flows is not None else FLOWS,
-            max_message_chars=max_message_chars,
-            clock=clock,
-        )
+        if content is not None and flows is not None:
+            raise ValueError("pass flows= or content=, not both")
+        if content is None and flows is None:
+            content = os.environ.get("VPNFSM_CONTENT") or None
+        pack = load_pack(content) if content is not None else None
+        reader = extractor if extractor is not None else _default_extractor()
+
+        def logic(for_flows: Mapping[str, FlowSpec]) -> TurnLogic:
+            made = TurnLogic(extractor=reader, flows=for_flows, max_message_chars=max_message_chars, clock=clock)
+            if pack is not None:
+                made.previous.update(pack.previous)  # the pack's earlier declarations keep running
+            return made
+
+        self.logic = logic(pack.flows if pack is not None else flows if flows is not None else FLOWS)
+        # A tenant with an overlay in the pack gets its own wording, articles and variables.
+        self._tenant_logic = {tenant: logic(specs) for tenant, specs in (pack.tenants if pack else {}).items()}
         if max_retries < 1:
             raise ValueError("max_retries must be at least 1")
         self.max_retries = max_retries
@@ -144,7 +158,7 @@ class _Facade:
             notice = "corrupt_session"
         elif loaded is None and ended:
             notice = "unknown_session"
-        return self.logic.plan(
+        return self._tenant_logic.get(tenant, self.logic).plan(
             message, session_id=sid, tenant=tenant, loaded=loaded, notice=notice, message_id=message_id
         )
 
@@ -165,6 +179,11 @@ class Assistant(_Facade):
         store: where sessions live; an in-memory store by default.
         extractor: reads messages; the rule-based extractor by default.
         flows: the flows to run, by name; every shipped flow by default.
+        content: a content pack (directory, installed pack name or loaded
+            :class:`~vpnfsm.content.ContentPack`) whose flows, wording and
+            tenant overlays to run instead; ``VPNFSM_CONTENT`` when neither
+            this nor ``flows`` is given. Raises
+            :class:`~vpnfsm.errors.ContentError` when the pack is broken.
         max_message_chars: longer messages raise :class:`~vpnfsm.errors.InputError`.
         max_retries: attempts when concurrent turns on one session conflict.
         clock: seconds since the epoch (tests inject one).
@@ -183,6 +202,7 @@ class Assistant(_Facade):
         *,
         extractor: Extractor | None = None,
         flows: Mapping[str, FlowSpec] | None = None,
+        content: str | Path | ContentPack | None = None,
         max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
         max_retries: int = DEFAULT_MAX_RETRIES,
         clock: Callable[[], float] = time.time,
@@ -190,6 +210,7 @@ class Assistant(_Facade):
         super().__init__(
             extractor=extractor,
             flows=flows,
+            content=content,
             max_message_chars=max_message_chars,
             max_retries=max_retries,
             clock=clock,
@@ -284,6 +305,7 @@ class AsyncAssistant(_Facade):
         *,
         extractor: Extractor | None = None,
         flows: Mapping[str, FlowSpec] | None = None,
+        content: str | Path | ContentPack | None = None,
         max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
         max_retries: int = DEFAULT_MAX_RETRIES,
         clock: Callable[[], float] = time.time,
@@ -291,6 +313,7 @@ class AsyncAssistant(_Facade):
         super().__init__(
             extractor=extractor,
             flows=flows,
+            content=content,
             max_message_chars=max_message_chars,
             max_retries=max_retries,
             clock=clock,

@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "vpnfsm.commands.deliver",
     "vpnfsm.commands.verify",
     "vpnfsm.commands.diagram",
+    "vpnfsm.commands.new_flow",
     "vpnfsm.commands.serve",
     "vpnfsm.commands.slack",
     "vpnfsm.commands.teams",

@@ -5,6 +5,7 @@
     VpnfsmError
     ├── InputError           empty / oversize / invalid message or session id
     ├── FlowError            bad flow declaration, raised at load time, lists every problem
+    │   └── ContentError     a content pack is broken: every problem with ``file:line``
     ├── SessionError
     │   ├── SessionConflict  a concurrent update won the race past the retry budget
     │   ├── CorruptSession   stored data could not be read (``.key``, ``.quarantine_key``)
@@ -21,6 +22,7 @@ subclasses carry their context as attributes, never only in the message text.
 from __future__ import annotations
 
 __all__ = [
+    "ContentError",
     "CorruptSession",
     "DeliveryError",
     "FlowError",
@@ -60,6 +62,22 @@ class FlowError(VpnfsmError):
     def __init__(self, flow: str, problems: list[str]) -> None:
         super().__init__(f"flow {flow!r} is invalid: " + "; ".join(problems))
         self.flow = flow
+        self.problems = list(problems)
+
+
+class ContentError(FlowError):
+    """A content pack failed to load or verify.
+
+    Attributes:
+        pack: the pack's directory or distribution name.
+        problems: every problem, each ``"file:line: what is wrong"``.
+
+    """
+
+    def __init__(self, pack: str, problems: list[str]) -> None:
+        VpnfsmError.__init__(self, f"content pack {pack} is invalid:\n  " + "\n  ".join(problems))
+        self.flow = pack
+        self.pack = pack
         self.problems = list(problems)
 
 

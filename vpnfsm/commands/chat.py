@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from vpnfsm.commands._flows import add_content_argument
 from vpnfsm.errors import InputError
 
 NAME = "chat"
@@ -15,16 +16,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the arguments of ``chat``."""
     parser.add_argument("--redis-url", default=None, help="Redis URL (default: $REDIS_URL, else memory)")
     parser.add_argument("--quiet", action="store_true", help="do not print the state line after replies")
+    add_content_argument(parser)
 
 
-def _assistant(url: str | None) -> object:
+def _assistant(url: str | None, content: str | None = None) -> object:
     from vpnfsm import Assistant
 
     if url is None:
-        return Assistant()
+        return Assistant(content=content)
     from vpnfsm.store.redis import RedisStore
 
-    return Assistant(store=RedisStore.from_url(url))
+    return Assistant(store=RedisStore.from_url(url), content=content)
 
 
 #: What ``/help`` prints: the chat's own commands (they are never sent to the assistant).
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from vpnfsm import Assistant
     from vpnfsm.commands._io import redis_url
 
-    bot = _assistant(redis_url(args.redis_url))
+    bot = _assistant(redis_url(args.redis_url), args.content)
     assert isinstance(bot, Assistant)
     session_id: str | None = None
     shown: str | None = None  # the reference of the summary printed last: each handoff is shown once

@@ -1,4 +1,4 @@
-"""``vpnfsm diagram [--flow NAME] [--format ...] [-o DIR]``: draw flows from their declarations."""
+"""``vpnfsm diagram [--flow NAME] [--content DIR] [--format ...] [-o DIR]``: draw flows from their declarations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from vpnfsm.commands._flows import add_flow_argument, selected_flows
+from vpnfsm.commands._flows import add_flow_argument, selected
 
 NAME = "diagram"
 HELP = "draw each flow from its declaration (svg, png, dot or mermaid) into a directory"
@@ -28,16 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write ``<DIR>/<flow>.<ext>`` for each selected flow and print the paths."""
     from vpnfsm.diagram import render
-    from vpnfsm.flows.registry import FLOWS
-
-    names = selected_flows(args.flow, command="diagram")
-    if names is None:
+    chosen = selected(args, command="diagram")
+    if chosen is None:
         return 2
+    names, flows = chosen.names, chosen.flows
     directory = Path(args.output)
     directory.mkdir(parents=True, exist_ok=True)
     for name in names:
         try:
-            data = render(FLOWS[name], args.format)
+            data = render(flows[name], args.format)
         except ImportError:
             print(
                 f"vpnfsm diagram: --format {args.format} needs the Python package graphviz: "

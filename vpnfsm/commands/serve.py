@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from vpnfsm.commands._flows import add_content_argument
+
 NAME = "serve"
 HELP = "run the HTTP API and chat page (in-memory store unless --redis-url or REDIS_URL)"
 
@@ -38,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=None, help="interface to listen on (default 127.0.0.1; $VPNFSM_HOST)")
     parser.add_argument("--port", type=int, default=None, help="TCP port (default 8000; $VPNFSM_PORT)")
     parser.add_argument("--redis-url", default=None, help="Redis URL (default: $REDIS_URL, else memory)")
+    add_content_argument(parser)
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes (default 1; needs Redis when > 1)"
     )
@@ -91,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
     given = {field: (flag, getattr(args, dest)) for flag, dest, field in _FLAGS if getattr(args, dest) is not None}
     env = ServiceEnvironment.load(flags=given)  # SettingsError names the variable: the CLI prints one line
     settings = env.settings()  # TenantError on a bad keys file: fail before listening
+    if args.content is not None:
+        from vpnfsm.content import load_pack
+
+        pack = load_pack(args.content)  # ContentError lists every problem: fail before listening
+        os.environ["VPNFSM_CONTENT"] = str(Path(pack.root).resolve())  # the app (and every worker) loads it from here
+        print(f"vpnfsm serve: content pack {pack.name} ({', '.join(pack.flows)})")
     refusal = _refusal(env, settings)
     if refusal is not None:
         print(f"vpnfsm serve: {refusal}", file=sys.stderr)

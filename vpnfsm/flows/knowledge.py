@@ -29,8 +29,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
+from typing import Any
 
-__all__ = ["WEIGHTS", "Article", "KnowledgeTable", "Platform", "load_table"]
+__all__ = [
+    "WEIGHTS",
+    "Article",
+    "KnowledgeTable",
+    "Platform",
+    "load_table",
+    "parse_data",
+    "parse_table",
+    "register_table",
+]
 
 #: Specificity weight of each fact an article can be keyed on.
 WEIGHTS: Mapping[str, int] = {"error_code": 8, "client": 4, "symptom": 2, "os": 1}
@@ -101,8 +111,7 @@ class Article:
         return tuple(
             step
             for step in self.steps
-            if not any(p.marked_in(step) or p.named_in(step) for p in others)
-            or any(p.named_in(step) for p in own)
+            if not any(p.marked_in(step) or p.named_in(step) for p in others) or any(p.named_in(step) for p in own)
         )
 
 
@@ -114,9 +123,7 @@ class KnowledgeTable:
     #: Per OS, the tools and names that mark a step as that platform's.
     platforms: tuple[Platform, ...] = ()
     # Facts take few distinct values, so answers are memoized per process.
-    _memo: dict[tuple[object, ...], Article | None] = field(
-        default_factory=dict, compare=False, hash=False, repr=False
-    )
+    _memo: dict[tuple[object, ...], Article | None] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def best(self, facts: Mapping[str, str | None], *, exclude: Sequence[str] = ()) -> Article | None:
         """The most specific applicable article whose id is not in ``exclude``."""
@@ -158,7 +165,16 @@ def parse_table(text: str, *, source: str) -> KnowledgeTable:
         ValueError: the text is not TOML, or an article is malformed.
 
     """
-    data = tomllib.loads(text)
+    return parse_data(tomllib.loads(text), source=source)
+
+
+def parse_data(data: Mapping[str, Any], *, source: str) -> KnowledgeTable:
+    """Build a knowledge table from parsed TOML data (see :func:`parse_table`).
+
+    Raises:
+        ValueError: an article is malformed.
+
+    """
     weights_raw = data.get("weights", WEIGHTS)
     if not isinstance(weights_raw, Mapping) or not all(
         isinstance(value, int) and value > 0 for value in weights_raw.values()
@@ -214,8 +230,25 @@ def parse_table(text: str, *, source: str) -> KnowledgeTable:
     return KnowledgeTable(articles=tuple(articles), platforms=platforms)
 
 
-@cache
+#: Tables a content pack loaded, by the key its flows name in ``FlowSpec.knowledge``.
+_REGISTERED: dict[str, KnowledgeTable] = {}
+
+
+def register_table(key: str, table: KnowledgeTable) -> None:
+    """Make ``table`` the one :func:`load_table` returns for ``key`` (a content pack's table)."""
+    _REGISTERED[key] = table
+
+
 def load_table(filename: str) -> KnowledgeTable:
-    """Load (once per process) a knowledge table shipped in ``vpnfsm/flows/``."""
+    """The table a content pack registered under ``filename``, else the one shipped in ``vpnfsm/flows/``."""
+    registered = _REGISTERED.get(filename)
+    if registered is not None:
+        return registered
+    return _shipped_table(filename)
+
+
+@cache
+def _shipped_table(filename: str) -> KnowledgeTable:
+    # Loaded once per process.
     text = resources.files("vpnfsm.flows").joinpath(filename).read_text(encoding="utf-8")
     return parse_table(text, source=filename)

@@ -16,12 +16,13 @@ lookahead, so "authenticator, unless it is gone" is written as two patterns).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 
 from vpnfsm._patterns import PatternError, UserPattern, compile_user, scan_window
 from vpnfsm.flows.spec import FlowSpec
 
-__all__ = ["check_vocabulary", "match_slots"]
+__all__ = ["check_vocabulary", "flow_for_cues", "match_slots"]
 
 
 @cache
@@ -51,6 +52,19 @@ def match_slots(spec: FlowSpec, text: str) -> dict[str, str]:
         if best is not None:
             found[slot] = best[3]
     return found
+
+
+def flow_for_cues(text: str, flows: Mapping[str, FlowSpec]) -> FlowSpec | None:
+    """The first flow whose ``cues`` match ``text`` (a content pack's Wi-Fi or printer flow).
+
+    Only flows with cues take part: they start on their own words, because
+    the extractor reads their topic as ``general``.
+    """
+    window = scan_window(text)
+    for spec in flows.values():
+        if any(_compiled(cue).search(window) for cue in spec.cues):
+            return spec
+    return None
 
 
 def check_vocabulary(spec: FlowSpec) -> list[str]:

@@ -96,6 +96,10 @@ class FlowSpec:
             regular expressions that recognise the value in a message (see
             :mod:`vpnfsm.flows.slots`); empty for the VPN flow, whose slots the
             extractor fills.
+        cues: for a flow whose intent the extractor does not produce (a content
+            pack's Wi-Fi or printer flow), patterns that start it from a
+            message read as ``general``; matched case-insensitively through
+            :mod:`vpnfsm._patterns` (RE2).
 
     """
 
@@ -112,6 +116,7 @@ class FlowSpec:
     limits: Limits = field(default_factory=Limits)
     migrations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     vocabulary: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    cues: tuple[str, ...] = ()
 
     def state(self, name: str) -> StateSpec:
         """The state called ``name`` (``KeyError`` if there is none)."""

@@ -1,4 +1,4 @@
-"""The VPN troubleshooting flow, declared as data.
+"""The VPN troubleshooting flow: the default pack's ``flows/vpn.toml``, and its state names.
 
 Shape: ask for the missing facts, most valuable first (OS, client, symptom,
 error code), skipping every fact already known; give the best steps for what
@@ -9,8 +9,7 @@ at any time, and "start over" begins again (a bounded number of times).
 
 from __future__ import annotations
 
-from vpnfsm.flows._builder import Question, TroubleshootingShape
-from vpnfsm.flows.spec import FlowSpec, Limits
+from vpnfsm.content.pack import default_pack
 
 __all__ = ["MAX_TURNS", "VPN_FLOW"]
 
@@ -32,50 +31,8 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
     ("error_code", ASK_ERROR_CODE),
 )
 
-SHAPE = TroubleshootingShape(
-    start=START,
-    questions=tuple(Question(slot, state) for slot, state in QUESTIONS),
-    give_steps=GIVE_STEPS,
-    check_result=CHECK_RESULT,
-    handoff=HANDOFF,
-    resolved=RESOLVED,
-)
-
-VPN_FLOW = FlowSpec(
-    name="vpn",
-    intent="vpn",
-    title="VPN troubleshooting",
-    states=SHAPE.states,
-    initial=SHAPE.start,
-    transitions=SHAPE.transitions,
-    slots=("os", "client", "symptom", "error_code"),
-    prepare=("settle_pending",),
-    limits=Limits(max_reasks=1, max_attempts=2, max_resets=2),
-    knowledge="vpn_knowledge.toml",
-    messages={
-        "ask_os": "Which operating system is the device on (Windows, macOS, Linux, iOS, Android, ChromeOS)?",
-        "reask_os": "Sorry, I didn't catch the operating system. Is it Windows, macOS, Linux, iOS, "
-        'Android or ChromeOS? ("I don\'t know" is fine too.)',
-        "ask_client": "Which VPN app do you use (for example GlobalProtect, Cisco Secure Client/AnyConnect, "
-        "FortiClient, OpenVPN, WireGuard, or the VPN built into Windows)?",
-        "reask_client": "I didn't recognise that VPN app. What is the name of the app you connect with? "
-        '("I don\'t know" is fine too.)',
-        "ask_symptom": "What happens exactly: it won't connect, the login is rejected, the second factor "
-        "fails, a certificate warning, connected but nothing reachable, names don't resolve, it keeps "
-        "dropping, it's slow, or the app itself fails?",
-        "reask_symptom": 'Could you describe what you see in a few words, e.g. "stuck on connecting" or '
-        '"connected but can\'t reach the intranet"?',
-        "ask_error_code": "Does it show an error code or message? If so, please type it (e.g. 809 or -7200); "
-        'otherwise say "no code".',
-        "reask_error_code": 'I couldn\'t find an error code in that. Please type just the code, or say "no code".',
-        "check_result": "Did that fix it? Please answer yes or no.",
-        "reask_result": "Did the steps fix the problem? A simple yes or no helps me decide what to do next.",
-        "restart": "OK, let's start over.",
-        "handoff": "I'm handing this over to a person on the IT support team with everything you told me. "
-        "Your reference is {reference}.",
-        "resolved": "Great, glad it works again! If anything else comes up, just tell me.",
-    },
-)
+#: The declaration lives in the default content pack (vpnfsm/content/default/flows/vpn.toml).
+VPN_FLOW = default_pack().flows["vpn"]
 
 
 def _max_turns() -> int:
