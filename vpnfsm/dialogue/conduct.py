@@ -118,6 +118,10 @@ def _new_problem(steps: FlowSteps, session: Session, reading: Reading, message: 
     assert reading.target is not None  # the policy's other_topic feature says so
     target = steps.flows[reading.target]
     current = steps.flows.get(session.flow) if session.flow is not None else None
+    if session.parked is not None and session.parked.flow == target.name:
+        # The problem named is the case that waits: go back to it, never open a second one
+        # of the same topic beside it (the waiting case would be swapped out and changed).
+        return _return(session, steps.flows), target.intent
     if reading.context == "handoff":
         lead = replies.TEXTS["new_case"]
         cases.archive(session)
