@@ -19,6 +19,7 @@ OWN_TESTS = {
     "hosts.md": "tests/e2e/test_docs_hosts.py",
     "dialogue.md": "tests/unit/test_dialogue_docs.py",
     "operations.md": "tests/unit/test_redaction_docs.py",
+    "content.md": "tests/unit/test_content_docs.py",  # a tutorial: its blocks run in order
 }
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
