@@ -52,6 +52,11 @@ def find_cards(scan: Scan) -> Iterator[Finding]:
                 continue
             if any(w in _NOT_A_CARD for w in scan.words_before(run_start, 1)):
                 continue
+            head_end = text.rfind(" ", run_start, run_end)
+            if len(digits) == 19 and head_end > run_start and luhn.is_valid(digits[:16]):
+                # "4111 1111 1111 1111 809": a 16-digit card and the error code typed after it
+                # (one 19-digit number in ten passes Luhn by chance; the common card is 16).
+                run_end = head_end
             yield Finding(run_start, run_end, "card_number")
             break
 
