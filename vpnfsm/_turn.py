@@ -480,7 +480,10 @@ def _note_slot_text(session: Session, extraction: Extraction, message: str, stor
     """Keep, per slot the flow took from this message, the words the user typed.
 
     Only a span that holds no placeholder is kept, so nothing redacted comes
-    back through this side door.
+    back through this side door. The span is a slice of the message as
+    redacted at entry, under the screen of the question it answered, so it is
+    not redacted again: a slice read out of context could only be judged less
+    strictly than the whole message was.
     """
     for evidence in extraction.evidence:
         if session.slots.get(evidence.field) != evidence.value:
@@ -489,4 +492,4 @@ def _note_slot_text(session: Session, extraction: Extraction, message: str, stor
         # text): a span that differs from the stored text touched a placeholder.
         typed = message[evidence.start : evidence.end].strip()
         if typed and typed == stored_text[evidence.start : evidence.end].strip():
-            session.slot_text[evidence.field] = redact(typed)[:200]
+            session.slot_text[evidence.field] = typed[:200]

@@ -89,6 +89,11 @@ class Article:
     excludes: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: Keys the article declares it fits for every value.
     any: frozenset[str] = frozenset()
+    # The steps per (OS, platform markers): both come from content, never from user
+    # text, so the few distinct answers are kept (bounded all the same).
+    _steps_memo: dict[tuple[str, tuple[Platform, ...]], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @property
     def specificity(self) -> int:
@@ -106,6 +111,15 @@ class Article:
         os = facts.get("os")
         if os is None or not platforms:
             return self.steps
+        key = (os, tuple(platforms))
+        found = self._steps_memo.get(key)
+        if found is None:
+            found = self._scoped_steps(os, platforms)
+            if len(self._steps_memo) < 256:
+                self._steps_memo[key] = found
+        return found
+
+    def _scoped_steps(self, os: str, platforms: Sequence[Platform]) -> tuple[str, ...]:
         own = [p for p in platforms if p.os == os]
         others = [p for p in platforms if p.os != os]
         return tuple(

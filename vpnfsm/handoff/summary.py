@@ -8,6 +8,7 @@ so a summary stays clean even for sessions written by an older version.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -109,6 +110,18 @@ def _intent_of(flow: str) -> str:
 #: Summaries kept for reuse (one per recently handed-off conversation).
 REUSE_SIZE = 1024
 
+#: Stored lines whose insurance redaction is remembered. Every turn after a
+#: handoff adds one line to the transcript and rebuilds the summary: the other
+#: lines were redacted for the previous turn's summary and are read from here.
+#: Lines are at most 1 KB (``store._bounds``), so this holds a few MB at most.
+REDACTED_LINES = 4096
+
+
+@functools.lru_cache(maxsize=REDACTED_LINES)
+def _redacted(text: str) -> str:
+    # Exact text in, its redaction out: a pure function, so a remembered answer is always right.
+    return redact(text)
+
 _reuse_lock = threading.Lock()
 _reused: OrderedDict[tuple[object, ...], HandoffSummary] = OrderedDict()
 
@@ -192,7 +205,7 @@ def _build(session: Session) -> HandoffSummary:
         state=session.state,
         reason=reason,
         slots=dict(session.slots),
-        slot_text={slot: redact(text) for slot, text in session.slot_text.items() if session.slots.get(slot)},
+        slot_text={slot: _redacted(text) for slot, text in session.slot_text.items() if session.slots.get(slot)},
         skipped=list(session.skipped),
         steps=list(session.steps),
         attempts=len(session.steps),
@@ -200,10 +213,11 @@ def _build(session: Session) -> HandoffSummary:
         turns=session.turns,
         started_at=_utc(session.created_at),
         handed_off_at=_utc(session.handoff_at),
-        # The tail is stored redacted already; redacting again is cheap insurance
-        # (idempotent), and building new lines is cheaper than model_copy.
+        # The tail is stored redacted already; redacting again is insurance for
+        # sessions an older version wrote (idempotent, and remembered per line),
+        # and building new lines is cheaper than model_copy.
         transcript=[
-            TailLine(at=line.at, text=redact(line.text), state=line.state)
+            TailLine(at=line.at, text=_redacted(line.text), state=line.state)
             for line in session.tail[-TRANSCRIPT_LINES:]
         ],
     )
