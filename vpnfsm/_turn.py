@@ -26,7 +26,8 @@ from vpnfsm.flows.slots import flow_for_cues, match_slots
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.summary import HandoffSummary, build_summary, make_reference
 from vpnfsm.nlp.model import Extraction
-from vpnfsm.redact import redact, redact_message, screen_for
+from vpnfsm.redact import redact, screen_for
+from vpnfsm.redact._memo import RedactionMemo
 from vpnfsm.reply import Reply
 from vpnfsm.responder import respond
 from vpnfsm.session import HistoryEntry, OutboxItem, Session, StepsGiven, TailLine
@@ -150,6 +151,8 @@ class TurnLogic:
             load_table(spec.knowledge)  # fail at start-up, not mid-conversation
         self.max_message_chars = max_message_chars
         self.clock = clock
+        #: Entry redaction, remembering the clean short answers people type alike.
+        self.redaction = RedactionMemo()
 
     # -- input ------------------------------------------------------------------
 
@@ -225,7 +228,7 @@ class TurnLogic:
         # The one redaction boundary: from here on only the redacted text exists. The
         # extractor and the flows read it with the placeholders blanked, so a removed
         # span can never fill a slot; the raw message is not kept anywhere.
-        redaction = redact_message(
+        redaction = self.redaction.redact_message(
             message,
             screen=screen_for(state=context, slots=session.slots, after_cue=session.secret_cue_open),
         )
@@ -241,10 +244,7 @@ class TurnLogic:
         text, intent = self._converse(session, extraction, message, now)
         _note_slot_text(session, extraction, message, stored_text)
 
-        session.version += 1
-        session.turns += 1
-        session.updated_at = now
-        session.last_intent = intent
+        session.assign(version=session.version + 1, turns=session.turns + 1, updated_at=now, last_intent=intent)
         plan = TurnPlan(
             session=session,
             expected_version=expected_version,
@@ -460,12 +460,14 @@ class TurnLogic:
                         at=now,
                     )
                 )
-        session.state = model.state
-        session.slots = {**session.slots, **model.slots}
-        session.skipped = sorted(model.skipped)
-        session.reasks = model.reasks
-        session.attempts = model.attempts
-        session.resets = model.resets
+        session.assign(
+            state=model.state,
+            slots={**session.slots, **model.slots},
+            skipped=sorted(model.skipped),
+            reasks=model.reasks,
+            attempts=model.attempts,
+            resets=model.resets,
+        )
         if model.outcome is not None:
             session.outcome = "handoff" if model.outcome == "handoff" else "resolved"
         if session.outcome == "handoff":

@@ -256,9 +256,23 @@ class Session(BaseModel):
             updated_at=now,
         )
 
+    def assign(self, **values: Any) -> None:
+        """Set several fields at once, without per-field ``__setattr__`` (values already valid).
+
+        For the turn's own bookkeeping (state, counters, timestamps), whose
+        values come from code, not from outside: assignment is never validated
+        on this model anyway, and one update costs what one attribute does.
+        """
+        unknown = values.keys() - type(self).model_fields.keys()
+        if unknown:
+            raise AttributeError(f"Session has no field(s) {sorted(unknown)}")
+        self.__dict__.update(values)
+        self.__pydantic_fields_set__.update(values)
+
     def dump_json(self) -> bytes:
         """Serialize compactly (defaults left out) for a store."""
-        return self.model_dump_json(by_alias=True, exclude_defaults=True).encode()
+        # The serializer writes bytes itself: no str to encode again (a session is ~1-2 KB).
+        return self.__pydantic_serializer__.to_json(self, by_alias=True, exclude_defaults=True)
 
     @classmethod
     def load_json(cls, raw: bytes | str) -> Session:

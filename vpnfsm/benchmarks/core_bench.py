@@ -7,17 +7,16 @@ turn, as a chat script that "just uses transitions" would.
 
 The yardstick ``machine_build_8_states`` is one ``Machine()`` with its
 defaults (model attached, auto transitions) for an eight-state flow, timed in
-the same rounds. The replayed conversations repeat, so the extraction memo
-answers nearly every message from memory here; ``turn_in_memory_no_memo`` is
-the same turn with every message read afresh, the figure to compare when
-users rarely repeat themselves (``tests/bench/bench_memo.py`` measures the
-hit rate on the reference conversations).
+the same rounds. The turns are those of :mod:`vpnfsm.benchmarks.workload`:
+every conversation is another employee's, so the extraction memo answers only
+the short answers people type alike; ``memo_hit_rate`` says how often, and
+``turn_in_memory_no_memo`` is the same turn with every message read afresh.
 """
 
 from __future__ import annotations
 
 import gc
-from itertools import cycle
+from collections.abc import Iterator
 from typing import Any
 
 from transitions import Machine
@@ -26,9 +25,11 @@ from vpnfsm._engine import Engine, _machine_config
 from vpnfsm.assistant import Assistant
 from vpnfsm.benchmarks._timing import summarize, time_calls
 from vpnfsm.benchmarks.redact_bench import run_redact_bench
+from vpnfsm.benchmarks.workload import conversations as workload
 from vpnfsm.flows.behaviour import FlowModel
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.nlp import RuleExtractor
+from vpnfsm.nlp._memo import MemoExtractor
 from vpnfsm.nlp.bench import time_extraction
 
 __all__ = ["CONVERSATIONS", "run_core_bench"]
@@ -85,8 +86,7 @@ class MachinePerTurnEngine(Engine):
             setattr(model, name, getattr(opened, name))
 
 
-def _turn_samples(bot: Assistant, turns: int) -> list[int]:
-    conversations = cycle(CONVERSATIONS)
+def _turn_samples(bot: Assistant, turns: int, conversations: Iterator[tuple[str, ...]]) -> list[int]:
     samples: list[int] = []
     while len(samples) < turns:
         session_id: str | None = None
@@ -126,10 +126,14 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
     unmemoized = Assistant(extractor=RuleExtractor())
     naive = Assistant()
     naive.logic.engines = {name: MachinePerTurnEngine(spec) for name, spec in naive.logic.flows.items()}
-    _turn_samples(fast, 200)  # warm caches and imports before measuring
-    _turn_samples(naive, 200)
-    _turn_samples(unmemoized, 200)
+    # Each design reads the same endless stream of different employees' conversations.
+    streams = {id(bot): workload() for bot in (fast, unmemoized, naive)}
+    for bot in (fast, naive, unmemoized):  # warm imports and caches before measuring
+        _turn_samples(bot, 200, streams[id(bot)])
     _machine_build_samples(200)
+    memo = fast.logic.extractor
+    assert isinstance(memo, MemoExtractor)
+    memo.hits = memo.misses = 0
     fast_ns: list[int] = []
     naive_ns: list[int] = []
     unmemoized_ns: list[int] = []
@@ -138,9 +142,9 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
     # Interleave in rounds so machine noise hits both designs alike.
     rounds = 10
     for _ in range(rounds):
-        fast_ns += _turn_samples(fast, turns // rounds)
-        naive_ns += _turn_samples(naive, turns // rounds)
-        unmemoized_ns += _turn_samples(unmemoized, turns // rounds)
+        fast_ns += _turn_samples(fast, turns // rounds, streams[id(fast)])
+        naive_ns += _turn_samples(naive, turns // rounds, streams[id(naive)])
+        unmemoized_ns += _turn_samples(unmemoized, turns // rounds, streams[id(unmemoized)])
         build_ns += _machine_build_samples(turns // rounds)
     # Each message read in the state the bot was in when a user would send it.
     texts: list[tuple[str, str | None]] = []
@@ -163,6 +167,8 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
         "machine_build_8_states": build_summary,
         "turn_over_machine_build": round(fast_summary["median_us"] / build_summary["median_us"], 2),
         "turn_no_memo_over_machine_build": round(unmemoized_summary["median_us"] / build_summary["median_us"], 2),
+        "memo_hit_rate_short_texts": round(memo.hit_rate, 3),
+        "memo_hits_per_turn": round(memo.hits / len(fast_ns), 3),
         "speedup_median": round(naive_summary["median_us"] / fast_summary["median_us"], 2),
         "extraction": {key: round(value, 2) for key, value in extraction.items()},
         "redaction": run_redact_bench(),

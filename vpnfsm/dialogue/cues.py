@@ -8,6 +8,7 @@ this module only says which cues occur.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from vpnfsm._patterns import PatternSet, scan_window
@@ -119,6 +120,20 @@ _SET = PatternSet(
 )
 
 
+#: Texts up to this length have their cues remembered: the short answers people type alike.
+_REMEMBER_CHARS = 64
+
+
 def find_cues(text: str) -> frozenset[str]:
     """The cue groups that occur in ``text`` (one linear pass over a bounded window)."""
+    if len(text) <= _REMEMBER_CHARS:
+        return _short_cues(text)
+    return _cues(text)
+
+
+def _cues(text: str) -> frozenset[str]:
     return frozenset(_NAMES[index] for index in _SET.matching(scan_window(text)))
+
+
+# Bounded: at most 4096 texts of 64 characters (what the extractor read: secrets blanked).
+_short_cues = functools.lru_cache(maxsize=4096)(_cues)

@@ -13,6 +13,7 @@ switch, and the budgets keep every case bounded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -242,8 +243,13 @@ class PolicyLimits:
 LIMITS = PolicyLimits()
 
 
+@functools.lru_cache(maxsize=4096)
 def decide(features: frozenset[str], context: Context) -> Rule:
-    """The first rule that fires (the table ends in a catch-all, which a verifier check pins)."""
+    """The first rule that fires (the table ends in a catch-all, which a verifier check pins).
+
+    A pure function of a few dozen feature names and a context, so each
+    combination is decided once per process.
+    """
     for rule in RULES:
         if rule.fires(features, context):
             return rule

@@ -126,7 +126,7 @@ class FlowSpec:
     def _by_name(self) -> dict[str, StateSpec]:
         return {state.name: state for state in self.states}
 
-    @property
+    @cached_property
     def state_names(self) -> tuple[str, ...]:
         """Every state name, in declaration order."""
         return tuple(state.name for state in self.states)
