@@ -32,7 +32,8 @@ def test_a_text_with_anything_redacted_is_never_remembered() -> None:
 def test_long_texts_pass_through_and_the_memo_stays_bounded() -> None:
     memo = RedactionMemo(size=3, max_chars=20)
     memo.redact_message("a message that is longer than twenty characters", screen=Screen())
-    assert len(memo) == 0 and memo.hits == memo.misses == 0
+    assert len(memo) == 0
+    assert memo.hits == memo.misses == 0
     for text in ("one", "two", "three", "four", "five"):
         memo.redact_message(text, screen=Screen())
     assert len(memo) == 3
