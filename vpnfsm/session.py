@@ -263,7 +263,7 @@ class Session(BaseModel):
         values come from code, not from outside: assignment is never validated
         on this model anyway, and one update costs what one attribute does.
         """
-        unknown = values.keys() - type(self).model_fields.keys()
+        unknown = values.keys() - _SESSION_FIELDS
         if unknown:
             raise AttributeError(f"Session has no field(s) {sorted(unknown)}")
         self.__dict__.update(values)
@@ -278,3 +278,7 @@ class Session(BaseModel):
     def load_json(cls, raw: bytes | str) -> Session:
         """Parse what :meth:`dump_json` wrote (raises ``pydantic.ValidationError``)."""
         return cls.model_validate_json(raw)
+
+
+#: Field names :meth:`Session.assign` accepts.
+_SESSION_FIELDS: frozenset[str] = frozenset(Session.model_fields)
