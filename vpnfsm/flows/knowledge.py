@@ -42,6 +42,9 @@ __all__ = [
     "register_table",
 ]
 
+# Stands for every value of a fact that no article names (never a real value: not a str).
+_UNLISTED = object()
+
 #: Specificity weight of each fact an article can be keyed on.
 WEIGHTS: Mapping[str, int] = {"error_code": 8, "client": 4, "symptom": 2, "os": 1}
 
@@ -95,7 +98,7 @@ class Article:
         default_factory=dict, compare=False, hash=False, repr=False
     )
 
-    @property
+    @cached_property
     def specificity(self) -> int:
         """The sum of the weights of the facts this article is keyed on."""
         return sum(self.weights[key] for key in self.when)
@@ -141,7 +144,13 @@ class KnowledgeTable:
 
     def best(self, facts: Mapping[str, str | None], *, exclude: Sequence[str] = ()) -> Article | None:
         """The most specific applicable article whose id is not in ``exclude``."""
-        key = (*(facts.get(name) for name in self._keys), *exclude)
+        listed = self._listed
+        # A value no article names (most error codes) acts like any other such value:
+        # all of them share one memo entry, so free-text codes cannot fill the memo.
+        key = (
+            *(value if value is None or value in listed[name] else _UNLISTED for name, value in self._read(facts)),
+            *exclude,
+        )
         if key in self._memo:
             return self._memo[key]
         chosen = self._search(facts, exclude)
@@ -154,6 +163,22 @@ class KnowledgeTable:
         # The facts any article is keyed on: only they can change the answer
         # (each table has its own keys, e.g. "problem" and "mail_app").
         return tuple(sorted({key for article in self.articles for key in (*article.when, *article.excludes)}))
+
+    @cached_property
+    def _listed(self) -> dict[str, frozenset[str]]:
+        # Per key, every value some article names in ``when`` or ``excludes``.
+        return {
+            key: frozenset(
+                value
+                for article in self.articles
+                for table in (article.when, article.excludes)
+                for value in table.get(key, ())
+            )
+            for key in self._keys
+        }
+
+    def _read(self, facts: Mapping[str, str | None]) -> list[tuple[str, str | None]]:
+        return [(name, facts.get(name)) for name in self._keys]
 
     def _search(self, facts: Mapping[str, str | None], exclude: Sequence[str]) -> Article | None:
         chosen: Article | None = None
