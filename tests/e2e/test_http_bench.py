@@ -11,7 +11,7 @@ import time
 import pytest
 
 from vpnfsm import AsyncAssistant, AsyncRedisStore
-from vpnfsm.benchmarks.http_bench import SEED_CONVERSATION, _count_and_clean, cpu_seconds, run_http_bench, session_bytes
+from vpnfsm.benchmarks.http_bench import _count_and_clean, _scripts, cpu_seconds, run_http_bench, session_bytes
 from vpnfsm.benchmarks.redis_bench import temporary_redis
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +19,8 @@ pytestmark = pytest.mark.e2e
 
 def test_small_http_bench_loses_no_turn_and_prints_every_figure() -> None:
     figures = run_http_bench(None, connections=4, conversations=1, worker_counts=(1,), rounds=2)
-    expected = 2 * 4 * 1 * len(SEED_CONVERSATION)
+    # Each round plays four other employees' conversations, of varying length.
+    expected = sum(len(script) for seed in (1, 2) for script in _scripts(4, seed=seed))
     assert figures["expected_requests_per_side"] == expected
     # Ids and timestamps vary in length by a few bytes from one conversation to the next.
     assert abs(figures["bare_value_bytes"] - session_bytes()) < 0.05 * session_bytes()
@@ -35,6 +36,13 @@ def test_small_http_bench_loses_no_turn_and_prints_every_figure() -> None:
         assert 0 < one[side]["generator_cpu_share_of_a_core"] < 1.5
     assert one["lost_turns"] == 0
     assert one["ratio_requests_per_s"] > 0
+
+
+def test_rounds_bring_different_employees_and_both_sides_get_the_same() -> None:
+    first, second = _scripts(6, seed=1), _scripts(6, seed=2)
+    assert first == _scripts(6, seed=1)  # deterministic: both sides of a round play these
+    assert len({script[0] for script in first}) == 6  # every conversation opens differently
+    assert not {script[0] for script in first} & {script[0] for script in second}
 
 
 def test_bare_endpoint_stores_a_session_sized_value() -> None:

@@ -2,7 +2,9 @@
 
 It runs in its own process (``python -m vpnfsm.benchmarks._loadgen``), reads
 one JSON job on stdin and writes one JSON result on stdout, so its CPU is
-neither the service's nor the benchmark driver's. Each connection sends one
+neither the service's nor the benchmark driver's. The job lists the
+conversations to play (``scripts``); connections take them one after another.
+Each connection sends one
 request at a time (no pipelining) and parses only the status line, the
 ``Content-Length`` header and the reply's ``session_id``: a few tens of
 microseconds per request, far below what a server spends, so the figures are
@@ -13,6 +15,7 @@ can warn when it was the bottleneck after all.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sys
 import time
@@ -58,13 +61,14 @@ async def _connection(
 ) -> None:
     host, path = job["host"], job["path"]
     extra = "".join(f"{name}: {value}\r\n" for name, value in job.get("headers", {}).items())
-    script: Sequence[str] = job["script"]
+    scripts: Sequence[Sequence[str]] = job["scripts"]
     reader, writer = streams
     try:
         for _ in range(int(job["conversations"])):
             session_id: str | None = None
             answered = 0
-            for message in script:
+            # Connections take the next conversation in turn: every employee's is different.
+            for message in scripts[next(job["_next"]) % len(scripts)]:
                 fields: dict[str, str] = {"message": message}
                 if session_id is not None:
                     fields["session_id"] = session_id
@@ -94,6 +98,7 @@ async def _run(job: dict[str, Any]) -> dict[str, Any]:
     sessions: list[list[Any]] = []
     # Every connection is open before the clock starts: connecting is not load.
     opened = [await asyncio.open_connection(job["host"], int(job["port"])) for _ in range(int(job["connections"]))]
+    job = {**job, "_next": itertools.count()}
     cpu_before = time.process_time()
     began = time.perf_counter()
     outcomes = await asyncio.gather(

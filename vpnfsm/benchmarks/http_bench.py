@@ -5,8 +5,10 @@ for each worker count, all at once, the service (``vpnfsm serve``) and a bare Fa
 endpoint doing one Redis GET and one SET of session-sized bytes
 (``_bare_app``), both with the same uvicorn options and worker count. The load
 comes from :mod:`vpnfsm.benchmarks._loadgen` in its own process: raw-socket
-HTTP/1.1 keep-alive connections on uvloop, each running seed conversations
-one request at a time. Every round visits every server with the same
+HTTP/1.1 keep-alive connections on uvloop, each playing conversations of
+:mod:`vpnfsm.benchmarks.workload` (a different employee's each, so the
+extraction memo hits only on short answers people type alike) one request at
+a time. Every round visits every server with the same
 connection count, in an order reversed each round, so drift in the shared
 machine's load falls on all of them alike (worker counts included).
 
@@ -39,6 +41,7 @@ from typing import Any
 
 from vpnfsm.benchmarks._bare_app import BARE_BYTES_ENV, BARE_PREFIX_ENV
 from vpnfsm.benchmarks.redis_bench import temporary_redis
+from vpnfsm.benchmarks.workload import conversations as workload
 
 __all__ = ["SEED_CONVERSATION", "run_http_bench", "session_bytes"]
 
@@ -228,8 +231,11 @@ async def _count_and_clean(redis_url: str, tenant: str, sessions: Sequence[tuple
     return lost
 
 
-def session_bytes(script: Sequence[str] = SEED_CONVERSATION) -> int:
-    """Mean stored size of a session over the turns of ``script`` (what the bare endpoint writes)."""
+def session_bytes(scripts: Sequence[Sequence[str]] | None = None) -> int:
+    """Mean stored size of a session over the turns of ``scripts`` (what the bare endpoint writes).
+
+    Default: twenty conversations of the benchmark's workload.
+    """
     from vpnfsm.assistant import Assistant
     from vpnfsm.store._codec import encode_session
     from vpnfsm.store.memory import MemoryStore
@@ -237,12 +243,13 @@ def session_bytes(script: Sequence[str] = SEED_CONVERSATION) -> int:
     store = MemoryStore()
     bot = Assistant(store=store)
     sizes: list[int] = []
-    session_id: str | None = None
-    for message in script:
-        session_id = bot.handle(message, session_id=session_id).session_id
-        session = store.load(session_id, tenant="default")
-        assert session is not None
-        sizes.append(len(encode_session(session)))
+    for script in scripts if scripts is not None else _scripts(20, seed=0):
+        session_id: str | None = None
+        for message in script:
+            session_id = bot.handle(message, session_id=session_id).session_id
+            session = store.load(session_id, tenant="default")
+            assert session is not None
+            sizes.append(len(encode_session(session)))
     return round(statistics.fmean(sizes))
 
 
@@ -275,7 +282,7 @@ class _Side:
     rounds: list[dict[str, Any]] = field(default_factory=list)
     sessions: list[tuple[str, int]] = field(default_factory=list)
 
-    def job(self, *, connections: int, conversations: int) -> dict[str, Any]:
+    def job(self, *, connections: int, conversations: int, scripts: Sequence[Sequence[str]]) -> dict[str, Any]:
         return {
             "host": "127.0.0.1",
             "port": self.port,
@@ -283,8 +290,14 @@ class _Side:
             "headers": self.headers,
             "connections": connections,
             "conversations": conversations,
-            "script": list(SEED_CONVERSATION),
+            "scripts": [list(script) for script in scripts],
         }
+
+
+def _scripts(count: int, *, seed: int) -> list[tuple[str, ...]]:
+    """``count`` different employees' conversations (:mod:`vpnfsm.benchmarks.workload`)."""
+    stream = workload(seed=seed)
+    return [next(stream) for _ in range(count)]
 
 
 def _sides(url: str, worker_counts: Sequence[int], bare_size: int) -> list[_Side]:
@@ -323,13 +336,16 @@ def _measure(
             what = f"{side.kind} ({side.workers} worker(s))"
             side.pid = stack.enter_context(_server(side.command, port=side.port, env=side.env, what=what))
         for side in sides:  # warm: imports, Redis connections, scripts, every worker's caches
-            warm = _round(side.job(connections=connections, conversations=1), server_pid=side.pid, redis_pid=None)
+            job = side.job(connections=connections, conversations=1, scripts=_scripts(connections, seed=0))
+            warm = _round(job, server_pid=side.pid, redis_pid=None)
             side.sessions += [(s, n) for s, n in warm["sessions"]]
         for index in range(rounds):
+            # Every round brings other employees; within a round all servers get the same ones.
+            scripts = _scripts(connections * conversations, seed=index + 1)
             # Drift in the shared machine's load falls on every server alike.
             for side in sides if index % 2 == 0 else reversed(sides):
                 result = _round(
-                    side.job(connections=connections, conversations=conversations),
+                    side.job(connections=connections, conversations=conversations, scripts=scripts),
                     server_pid=side.pid,
                     redis_pid=redis_pid,
                 )
@@ -371,7 +387,7 @@ def run_http_bench(
             they are deleted afterwards.
         connections: keep-alive connections the generator holds (each runs
             conversations one request at a time).
-        conversations: full seed conversations each connection runs per round.
+        conversations: conversations each connection plays per round (each another employee's).
         worker_counts: uvicorn worker processes per server (the same for both sides).
         rounds: measured rounds per side, alternating which side goes first.
 
@@ -384,7 +400,7 @@ def run_http_bench(
     if min(connections, conversations, rounds, *worker_counts) < 1:
         raise ValueError("connections, conversations, worker counts and rounds must be positive")
     bare_size = session_bytes()
-    expected = rounds * connections * conversations * len(SEED_CONVERSATION)
+    expected = sum(len(script) for index in range(rounds) for script in _scripts(connections * conversations, seed=index + 1))
     with temporary_redis() if redis_url is None else _given(redis_url) as url:
         results = _measure(
             url, worker_counts, connections=connections, conversations=conversations, rounds=rounds, bare_size=bare_size
@@ -400,7 +416,7 @@ def run_http_bench(
         "connections": connections,
         "rounds": rounds,
         "conversations_per_connection": conversations,
-        "turns_per_conversation": len(SEED_CONVERSATION),
+        "conversations": "vpnfsm.benchmarks.workload (a different employee's each)",
         "expected_requests_per_side": expected,
         "bare_value_bytes": bare_size,
         "redis": "temporary redis-server" if redis_url is None else "given URL",
