@@ -400,7 +400,8 @@ def run_http_bench(
     if min(connections, conversations, rounds, *worker_counts) < 1:
         raise ValueError("connections, conversations, worker counts and rounds must be positive")
     bare_size = session_bytes()
-    expected = sum(len(script) for index in range(rounds) for script in _scripts(connections * conversations, seed=index + 1))
+    per_round = connections * conversations
+    expected = sum(len(script) for index in range(rounds) for script in _scripts(per_round, seed=index + 1))
     with temporary_redis() if redis_url is None else _given(redis_url) as url:
         results = _measure(
             url, worker_counts, connections=connections, conversations=conversations, rounds=rounds, bare_size=bare_size
