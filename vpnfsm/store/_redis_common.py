@@ -86,12 +86,24 @@ POOL_OPTIONS: dict[str, Any] = {"max_connections": 64, "timeout": 5.0}
 # Returns 1 saved, 2 this exact value was already saved (a retried call whose
 # reply was lost), or a conflict: the stored value itself (the caller retries
 # on it without another GET), or 0 (no value, or one that does not decode).
+# Cost (Redis-side instructions per call are in docs/storage.md): the session's
+# own type is read off its GET (a WRONGTYPE error reply) instead of a TYPE
+# call; LTRIM runs only when RPUSH reports the list over its cap; the history
+# TTL is reset only when there is a list; the tombstone's TTL is moved with
+# PEXPIRE and the key written only when it is missing.
 SAVE_LUA = """
-local ts = redis.call('TYPE', KEYS[1])['ok']
+local cur = redis.pcall('GET', KEYS[1])
+local ts = 'string'
+if type(cur) == 'table' then
+  if string.sub(cur['err'], 1, 9) ~= 'WRONGTYPE' then return cur end
+  ts, cur = 'wrong', false
+elseif not cur then
+  ts = 'none'
+end
 local th = redis.call('TYPE', KEYS[2])['ok']
 local to = redis.call('TYPE', KEYS[3])['ok']
 local bad = {}
-if ts ~= 'string' and ts ~= 'none' then bad[#bad + 1] = 'session' end
+if ts == 'wrong' then bad[#bad + 1] = 'session' end
 if th ~= 'list' and th ~= 'none' then bad[#bad + 1] = 'history' end
 if to ~= 'hash' and to ~= 'none' then bad[#bad + 1] = 'outbox' end
 if #bad > 0 then
@@ -102,12 +114,11 @@ if #bad > 0 then
 end
 local n = tonumber(ARGV[5])
 if #ARGV[2] > tonumber(ARGV[10]) then return {'too_large', 'session'} end
+local max_entry = tonumber(ARGV[9])
 for i = 11, 10 + n do
-  if #ARGV[i] > tonumber(ARGV[9]) then return {'too_large', 'history entry'} end
+  if #ARGV[i] > max_entry then return {'too_large', 'history entry'} end
 end
 local expected = tonumber(ARGV[1])
-local cur = false
-if ts == 'string' then cur = redis.call('GET', KEYS[1]) end
 if cur then
   if cur == ARGV[2] then return 2 end
   if ARGV[6] ~= '' then
@@ -123,11 +134,17 @@ elseif expected ~= 0 then
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 if n > 0 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 11, 10 + n))
-  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
+  local cap = tonumber(ARGV[4])
+  if redis.call('RPUSH', KEYS[2], unpack(ARGV, 11, 10 + n)) > cap then
+    redis.call('LTRIM', KEYS[2], -cap, -1)
+  end
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+elseif th == 'list' then
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
 end
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('SET', KEYS[4], '1', 'PX', ARGV[8])
+if redis.call('PEXPIRE', KEYS[4], ARGV[8]) == 0 then
+  redis.call('SET', KEYS[4], '1', 'PX', ARGV[8])
+end
 local i = 11 + n
 while i < #ARGV do
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
