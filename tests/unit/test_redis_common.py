@@ -47,6 +47,14 @@ def test_all_keys_of_a_session_share_one_slot() -> None:
     assert key_slot(keys.due.encode()) == key_slot(keys.where.encode())
 
 
+@pytest.mark.parametrize("sid", ["s1", "19:abc@thread.v2", "{a}:b*[c]?"])
+def test_save_keys_are_the_keys_each_name_gives(sid: str) -> None:
+    keys = common.RedisKeys("app")
+    expected = [keys.session("acme", sid), keys.history("acme", sid), keys.outbox("acme", sid)]
+    expected += [keys.tombstone("acme", sid), *keys.quarantine("acme", sid, 12.5)]
+    assert keys.save_keys("acme", sid, 12.5) == expected
+
+
 def test_save_args_carry_version_ttl_cap_history_and_outbox() -> None:
     session = Session.start("s1", tenant="acme", now=1.0)
     session.version = 4

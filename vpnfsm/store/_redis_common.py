@@ -27,8 +27,10 @@ from vpnfsm.store._codec import (
     encode_history,
     encode_session,
     history_key,
+    key_base,
     origin,
     quarantine_key,
+    quarantine_of,
     session_key,
     tombstone_key,
 )
@@ -273,6 +275,24 @@ class RedisKeys:
         """SCAN pattern matching every per-session outbox key (the recovery sweep)."""
         return f"{self.prefix}:{{*}}:o"
 
+    def save_keys(self, tenant: str, session_id: str, stamp: float) -> list[str]:
+        """The KEYS of :data:`SAVE_LUA`: session, history, outbox, tombstone, quarantine x 3.
+
+        Built from one :func:`~vpnfsm.store._codec.key_base`: the save runs on
+        every turn, and the id's key-safe form is worked out once, not seven times.
+        """
+        base = key_base(self.prefix, tenant, session_id)
+        quarantine = quarantine_of(base, stamp)
+        return [
+            base + ":s",
+            base + ":h",
+            base + ":o",
+            base + ":t",
+            quarantine,
+            quarantine + ":h",
+            quarantine + ":o",
+        ]
+
     def quarantine(self, tenant: str, session_id: str, stamp: float) -> tuple[str, str, str]:
         """Where an unreadable session value, its history and a wrong-typed outbox are moved."""
         key = quarantine_key(self.prefix, tenant, session_id, stamp)
@@ -324,14 +344,7 @@ def save_args(
     stamp: float,
 ) -> tuple[list[str], list[bytes | str | int]]:
     """The KEYS and ARGV of one :data:`SAVE_LUA` call (``stamp`` names its quarantine keys)."""
-    tenant, sid = session.tenant, session.id
-    key_names = [
-        keys.session(tenant, sid),
-        keys.history(tenant, sid),
-        keys.outbox(tenant, sid),
-        keys.tombstone(tenant, sid),
-        *keys.quarantine(tenant, sid, stamp),
-    ]
+    key_names = keys.save_keys(session.tenant, session.id, stamp)
     loaded = origin(session)
     digest = ""
     if loaded is not None and loaded[0] == expected_version:
