@@ -108,6 +108,30 @@ def test_save_args_carry_the_digest_of_the_value_a_session_was_loaded_from() -> 
 
 
 
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ["EVALSHA", "ab" * 20, 2, "app:{acme:s1}:s", "k2", b'{"v":1}', -3, 0, ""],
+        ["SET", "clé ✓", "x" * 7000, b"\x00\r\n"],
+    ],
+    ids=["save-like", "non-ascii-and-large"],
+)
+def test_pack_command_sends_what_redis_py_would(parts: list[bytes | str | int]) -> None:
+    from redis.connection import Encoder, PythonRespSerializer
+
+    packer = PythonRespSerializer(6000, Encoder("utf-8", "strict", False).encode)
+    assert common.pack_command(parts) == b"".join(packer.pack(*parts))
+
+
+def test_pack_command_refuses_what_redis_py_refuses() -> None:
+    with pytest.raises(TypeError):
+        common.pack_command(["SET", "k", 1.5])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        common.pack_command(["SET", "k", True])
+    with pytest.raises(UnicodeEncodeError):
+        common.pack_command(["SET", "\udc80"])
+
+
 def test_parse_claim_reads_ids_keys_and_fencing_tokens() -> None:
     assert common.parse_claim([b"a", b"k1", 7, "b", b"", 8]) == [("a", "k1", 7), ("b", "", 8)]
     assert common.parse_claim([]) == []

@@ -52,6 +52,7 @@ __all__ = [
     "decode_history_list",
     "index_args",
     "outbox_item",
+    "pack_command",
     "parse_claim",
     "parse_done",
     "save_args",
@@ -366,6 +367,31 @@ def save_args(
     for item in outbox:
         args.extend((item.id, item.model_dump_json()))
     return key_names, args
+
+
+def pack_command(parts: Sequence[bytes | str | int], *, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+    """One command in the Redis protocol (RESP), as redis-py would send it, built in one pass.
+
+    ``str`` parts are encoded with the client's ``encoding`` / ``errors`` (redis-py's
+    defaults here), ``int`` parts in decimal. The save goes through this instead of
+    redis-py's per-argument packer, which took ~40 µs for its 22 parts.
+
+    Raises:
+        TypeError: a part of another type (redis-py refuses those too, with ``DataError``).
+
+    """
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        if isinstance(part, bytes):
+            data = part
+        elif isinstance(part, str):
+            data = part.encode(encoding, errors)
+        elif type(part) is int:
+            data = b"%d" % part
+        else:
+            raise TypeError(f"cannot send a {type(part).__name__} to Redis")
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
 
 
 def index_args(keys: RedisKeys, outbox: Sequence[OutboxItem]) -> list[str | int]:
