@@ -394,7 +394,7 @@ class RedisStore(_RedisStoreBase):
         try:
             return self._send_packed(packed)
         except rex.NoScriptError:  # a restarted or flushed server: load it, as redis-py's Script does
-            self.client.script_load(common.SAVE_LUA)
+            self.client.script_load(self._save_script.script)
             return self._send_packed(packed)
 
     def _send_packed(self, packed: bytes) -> Any:
@@ -602,7 +602,7 @@ class AsyncRedisStore(_RedisStoreBase):
         try:
             return await self._send_packed(packed)
         except rex.NoScriptError:
-            await self.client.script_load(common.SAVE_LUA)
+            await self.client.script_load(self._save_script.script)
             return await self._send_packed(packed)
 
     async def _send_packed(self, packed: bytes) -> Any:
