@@ -203,8 +203,8 @@ class _RedisStoreBase:
         assert isinstance(written, bytes)
         return keys, args, written
 
-    def _packed_save(self, keys: list[str], args: list[bytes | str | int]) -> bytes | None:
-        """The save's ``EVALSHA`` ready to send, or ``None``: run the registered script instead.
+    def _packed(self, script: Any, keys: Sequence[str], args: Sequence[bytes | str | int]) -> bytes | None:
+        """A script's ``EVALSHA`` ready to send, or ``None``: run the registered script instead.
 
         Only on the standalone pool :meth:`from_url` built, whose settings are
         known (one encoding, no client-side cache, no retries of its own). A
@@ -214,7 +214,7 @@ class _RedisStoreBase:
             return None
         settings = self._pool.connection_kwargs
         return common.pack_command(
-            ["EVALSHA", self._save_script.sha, len(keys), *keys, *args],
+            ["EVALSHA", script.sha, len(keys), *keys, *args],
             encoding=settings.get("encoding", "utf-8"),
             errors=settings.get("encoding_errors", "strict"),
         )
@@ -374,9 +374,9 @@ class RedisStore(_RedisStoreBase):
 
         """
         keys, args, written = self._save_call(session, expected_version, history, outbox)
-        packed = self._packed_save(keys, args)
+        packed = self._packed(self._save_script, keys, args)
         try:
-            reply = self._call(lambda: self._run_save(keys, args, packed))
+            reply = self._call(lambda: self._run(self._save_script, keys, args, packed))
         except StoreUnavailable:
             self._cache.forget(keys[0])  # it may or may not have run
             raise
@@ -384,17 +384,19 @@ class RedisStore(_RedisStoreBase):
             return False
         if outbox:
             # A second call only for the rare handoff turn; if it is lost, the sweep repairs it.
-            index = common.index_args(self.keys, outbox)
-            self._indexed(self._call(lambda: self._index_script(keys=[self.keys.due, self.keys.where], args=index)))
+            index_keys, index = [self.keys.due, self.keys.where], common.index_args(self.keys, outbox)
+            index_packed = self._packed(self._index_script, index_keys, index)
+            self._indexed(self._call(lambda: self._run(self._index_script, index_keys, index, index_packed)))
         return True
 
-    def _run_save(self, keys: list[str], args: list[bytes | str | int], packed: bytes | None) -> Any:
+    def _run(self, script: Any, keys: Sequence[str], args: Sequence[bytes | str | int], packed: bytes | None) -> Any:
+        # A turn's script: the packed EVALSHA when there is one, else redis-py's Script call.
         if packed is None:
-            return self._save_script(keys=keys, args=args)
+            return script(keys=keys, args=args)
         try:
             return self._send_packed(packed)
         except rex.NoScriptError:  # a restarted or flushed server: load it, as redis-py's Script does
-            self.client.script_load(self._save_script.script)
+            self.client.script_load(script.script)
             return self._send_packed(packed)
 
     def _send_packed(self, packed: bytes) -> Any:
@@ -580,29 +582,30 @@ class AsyncRedisStore(_RedisStoreBase):
     ) -> bool:
         """See :meth:`RedisStore.save`."""
         keys, args, written = self._save_call(session, expected_version, history, outbox)
-        packed = self._packed_save(keys, args)
+        packed = self._packed(self._save_script, keys, args)
         try:
-            reply = await self._call(lambda: self._run_save(keys, args, packed))
+            reply = await self._call(lambda: self._run(self._save_script, keys, args, packed))
         except StoreUnavailable:
             self._cache.forget(keys[0])
             raise
         if not self._saved(keys, written, reply):
             return False
         if outbox:
-            index = common.index_args(self.keys, outbox)
-            self._indexed(
-                await self._call(lambda: self._index_script(keys=[self.keys.due, self.keys.where], args=index))
-            )
+            index_keys, index = [self.keys.due, self.keys.where], common.index_args(self.keys, outbox)
+            index_packed = self._packed(self._index_script, index_keys, index)
+            self._indexed(await self._call(lambda: self._run(self._index_script, index_keys, index, index_packed)))
         return True
 
-    async def _run_save(self, keys: list[str], args: list[bytes | str | int], packed: bytes | None) -> Any:
-        # The asyncio counterpart of RedisStore._run_save.
+    async def _run(
+        self, script: Any, keys: Sequence[str], args: Sequence[bytes | str | int], packed: bytes | None
+    ) -> Any:
+        # The asyncio counterpart of RedisStore._run.
         if packed is None:
-            return await self._save_script(keys=keys, args=args)
+            return await script(keys=keys, args=args)
         try:
             return await self._send_packed(packed)
         except rex.NoScriptError:
-            await self.client.script_load(self._save_script.script)
+            await self.client.script_load(script.script)
             return await self._send_packed(packed)
 
     async def _send_packed(self, packed: bytes) -> Any:
