@@ -269,22 +269,55 @@ def test_from_url_builds_working_assistant(redis_url: str, prefix: str) -> None:
     assert isinstance(AsyncRedisStore.from_url(redis_url), AsyncRedisStore)
 
 
+def _command_name(packed: Any) -> str:
+    """The command name in what a connection sends (RESP: ``*N``, ``$len``, name, ...)."""
+    data = packed.encode() if isinstance(packed, str) else packed if isinstance(packed, bytes) else b"".join(packed)
+    return data.split(b"\r\n", 3)[2].decode()
+
+
 @contextmanager
 def _commands_sent(driver: Driver) -> Iterator[list[str]]:
-    """The Redis commands the driver's store sends inside the block (one per round trip)."""
-    client = driver.store.client
+    """The Redis commands the driver's store sends inside the block (one per round trip).
+
+    Counted where every command leaves: ``send_packed_command`` of each connection the
+    store's pool hands out, so redis-py's command path and the store's own packed save
+    are both seen, in order (a pipeline would count once, as the one round trip it is).
+    """
+    pool = driver.store.client.connection_pool
     sent: list[str] = []
-    original = client.execute_command
+    wrapped: list[Any] = []
+    original_get = pool.get_connection
 
-    def counting(*args: Any, **options: Any) -> Any:
-        sent.append(str(args[0]))
-        return original(*args, **options)
+    def counted(connection: Any) -> Any:
+        if "send_packed_command" not in vars(connection):
+            inner = connection.send_packed_command
 
-    client.execute_command = counting
+            def counting(command: Any, *args: Any, **kwargs: Any) -> Any:
+                sent.append(_command_name(command))
+                return inner(command, *args, **kwargs)
+
+            connection.send_packed_command = counting
+            wrapped.append(connection)
+        return connection
+
+    if driver.kind == "async":
+
+        async def get_connection_async(*args: Any, **kwargs: Any) -> Any:
+            return counted(await original_get(*args, **kwargs))
+
+        pool.get_connection = get_connection_async
+    else:
+
+        def get_connection(*args: Any, **kwargs: Any) -> Any:
+            return counted(original_get(*args, **kwargs))
+
+        pool.get_connection = get_connection
     try:
         yield sent
     finally:
-        client.execute_command = original
+        del pool.get_connection
+        for connection in wrapped:
+            del connection.send_packed_command
 
 
 def test_a_turn_after_this_process_saved_is_one_round_trip(driver: Driver) -> None:
@@ -294,6 +327,16 @@ def test_a_turn_after_this_process_saved_is_one_round_trip(driver: Driver) -> No
     with _commands_sent(driver) as sent:
         reply = driver.handle("windows", sid)
     assert sent == ["EVALSHA"]
+    assert reply.slots["os"] == "windows"
+    assert _stored_version(driver, sid) == 2
+
+
+def test_a_server_that_lost_its_scripts_is_sent_the_save_script_again(driver: Driver) -> None:
+    sid = driver.handle("vpn broken").session_id
+    driver.raw.script_flush()  # as after a restart or failover
+    with _commands_sent(driver) as sent:
+        reply = driver.handle("windows", sid)
+    assert sent == ["EVALSHA", "SCRIPT", "EVALSHA"]  # NOSCRIPT, SCRIPT LOAD, then the save
     assert reply.slots["os"] == "windows"
     assert _stored_version(driver, sid) == 2
 

@@ -47,6 +47,14 @@ def test_all_keys_of_a_session_share_one_slot() -> None:
     assert key_slot(keys.due.encode()) == key_slot(keys.where.encode())
 
 
+@pytest.mark.parametrize("sid", ["s1", "19:abc@thread.v2", "{a}:b*[c]?"])
+def test_save_keys_are_the_keys_each_name_gives(sid: str) -> None:
+    keys = common.RedisKeys("app")
+    expected = [keys.session("acme", sid), keys.history("acme", sid), keys.outbox("acme", sid)]
+    expected += [keys.tombstone("acme", sid), *keys.quarantine("acme", sid, 12.5)]
+    assert keys.save_keys("acme", sid, 12.5) == expected
+
+
 def test_save_args_carry_version_ttl_cap_history_and_outbox() -> None:
     session = Session.start("s1", tenant="acme", now=1.0)
     session.version = 4
@@ -98,6 +106,30 @@ def test_save_args_carry_the_digest_of_the_value_a_session_was_loaded_from() -> 
     assert args[5] == ""
 
 
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ["EVALSHA", "ab" * 20, 2, "app:{acme:s1}:s", "k2", b'{"v":1}', -3, 0, ""],
+        ["SET", "clé ✓", "x" * 7000, b"\x00\r\n"],
+    ],
+    ids=["save-like", "non-ascii-and-large"],
+)
+def test_pack_command_sends_what_redis_py_would(parts: list[bytes | str | int]) -> None:
+    from redis.connection import Encoder, PythonRespSerializer
+
+    packer = PythonRespSerializer(6000, Encoder("utf-8", "strict", False).encode)
+    assert common.pack_command(parts) == b"".join(packer.pack(*parts))
+
+
+def test_pack_command_refuses_what_redis_py_refuses() -> None:
+    with pytest.raises(TypeError):
+        common.pack_command(["SET", "k", 1.5])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        common.pack_command(["SET", "k", True])
+    with pytest.raises(UnicodeEncodeError):
+        common.pack_command(["SET", "\udc80"])
 
 
 def test_parse_claim_reads_ids_keys_and_fencing_tokens() -> None:

@@ -31,9 +31,11 @@ __all__ = [
     "encode_history",
     "encode_session",
     "history_key",
+    "key_base",
     "key_id",
     "origin",
     "quarantine_key",
+    "quarantine_of",
     "session_key",
     "tombstone_key",
 ]
@@ -69,28 +71,34 @@ def key_id(session_id: str) -> str:
     return "~" + hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _tag(tenant: str, session_id: str) -> str:
-    return "{" + tenant + ":" + key_id(session_id) + "}"
+def key_base(prefix: str, tenant: str, session_id: str) -> str:
+    """``prefix:{tenant:id}``, the part every key of one session starts with (one hash tag)."""
+    return prefix + ":{" + tenant + ":" + key_id(session_id) + "}"
 
 
 def session_key(prefix: str, tenant: str, session_id: str) -> str:
     """Key of the session JSON."""
-    return f"{prefix}:{_tag(tenant, session_id)}:s"
+    return key_base(prefix, tenant, session_id) + ":s"
 
 
 def history_key(prefix: str, tenant: str, session_id: str) -> str:
     """Key of the append-only history list."""
-    return f"{prefix}:{_tag(tenant, session_id)}:h"
+    return key_base(prefix, tenant, session_id) + ":h"
 
 
 def tombstone_key(prefix: str, tenant: str, session_id: str) -> str:
     """Key that marks a session that existed and ended (expired or deleted), for the notice."""
-    return f"{prefix}:{_tag(tenant, session_id)}:t"
+    return key_base(prefix, tenant, session_id) + ":t"
 
 
 def quarantine_key(prefix: str, tenant: str, session_id: str, stamp: float) -> str:
     """Key under which an unreadable session value is kept for inspection."""
-    return f"{prefix}:{_tag(tenant, session_id)}:quarantine:{stamp:.6f}"
+    return quarantine_of(key_base(prefix, tenant, session_id), stamp)
+
+
+def quarantine_of(base: str, stamp: float) -> str:
+    """:func:`quarantine_key` from the session's :func:`key_base`."""
+    return f"{base}:quarantine:{stamp:.6f}"
 
 
 # Each migration turns a decoded dict of schema N into schema N + 1.
