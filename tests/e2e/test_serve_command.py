@@ -130,3 +130,28 @@ def test_two_workers_share_one_redis() -> None:
         view = httpx.get(f"{url}/api/sessions/{sid}").json()
         assert view["turns"] == len(SEED)
         assert len(view["history"]) == 2 * len(SEED)
+
+
+def _listening_sockets(port: int) -> int:
+    """How many sockets listen on 127.0.0.1:``port`` (``/proc/net/tcp``, state 0A)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        count += state == "0A" and int(local.rsplit(":", 1)[1], 16) == port
+    return count
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's socket table")
+def test_two_workers_listen_on_a_socket_each() -> None:
+    # One shared socket let whichever worker woke first accept a whole burst of
+    # connections; with a socket each (SO_REUSEPORT) the kernel spreads them.
+    with (
+        temporary_redis() as redis_url,
+        serve("--redis-url", redis_url, "--workers", "2") as (url, _),
+    ):
+        port = int(url.rsplit(":", 1)[1])
+        deadline = time.monotonic() + 20
+        while _listening_sockets(port) < 2:
+            assert time.monotonic() < deadline, f"{_listening_sockets(port)} listening socket(s) after 20 s"
+            time.sleep(0.1)
+        assert _listening_sockets(port) == 2

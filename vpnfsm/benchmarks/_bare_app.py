@@ -63,15 +63,14 @@ def create_bare_app() -> FastAPI:
 def _main() -> None:
     import argparse
 
-    import uvicorn
-
-    from vpnfsm.server._uvicorn import UVICORN_OPTIONS
+    from vpnfsm.server import _uvicorn
 
     parser = argparse.ArgumentParser(description="serve the HTTP benchmark's bare Redis endpoint")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    uvicorn.run(
+    # The same serving code as `vpnfsm serve` (uvloop, httptools, a socket per worker).
+    _uvicorn.run(
         "vpnfsm.benchmarks._bare_app:create_bare_app",
         factory=True,
         host="127.0.0.1",
@@ -80,7 +79,6 @@ def _main() -> None:
         log_level="warning",
         access_log=False,
         proxy_headers=False,
-        **UVICORN_OPTIONS,
     )
 
 

@@ -81,10 +81,8 @@ def _refusal(env: object, settings: object) -> str | None:
 def run(args: argparse.Namespace) -> int:
     """Validate the configuration, say what runs, then serve until interrupted."""
     try:
-        import uvicorn
-
         import vpnfsm.server.app  # noqa: F401  (the whole extra: fastapi, prometheus-client, ...)
-        from vpnfsm.server._uvicorn import UVICORN_OPTIONS  # uvloop, httptools
+        from vpnfsm.server import _uvicorn  # uvicorn on uvloop and httptools
         from vpnfsm.server.settings import API_KEY_HEADER, SECRET_ENV, SETTINGS_FILE_ENV, ServiceEnvironment
     except ImportError as exc:
         print(f"vpnfsm serve needs the 'server' extra: pip install 'vpnfsm[server]' ({exc})", file=sys.stderr)
@@ -127,14 +125,13 @@ def run(args: argparse.Namespace) -> int:
         # secret is written anywhere and nothing is left behind however it stops.
         from vpnfsm.server.app import create_app
 
-        uvicorn.run(
+        _uvicorn.run(
             create_app(settings),
             host=env.host,
             port=env.port,
             log_level=env.log_level,
             log_config=log_config,
             proxy_headers=False,
-            **UVICORN_OPTIONS,
         )
         return 0
     # Several workers re-import the app; they read the settings from a file only
@@ -144,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
     for name in SECRET_ENV:
         os.environ.pop(name, None)
     try:
-        uvicorn.run(
+        # Each worker listens on a socket of its own (SO_REUSEPORT): see vpnfsm/server/_uvicorn.py.
+        _uvicorn.run(
             "vpnfsm.server.app:app_from_env",
             factory=True,
             host=env.host,
@@ -153,7 +151,6 @@ def run(args: argparse.Namespace) -> int:
             log_level=env.log_level,
             log_config=log_config,
             proxy_headers=False,
-            **UVICORN_OPTIONS,
         )
     finally:
         # Kept while serving: uvicorn restarts a worker that dies, and the new one reads it.

@@ -30,6 +30,7 @@ from vpnfsm.errors import StoreUnavailable
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.handoff.summary import HandoffSummary, build_summary
 from vpnfsm.reply import Reply
+from vpnfsm.server._chat_route import ChatRoute
 from vpnfsm.server._guard import Guard
 from vpnfsm.server._methods import AnswerOptions
 from vpnfsm.server.metrics import CONTENT_TYPE, ServiceMetrics
@@ -233,13 +234,18 @@ def create_app(
     # The body model carries this service's message limit, so its OpenAPI
     # maxLength is the one enforced; FastAPI reads the annotation at registration.
     chat.__annotations__["body"] = _chat_request_for(settings.max_message_chars)
-    app.post(
+    # ChatRoute: the declaration (and the OpenAPI schema) as FastAPI builds it,
+    # with a direct path for well-formed requests (vpnfsm/server/_chat_route.py).
+    app.router.add_api_route(
         "/api/chat",
+        chat,
+        methods=["POST"],
+        route_class_override=ChatRoute,
         response_model=Reply,
         responses=_problems(400, 401, 409, 413, 422, 503),
         summary="Answer one message",
         description=_CHAT_DESCRIPTION,
-    )(chat)
+    )
 
     @app.get(
         "/api/sessions/{session_id:path}",

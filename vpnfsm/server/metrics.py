@@ -54,14 +54,24 @@ class ServiceMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        # Every turn counts under a tenant and an intent: their series are kept
+        # here by label value, so a turn makes no labels() lookup (a lock and
+        # label validation each). Both label sets are small and closed (configured
+        # tenants, the intent vocabulary), and the registry keeps every series anyway.
+        self._turns_of: dict[str, Counter] = {}
+        self._intent: dict[str, Counter] = {}
+        self._new_session: dict[str, Counter] = {}
 
     def observe_turn(self, reply: Reply, *, tenant: str, seconds: float, ended_now: bool) -> None:
         """Count one answered turn; ``ended_now``: the flow reached its outcome on this turn."""
-        (self.turns.labels(tenant=tenant) if self.tenant_labels else self.turns).inc()
-        self.intents.labels(intent=reply.intent).inc()
+        if self.tenant_labels:
+            _child(self._turns_of, self.turns, tenant).inc()
+        else:
+            self.turns.inc()
+        _child(self._intent, self.intents, reply.intent).inc()
         self.turn_seconds.observe(seconds)
         if reply.new_session:
-            self.new_sessions.labels(notice=reply.notice or "none").inc()
+            _child(self._new_session, self.new_sessions, reply.notice or "none").inc()
         if ended_now and reply.outcome == "handoff":
             reason = reply.handoff_summary.reason if reply.handoff_summary else "unknown"
             self.handoffs.labels(flow=reply.flow or "", reason=reason).inc()
@@ -71,3 +81,11 @@ class ServiceMetrics:
     def render(self) -> bytes:
         """The text exposition format."""
         return generate_latest(self.registry)
+
+
+def _child(cache: dict[str, Counter], metric: Counter, value: str) -> Counter:
+    """The series of one-label ``metric`` for ``value``, looked up once per value."""
+    child = cache.get(value)
+    if child is None:
+        child = cache[value] = metric.labels(value)
+    return child

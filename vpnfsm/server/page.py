@@ -40,7 +40,7 @@ from vpnfsm.errors import TenantError
 from vpnfsm.server.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
 from vpnfsm.server.settings import API_KEY_HEADER, DEFAULT_TENANT, Settings
 
-__all__ = ["KeyOrPageTenant", "PageTokenBody", "PageTokens", "install_page", "page_tenant"]
+__all__ = ["KeyOrPageTenant", "PageTokenBody", "PageTokens", "install_page", "page_tenant", "request_tenant"]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -175,6 +175,20 @@ async def _key_or_page_tenant(
 
 #: The tenant of a request to the routes the page uses: an API key or a page token.
 KeyOrPageTenant = Annotated[str, Depends(_key_or_page_tenant)]
+
+
+async def request_tenant(request: Request) -> str:
+    """What :data:`KeyOrPageTenant` resolves to, read straight from ``request`` (no dependency solving).
+
+    The same header readers and the same rule, so a route that skips FastAPI's
+    dependency solving on its hot path (``POST /api/chat``) cannot disagree
+    with the declared dependency.
+
+    Raises:
+        ProblemError: 401, the key is missing or unknown or the page token invalid.
+
+    """
+    return await _key_or_page_tenant(request, await _api_key(request), await _page_token(request))
 
 
 def install_page(app: FastAPI, settings: Settings) -> None:
