@@ -15,7 +15,7 @@ from vpnfsm._patterns import compile_user
 from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._scan import Scan
 
-__all__ = ["find_cards"]
+__all__ = ["SCANNED", "find_cards"]
 
 #: Words right before a long number that make it something else (a SIM's ICCID, a device IMEI, ...).
 _NOT_A_CARD = frozenset(
@@ -26,6 +26,8 @@ _NOT_A_CARD = frozenset(
 _MAX_GROUPS = 8
 
 _CANDIDATE = compile_user(r"\d(?:[ -]?\d){12,}", name="redact:cards:candidate")
+#: The patterns this module searches the whole text with (``core`` asks the prefilter about them).
+SCANNED = (_CANDIDATE,)
 _GROUPINGS = frozenset(
     {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 4, 4), (4, 4, 4, 2), (4, 4, 4, 3)}
 )

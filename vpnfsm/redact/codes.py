@@ -24,7 +24,7 @@ from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._scan import Scan
 from vpnfsm.redact.facts import FACT_CUES
 
-__all__ = ["find_codes", "find_recovery_codes"]
+__all__ = ["SCANNED", "find_codes", "find_recovery_codes"]
 
 _SINGLE = compile_user(r"\d{4,8}", name="redact:codes:single")
 _DIGITS = compile_user(r"\d{3}[ -]\d{3}|\d{2} \d{2} \d{2}|\d{4}[ -]\d{4}|\d{4,8}", name="redact:codes:digits")
@@ -161,6 +161,8 @@ _RECOVERY_VALUE = compile_user(
     r"[A-Za-z0-9]{3,10}(?:-[A-Za-z0-9]{3,10}){1,9}|\d{6,12}", name="redact:codes:recovery-value"
 )
 _RECOVERY_SHAPE = compile_user(r"[A-Za-z0-9]{4,5}(?:-[A-Za-z0-9]{4,5}){2,7}", name="redact:codes:recovery-shape")
+#: The patterns this module searches the whole text with (``core`` asks the prefilter about them).
+SCANNED = (_DIGITS, _RECOVERY_CUE, _RECOVERY_SHAPE)
 
 
 def find_recovery_codes(scan: Scan) -> Iterator[Finding]:

@@ -8,9 +8,11 @@ from vpnfsm._patterns import compile_user
 from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._scan import Scan
 
-__all__ = ["find_emails"]
+__all__ = ["SCANNED", "find_emails"]
 
 _EMAIL = compile_user(r"[\pL\pN._%+-]+@[\pL\pN-]+(?:\.[\pL\pN-]+)*\.\pL+", name="redact:emails:address")
+#: The patterns this module searches the whole text with (``core`` asks the prefilter about them).
+SCANNED = (_EMAIL,)
 
 
 def find_emails(scan: Scan) -> Iterator[Finding]:

@@ -28,7 +28,7 @@ from vpnfsm._patterns import compile_user
 from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._scan import Scan
 
-__all__ = ["find_ibans", "find_national_ids"]
+__all__ = ["SCANNED", "find_ibans", "find_national_ids"]
 
 _IBAN = compile_user(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", name="redact:ids:iban")
 
@@ -69,6 +69,8 @@ _CUED_VALIDATORS: tuple[Callable[[str], bool], ...] = (
     cpf.is_valid,
 )
 _compiled_shaped = tuple((compile_user(p, name=f"redact:ids:{n}"), check) for n, p, check in _SHAPED)
+#: The patterns this module searches the whole text with (``core`` asks the prefilter about them).
+SCANNED = (_IBAN, _CUE, *(pattern for pattern, _ in _compiled_shaped))
 
 
 def find_ibans(scan: Scan) -> Iterator[Finding]:

@@ -18,7 +18,7 @@ from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._scan import Scan
 from vpnfsm.redact._values import character_classes, looks_like_password
 
-__all__ = ["find_loose_passwords"]
+__all__ = ["SCANNED", "find_loose_passwords"]
 
 _WORD = compile_user(r"[^\s\"'()<>\[\]{},;=]{8,64}", name="redact:loose:word")
 _SIGN_IN_TALK = compile_user(
@@ -29,6 +29,8 @@ _SIGN_IN_TALK = compile_user(
     name="redact:loose:sign-in-talk",
 )
 _TRAILING = ".,:;"
+#: The patterns this module searches the whole text with (``core`` asks the prefilter about them).
+SCANNED = (_WORD, _SIGN_IN_TALK)
 
 
 def _is_edge_mark(char: str) -> bool:
@@ -40,7 +42,7 @@ def _is_edge_mark(char: str) -> bool:
 def find_loose_passwords(scan: Scan) -> Iterator[Finding]:
     """Password-like words, when the screen is strict or the message is about signing in."""
     text = scan.text
-    if not scan.screen.strict and _SIGN_IN_TALK.search(text) is None:
+    if not scan.screen.strict and (scan.lacks(_SIGN_IN_TALK) or _SIGN_IN_TALK.search(scan.encoded) is None):
         return
     for match in scan.matches(_WORD):
         start, end = match.span()

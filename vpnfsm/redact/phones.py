@@ -18,10 +18,12 @@ from vpnfsm._patterns import compile_user
 from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._scan import Scan
 
-__all__ = ["find_phones"]
+__all__ = ["SCANNED", "find_phones"]
 
 _INTERNATIONAL = compile_user(r"\+\d{1,3}(?:[ ./-]?\(?\d{1,8}\)?){2,6}", name="redact:phones:international")
 _NATIONAL = compile_user(r"\(?\d{2,5}\)?(?:[ ./-]?\d{1,5}){1,5}", name="redact:phones:national")
+#: The patterns this module searches the whole text with (``core`` asks the prefilter about them).
+SCANNED = (_INTERNATIONAL, _NATIONAL)
 # A national number's length rules differ little between these; three cover the rest well enough.
 _REGIONS = ("US", "GB", "DE")
 _PHONE_WORDS = (

@@ -22,7 +22,7 @@ from vpnfsm.redact._scan import Scan
 from vpnfsm.redact._values import read_value
 from vpnfsm.redact._words import NOT_A_VALUE
 
-__all__ = ["find_long_keys", "find_tokens"]
+__all__ = ["SCANNED", "find_long_keys", "find_tokens"]
 
 # (name, pattern, kind): the whole match is the secret.
 _FORMATS: tuple[tuple[str, str, Kind], ...] = (
@@ -106,6 +106,14 @@ _LONG_KEY = compile_user(r"[A-Za-z0-9_+/-]{24,}={0,2}", name="redact:tokens:long
 
 _compiled_formats = tuple((compile_user(p, name=f"redact:tokens:{n}"), k) for n, p, k in _FORMATS)
 _compiled_values = tuple((compile_user(p, name=f"redact:tokens:{n}"), k, n) for n, p, k in _VALUES)
+#: The patterns this module searches the whole text with (``core`` asks the prefilter about them).
+SCANNED = (
+    _PAIR,
+    _TOKEN_CUE,
+    _LONG_KEY,
+    *(pattern for pattern, _ in _compiled_formats),
+    *(pattern for pattern, _, _ in _compiled_values),
+)
 
 
 def _pair_kind(key: str) -> Kind:

@@ -1,0 +1,101 @@
+"""The redaction prefilter: one RE2 pass that says exactly which detector patterns occur in a message.
+
+A detector skips a pattern the prefilter reports absent, so "absent" must mean "no match
+anywhere", for every member, case-insensitive ones and non-ASCII text included; and every
+pattern the detectors search the whole text with must be a member, or it costs a search
+on every message again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.secrets_corpus import fact_cases, secret_cases
+from vpnfsm._patterns import PatternSet, UserMatch, UserPattern, compile_user
+from vpnfsm._patterns import Scan as Encoded
+from vpnfsm.benchmarks.core_bench import CONVERSATIONS
+from vpnfsm.benchmarks.redact_bench import NORMAL_MESSAGE
+from vpnfsm.redact import Screen, redact_message
+from vpnfsm.redact import core as redact_core
+from vpnfsm.redact._prefilter import Prefilter
+from vpnfsm.redact._scan import Scan
+
+_PREFILTER = redact_core._PREFILTER
+
+
+def _corpus_texts() -> list[str]:
+    texts = [NORMAL_MESSAGE, *(m for conversation in CONVERSATIONS for m in conversation)]
+    for case in secret_cases():
+        texts += [*case.before, *case.messages]
+    for fact in fact_cases():
+        texts += [*fact.before, *fact.messages]
+    return texts
+
+
+_TEXTS = _corpus_texts()
+
+
+def _assert_exact(text: str) -> None:
+    absent = _PREFILTER.absent(Encoded(text))
+    for pattern in _PREFILTER.patterns:
+        assert (pattern in absent) == (pattern.search(text) is None), (pattern.pattern[:60], text[:80])
+
+
+def test_absent_means_no_match_anywhere_on_the_corpora() -> None:
+    for text in _TEXTS:
+        _assert_exact(text)
+        _assert_exact(text.upper())  # case-insensitive members answer as they match alone
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*" ".join(_TEXTS[:400]).split(), "PASSWORD", "Пароль", "\u200b", "é"]), max_size=12))
+def test_absent_means_no_match_anywhere_on_mixes(words: list[str]) -> None:
+    _assert_exact(" ".join(words))
+
+
+def test_every_pattern_searched_over_the_whole_text_is_a_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: set[UserPattern] = set()
+    matches, lacks = Scan.matches, Scan.lacks
+
+    def spy_matches(self: Scan, pattern: UserPattern) -> Iterator[UserMatch]:
+        seen.add(pattern)
+        return matches(self, pattern)
+
+    def spy_lacks(self: Scan, pattern: UserPattern) -> bool:
+        seen.add(pattern)
+        return lacks(self, pattern)
+
+    monkeypatch.setattr(Scan, "matches", spy_matches)
+    monkeypatch.setattr(Scan, "lacks", spy_lacks)
+    for text in _TEXTS:
+        redact_message(text, screen=Screen(strict=True, after_cue=True))
+    assert seen
+    assert seen <= _PREFILTER.patterns, sorted(p.pattern[:40] for p in seen - _PREFILTER.patterns)
+
+
+def test_a_failed_set_pass_means_every_pattern_is_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    # RE2::Set reports its DFA running out of memory as "no match": that must never skip a detector.
+    text = "my password is Kettle!Rain42, call +49 170 1234567"
+    expected = redact_message(text)
+    monkeypatch.setattr(PatternSet, "matching", lambda self, text: [])
+    assert _PREFILTER.absent(Encoded(text)) == frozenset()
+    assert redact_message(text) == expected
+    assert "Kettle" not in expected.text
+
+
+def test_a_scan_without_prefilter_searches_everything() -> None:
+    scan = Scan("anything", Screen())
+    assert scan.absent == frozenset()
+
+
+def test_pattern_set_of_compiled_patterns_keeps_each_case_rule() -> None:
+    loud = compile_user("vpn", name="test:prefilter:loud", ignore_case=True)
+    exact = compile_user("Win", name="test:prefilter:exact")
+    found = PatternSet.of([loud, exact])
+    assert found.matching("VPN on win") == [0]
+    assert found.matching("vpn on Win") == [0, 1]
+    assert Prefilter([loud, exact, loud]).patterns == {loud, exact}
