@@ -8,7 +8,7 @@ on every message again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -21,8 +21,10 @@ from vpnfsm.benchmarks.core_bench import CONVERSATIONS
 from vpnfsm.benchmarks.redact_bench import NORMAL_MESSAGE
 from vpnfsm.redact import Screen, redact_message
 from vpnfsm.redact import core as redact_core
+from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._prefilter import Prefilter
 from vpnfsm.redact._scan import Scan
+from vpnfsm.redact.passwords import PasswordReport, find_passwords
 
 _PREFILTER = redact_core._PREFILTER
 
@@ -59,22 +61,55 @@ def test_absent_means_no_match_anywhere_on_mixes(words: list[str]) -> None:
 
 def test_every_pattern_searched_over_the_whole_text_is_a_member(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: set[UserPattern] = set()
-    matches, lacks = Scan.matches, Scan.lacks
+    matches, spans, lacks = Scan.matches, Scan.spans, Scan.lacks
 
     def spy_matches(self: Scan, pattern: UserPattern) -> Iterator[UserMatch]:
         seen.add(pattern)
         return matches(self, pattern)
+
+    def spy_spans(self: Scan, pattern: UserPattern) -> Iterator[tuple[int, int]]:
+        seen.add(pattern)
+        return spans(self, pattern)
 
     def spy_lacks(self: Scan, pattern: UserPattern) -> bool:
         seen.add(pattern)
         return lacks(self, pattern)
 
     monkeypatch.setattr(Scan, "matches", spy_matches)
+    monkeypatch.setattr(Scan, "spans", spy_spans)
     monkeypatch.setattr(Scan, "lacks", spy_lacks)
     for text in _TEXTS:
         redact_message(text, screen=Screen(strict=True, after_cue=True))
     assert seen
     assert seen <= _PREFILTER.patterns, sorted(p.pattern[:40] for p in seen - _PREFILTER.patterns)
+
+
+def _table() -> list[tuple[Callable[[Scan], Iterator[Finding]], frozenset[UserPattern]]]:
+    def passwords(scan: Scan) -> Iterator[Finding]:
+        return find_passwords(scan, PasswordReport())
+
+    return [(passwords, redact_core._PASSWORD_PATTERNS), *redact_core._DETECTORS]
+
+
+def test_each_detector_reads_the_text_only_through_the_patterns_it_is_skipped_by(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # core skips a detector when none of its patterns occur: that is only safe if the detector
+    # searches the whole text through no other pattern and finds nothing without a match.
+    seen: set[UserPattern] = set()
+    matches, spans, lacks = Scan.matches, Scan.spans, Scan.lacks
+    monkeypatch.setattr(Scan, "matches", lambda self, p: (seen.add(p), matches(self, p))[1])
+    monkeypatch.setattr(Scan, "spans", lambda self, p: (seen.add(p), spans(self, p))[1])
+    monkeypatch.setattr(Scan, "lacks", lambda self, p: (seen.add(p), lacks(self, p))[1])
+    for detector, scanned in _table():
+        for text in _TEXTS:
+            for screen in (Screen(), Screen(strict=True)):
+                seen.clear()
+                scan = Scan(text, screen)  # no prefilter: every pattern is searched
+                found = list(detector(scan))
+                assert seen <= scanned, (detector.__name__, sorted(p.pattern[:40] for p in seen - scanned))
+                if found:
+                    assert not Scan(text, screen, _PREFILTER).lacks_all(scanned), (detector.__name__, text)
 
 
 def test_a_failed_set_pass_means_every_pattern_is_searched(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -63,6 +63,10 @@ class Scan:
         """Whether ``pattern`` is known to match nowhere in the text (no search needed)."""
         return pattern in self.absent
 
+    def lacks_all(self, patterns: frozenset[UserPattern]) -> bool:
+        """Whether no pattern of ``patterns`` matches anywhere in the text."""
+        return self.absent.issuperset(patterns)
+
     def matches(self, pattern: UserPattern) -> Iterator[UserMatch]:
         """``pattern``'s matches in the text, at most :data:`MATCH_BUDGET` of them.
 
@@ -81,6 +85,20 @@ class Scan:
                 self.flood_from = start if self.flood_from is None else min(self.flood_from, start)
                 return
             yield match
+
+    def spans(self, pattern: UserPattern) -> Iterator[tuple[int, int]]:
+        """The spans of :meth:`matches` (same budget, same cut), for a detector that needs no groups."""
+        if pattern in self.absent:
+            return iter(())
+        return self._spans(pattern)
+
+    def _spans(self, pattern: UserPattern) -> Iterator[tuple[int, int]]:
+        for count, span in enumerate(pattern.spans(self.encoded)):
+            if count >= MATCH_BUDGET:
+                start = span[0]
+                self.flood_from = start if self.flood_from is None else min(self.flood_from, start)
+                return
+            yield span
 
     def spans_in(self, pattern: UserPattern, pos: int, endpos: int) -> Iterator[tuple[int, int]]:
         """``pattern``'s match spans inside ``text[pos:endpos]`` (a short window after a cue).

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import re2
 
-from vpnfsm._patterns import compile_user
+from vpnfsm._patterns import UserPattern, compile_user
 from vpnfsm.redact import cards, codes, emails, facts, ids, loose, passwords, phones, tokens
 from vpnfsm.redact._kinds import CREDENTIAL_KINDS, PLACEHOLDERS, Finding, Kind, Screen
 from vpnfsm.redact._prefilter import Prefilter
@@ -41,19 +41,25 @@ _PLACEHOLDER = compile_user("|".join(re2.escape(p) for p in PLACEHOLDERS.values(
 
 _Detector = Callable[[Scan], Iterator[Finding]]
 
-#: The detectors, most specific first (a tie on position and length goes to the earlier one).
-_DETECTORS: tuple[_Detector, ...] = (
-    find_tokens,
-    find_emails,
-    find_ibans,
-    find_cards,
-    find_national_ids,
-    find_phones,
-    find_recovery_codes,
-    find_codes,
-    find_loose_passwords,
-    find_long_keys,
+#: The detectors, most specific first (a tie on position and length goes to the earlier one),
+#: each with the patterns its module reads the text through (``SCANNED``): a detector finds
+#: nothing unless one of them occurs, so when none does it is not called at all.
+_DETECTORS: tuple[tuple[_Detector, frozenset[UserPattern]], ...] = tuple(
+    (detector, frozenset(scanned))
+    for detector, scanned in (
+        (find_tokens, tokens.SCANNED),
+        (find_emails, emails.SCANNED),
+        (find_ibans, ids.SCANNED),
+        (find_cards, cards.SCANNED),
+        (find_national_ids, ids.SCANNED),
+        (find_phones, phones.SCANNED),
+        (find_recovery_codes, codes.SCANNED),
+        (find_codes, codes.SCANNED),
+        (find_loose_passwords, loose.SCANNED),
+        (find_long_keys, tokens.SCANNED),
+    )
 )
+_PASSWORD_PATTERNS = frozenset(passwords.SCANNED)
 #: Every pattern the detectors search the whole text with: one RE2 pass over the message tells
 #: which occur at all, and the detectors skip the rest (most messages hold none of them).
 _PREFILTER = Prefilter(
@@ -144,11 +150,12 @@ def redact_message(text: str, *, screen: Screen | None = None) -> Redaction:
     protect_facts(scan)
     placed_before = _placeholders(scan)
     report = PasswordReport()
-    found: list[Finding] = list(find_passwords(scan, report))
+    found: list[Finding] = [] if scan.lacks_all(_PASSWORD_PATTERNS) else list(find_passwords(scan, report))
     if screen.after_cue:
         found.extend(first_word_password(scan))
-    for detector in _DETECTORS:
-        found.extend(detector(scan))
+    for detector, scanned in _DETECTORS:
+        if not scan.lacks_all(scanned):
+            found.extend(detector(scan))
     if scan.flood_from is not None:  # past it the text was not fully read: cut it there
         text = text[: scan.flood_from]
         found = [f for f in found if f.end <= scan.flood_from]
@@ -193,8 +200,8 @@ def _placeholders(scan: Scan) -> bytearray | None:
     if scan.lacks(_PLACEHOLDER):
         return None
     placed = bytearray(len(scan.text))
-    for match in scan.matches(_PLACEHOLDER):
-        placed[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+    for start, end in scan.spans(_PLACEHOLDER):
+        placed[start:end] = b"\x01" * (end - start)
     return placed
 
 

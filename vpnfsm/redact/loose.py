@@ -29,7 +29,8 @@ _SIGN_IN_TALK = compile_user(
     name="redact:loose:sign-in-talk",
 )
 _TRAILING = ".,:;"
-#: The patterns this module searches the whole text with (``core`` asks the prefilter about them).
+#: The patterns this module searches the whole text with. Its detectors find nothing unless one
+#: of them occurs: ``core`` asks the prefilter which do, and skips the detectors when none does.
 SCANNED = (_WORD, _SIGN_IN_TALK)
 
 
@@ -44,14 +45,14 @@ def find_loose_passwords(scan: Scan) -> Iterator[Finding]:
     text = scan.text
     if not scan.screen.strict and (scan.lacks(_SIGN_IN_TALK) or _SIGN_IN_TALK.search(scan.encoded) is None):
         return
-    for match in scan.matches(_WORD):
-        start, end = match.span()
+    for start, end in scan.spans(_WORD):
         while end > start and (text[end - 1] in _TRAILING or _is_edge_mark(text[end - 1])):
             end -= 1
         while start < end and _is_edge_mark(text[start]):
             start += 1
         word = text[start:end]
-        if len(word) < 8 or not any(c.islower() for c in word) or character_classes(word) < 3:
+        # Letters alone use at most two classes (lower and upper case): prose, skipped cheaply.
+        if len(word) < 8 or word.isalpha() or not any(c.islower() for c in word) or character_classes(word) < 3:
             continue
         if any(unicodedata.category(c) == "Lo" for c in word):
             continue  # a run of Chinese or Japanese text has no spaces: a sentence, not a word

@@ -47,7 +47,8 @@ _PAIR = compile_user(
     ignore_case=True,
 )
 
-#: The patterns this module searches the whole text with (``core`` asks the prefilter about them).
+#: The patterns this module searches the whole text with. Its detectors find nothing unless one
+#: of them occurs: ``core`` asks the prefilter which do, and skips the detectors when none does.
 SCANNED = (_CUES, _PAIR)
 
 _KINDS: dict[str, Kind] = {
