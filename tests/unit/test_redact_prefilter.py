@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.secrets_corpus import fact_cases, secret_cases
-from vpnfsm._patterns import PatternSet, UserMatch, UserPattern, compile_user
+from vpnfsm._patterns import PatternSet, UserPattern, compile_user
 from vpnfsm._patterns import Scan as Encoded
 from vpnfsm.benchmarks.core_bench import CONVERSATIONS
 from vpnfsm.benchmarks.redact_bench import NORMAL_MESSAGE
-from vpnfsm.redact import Screen, redact_message
+from vpnfsm.redact import Screen, loose, redact_message
 from vpnfsm.redact import core as redact_core
 from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._prefilter import Prefilter
@@ -42,9 +42,10 @@ _TEXTS = _corpus_texts()
 
 
 def _assert_exact(text: str) -> None:
-    absent = _PREFILTER.absent(Encoded(text))
+    present, absent = _PREFILTER.read(Encoded(text))
     for pattern in _PREFILTER.patterns:
         assert (pattern in absent) == (pattern.search(text) is None), (pattern.pattern[:60], text[:80])
+        assert (pattern in present) != (pattern in absent)
 
 
 def test_absent_means_no_match_anywhere_on_the_corpora() -> None:
@@ -59,27 +60,24 @@ def test_absent_means_no_match_anywhere_on_mixes(words: list[str]) -> None:
     _assert_exact(" ".join(words))
 
 
+def _spy(monkeypatch: pytest.MonkeyPatch, seen: set[UserPattern]) -> None:
+    """Record every pattern a detector asks the scan about (through any of its methods)."""
+    for name in ("matches", "spans", "lacks", "occurs"):
+        method = getattr(Scan, name)
+
+        def spy(self: Scan, pattern: UserPattern, method: Callable[[Scan, UserPattern], object] = method) -> object:
+            seen.add(pattern)
+            return method(self, pattern)
+
+        monkeypatch.setattr(Scan, name, spy)
+
+
 def test_every_pattern_searched_over_the_whole_text_is_a_member(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: set[UserPattern] = set()
-    matches, spans, lacks = Scan.matches, Scan.spans, Scan.lacks
-
-    def spy_matches(self: Scan, pattern: UserPattern) -> Iterator[UserMatch]:
-        seen.add(pattern)
-        return matches(self, pattern)
-
-    def spy_spans(self: Scan, pattern: UserPattern) -> Iterator[tuple[int, int]]:
-        seen.add(pattern)
-        return spans(self, pattern)
-
-    def spy_lacks(self: Scan, pattern: UserPattern) -> bool:
-        seen.add(pattern)
-        return lacks(self, pattern)
-
-    monkeypatch.setattr(Scan, "matches", spy_matches)
-    monkeypatch.setattr(Scan, "spans", spy_spans)
-    monkeypatch.setattr(Scan, "lacks", spy_lacks)
+    _spy(monkeypatch, seen)
     for text in _TEXTS:
-        redact_message(text, screen=Screen(strict=True, after_cue=True))
+        for screen in (Screen(), Screen(strict=True, after_cue=True)):
+            redact_message(text, screen=screen)
     assert seen
     assert seen <= _PREFILTER.patterns, sorted(p.pattern[:40] for p in seen - _PREFILTER.patterns)
 
@@ -97,10 +95,7 @@ def test_each_detector_reads_the_text_only_through_the_patterns_it_is_skipped_by
     # core skips a detector when none of its patterns occur: that is only safe if the detector
     # searches the whole text through no other pattern and finds nothing without a match.
     seen: set[UserPattern] = set()
-    matches, spans, lacks = Scan.matches, Scan.spans, Scan.lacks
-    monkeypatch.setattr(Scan, "matches", lambda self, p: (seen.add(p), matches(self, p))[1])
-    monkeypatch.setattr(Scan, "spans", lambda self, p: (seen.add(p), spans(self, p))[1])
-    monkeypatch.setattr(Scan, "lacks", lambda self, p: (seen.add(p), lacks(self, p))[1])
+    _spy(monkeypatch, seen)
     for detector, scanned in _table():
         for text in _TEXTS:
             for screen in (Screen(), Screen(strict=True)):
@@ -117,7 +112,7 @@ def test_a_failed_set_pass_means_every_pattern_is_searched(monkeypatch: pytest.M
     text = "my password is Kettle!Rain42, call +49 170 1234567"
     expected = redact_message(text)
     monkeypatch.setattr(PatternSet, "matching", lambda self, text: [])
-    assert _PREFILTER.absent(Encoded(text)) == frozenset()
+    assert _PREFILTER.read(Encoded(text)) == (frozenset(), frozenset())
     assert redact_message(text) == expected
     assert "Kettle" not in expected.text
 
@@ -134,3 +129,20 @@ def test_pattern_set_of_compiled_patterns_keeps_each_case_rule() -> None:
     assert found.matching("VPN on win") == [0]
     assert found.matching("vpn on Win") == [0, 1]
     assert Prefilter([loud, exact, loud]).patterns == {loud, exact}
+
+
+_WORDISH = st.text(alphabet="abcXYZ1!.-_/@é \t\n\"'()[]{}<>,;=", max_size=300)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_WORDISH, st.builds(lambda n, tail: "a" * n + tail, st.integers(60, 200), _WORDISH)))
+def test_loose_candidates_are_the_words_that_are_not_ascii_letters_alone(text: str) -> None:
+    # The loose detector reads only runs holding something other than ASCII letters; the
+    # pieces it reads must be exactly the word pattern's matches, in order, and none it needs
+    # may be missing.
+    words = list(loose._WORD.spans(text))
+    candidates = list(loose._candidates(Scan(text, Screen(), _PREFILTER)))
+    assert all(span in words for span in candidates)
+    assert candidates == sorted(candidates)
+    needed = [(a, b) for a, b in words if not (text[a:b].isascii() and text[a:b].isalpha())]
+    assert all(span in candidates for span in needed)

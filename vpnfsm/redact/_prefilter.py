@@ -25,12 +25,14 @@ __all__ = ["Prefilter"]
 # failure (its DFA out of memory) as "nothing matched"; a result without this member is
 # that failure, and then every pattern is searched as if there were no prefilter.
 _EVERYWHERE = compile_user("", name="redact:prefilter:everywhere")
+#: Distinct answers remembered (each two small sets).
+_MAX_ANSWERS = 256
 
 
 class Prefilter:
     """Which of a fixed group of patterns occur in a text, in one RE2 pass."""
 
-    __slots__ = ("_all_absent", "_members", "_none", "_set")
+    __slots__ = ("_all_absent", "_answers", "_members", "_none", "_set")
 
     def __init__(self, patterns: Iterable[UserPattern]) -> None:
         """Build the set of ``patterns`` (a pattern listed twice is one member)."""
@@ -40,18 +42,31 @@ class Prefilter:
         self._none: frozenset[UserPattern] = frozenset()
         #: Every member (when the text matches none of them, all are absent).
         self._all_absent = frozenset(unique)
+        # Answers by the members found: building two sets per message costs more than the set
+        # pass itself, and messages repeat few combinations. Bounded, so odd texts cannot grow it.
+        self._answers: dict[tuple[int, ...], tuple[frozenset[UserPattern], frozenset[UserPattern]]] = {}
 
     @property
     def patterns(self) -> frozenset[UserPattern]:
         """The patterns the prefilter answers for."""
         return self._all_absent
 
-    def absent(self, text: Encoded) -> frozenset[UserPattern]:
-        """The members with no match anywhere in ``text`` (none at all when the set failed)."""
+    def read(self, text: Encoded) -> tuple[frozenset[UserPattern], frozenset[UserPattern]]:
+        """The members that match somewhere in ``text``, and those that match nowhere.
+
+        When the set failed, both are empty: nothing is known either way.
+        """
         found = self._set.matching(text)
         if not found or found[0] != 0:
-            return self._none
+            return self._none, self._none
         if len(found) == 1:
-            return self._all_absent
-        members = self._members
-        return self._all_absent.difference([members[index] for index in found[1:]])
+            return self._none, self._all_absent
+        key = tuple(found)
+        answer = self._answers.get(key)
+        if answer is None:
+            members = self._members
+            present = frozenset([members[index] for index in found[1:]])
+            answer = (present, self._all_absent.difference(present))
+            if len(self._answers) < _MAX_ANSWERS:
+                self._answers[key] = answer
+        return answer

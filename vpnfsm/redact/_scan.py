@@ -39,8 +39,9 @@ class Scan:
             addresses, versions, error codes, ...); weak detectors never cut
             into them.
         encoded: the text as RE2 reads it, encoded once for every pattern.
-        absent: patterns known to have no match in the text (asked of
-            ``prefilter`` in one pass); the detectors skip them.
+        present: patterns known to match somewhere in the text, and
+        absent: patterns known to match nowhere (both asked of ``prefilter``
+            in one pass); the detectors skip the absent ones.
 
     """
 
@@ -49,6 +50,7 @@ class Scan:
     prefilter: InitVar[Prefilter | None] = None
     covered: bytearray = field(init=False)
     encoded: Encoded = field(init=False)
+    present: frozenset[UserPattern] = field(init=False)
     absent: frozenset[UserPattern] = field(init=False)
     flood_from: int | None = None
     validations: dict[str, int] = field(default_factory=dict)
@@ -57,11 +59,20 @@ class Scan:
         # One byte per character: marking and asking stay linear however many facts a text has.
         self.covered = bytearray(len(self.text))
         self.encoded = Encoded(self.text)
-        self.absent = frozenset() if prefilter is None else prefilter.absent(self.encoded)
+        if prefilter is None:
+            self.present = self.absent = frozenset()
+        else:
+            self.present, self.absent = prefilter.read(self.encoded)
 
     def lacks(self, pattern: UserPattern) -> bool:
         """Whether ``pattern`` is known to match nowhere in the text (no search needed)."""
         return pattern in self.absent
+
+    def occurs(self, pattern: UserPattern) -> bool:
+        """Whether ``pattern`` matches somewhere in the text (searched only when the prefilter cannot say)."""
+        if pattern in self.present:
+            return True
+        return pattern not in self.absent and pattern.search(self.encoded) is not None
 
     def lacks_all(self, patterns: frozenset[UserPattern]) -> bool:
         """Whether no pattern of ``patterns`` matches anywhere in the text."""
