@@ -286,7 +286,7 @@ class UserPattern:
     searched many times (a message's rules), so it is encoded once.
     """
 
-    __slots__ = ("_re", "group_names", "groupindex", "groups", "pattern")
+    __slots__ = ("_re", "group_names", "groupindex", "groups", "ignore_case", "pattern")
 
     def __init__(self, source: str, *, ignore_case: bool) -> None:
         """Compile ``source`` (already translated) with RE2.
@@ -300,6 +300,8 @@ class UserPattern:
             raise PatternError(compiled.error().decode("utf-8", "replace"))
         self._re = compiled
         self.pattern = source
+        #: Compiled case-insensitively (a :class:`PatternSet` of compiled patterns needs to know).
+        self.ignore_case = ignore_case
         self.groups: int = compiled.NumberOfCapturingGroups()
         self.groupindex: dict[str, int] = {
             name.decode("utf-8"): index for name, index in compiled.NamedCapturingGroups()
@@ -344,6 +346,24 @@ class UserPattern:
                 return
             yield UserMatch(self, scan, spans)
             # An empty match must not stop progress: step over one character.
+            at = end if end > start else _next_char(data, end)
+
+    def spans(self, text: str | Scan, pos: int = 0) -> Iterator[tuple[int, int]]:
+        """The ``(start, end)`` of each match :meth:`finditer` yields, in characters.
+
+        For a caller that needs only where the matches are: no match object per match.
+        """
+        scan = _scan(text)
+        data = scan.data
+        stop = len(data)
+        at = scan.byte(pos)
+        run = self._re.Match
+        ascii_text = scan.ascii
+        while at <= stop:
+            start, end = run(_UNANCHORED, data, at, stop)[0]
+            if start < 0:
+                return
+            yield (start, end) if ascii_text else (scan.char(start), scan.char(end))
             at = end if end > start else _next_char(data, end)
 
     def findall(self, text: str | Scan) -> list[str]:
@@ -426,18 +446,25 @@ class PatternSet:
             PatternError: RE2 refuses one of the patterns.
 
         """
-        self._size = len(sources)
-        self._set: Any = None
-        if not sources:
-            return
-        built = _re2.Set(_UNANCHORED, _options(ignore_case=ignore_case))
-        for index, (name, source) in enumerate(sources):
+        for name, source in sources:
             compile_user(source, name=name, ignore_case=ignore_case)  # the same check, a clear error
-            added = built.Add(translate(source).encode("utf-8"))
-            assert added == index
-        if not built.Compile():
-            raise PatternError("RE2 could not compile the pattern set (out of memory?)")
-        self._set = built
+        self._size = len(sources)
+        self._set = _compile_set([translate(source) for _, source in sources], ignore_case=ignore_case)
+
+    @classmethod
+    def of(cls, patterns: Sequence[UserPattern]) -> PatternSet:
+        """A set of patterns already compiled by :func:`compile_user`; index i is ``patterns[i]``.
+
+        Each member matches exactly as it does alone: one compiled case-insensitively is
+        added as ``(?i:...)`` (the set itself is case-sensitive), so "does ``patterns[i]``
+        match somewhere in the text" is answered exactly, not approximately.
+        """
+        built = cls([])
+        built._size = len(patterns)
+        built._set = _compile_set(
+            [f"(?i:{p.pattern})" if p.ignore_case else p.pattern for p in patterns], ignore_case=False
+        )
+        return built
 
     def __len__(self) -> int:
         """How many patterns the set holds."""
@@ -449,6 +476,20 @@ class PatternSet:
             return []
         found: list[int] = self._set.Match(_scan(text).data)
         return sorted(found)
+
+
+def _compile_set(sources: Sequence[str], *, ignore_case: bool) -> Any:
+    """An ``RE2::Set`` of translated ``sources`` (``None`` when there are none)."""
+    if not sources:
+        return None
+    built = _re2.Set(_UNANCHORED, _options(ignore_case=ignore_case))
+    for index, source in enumerate(sources):
+        added = built.Add(source.encode("utf-8"))
+        if added != index:
+            raise PatternError(f"RE2 refuses a pattern of the set: {source!r}")
+    if not built.Compile():
+        raise PatternError("RE2 could not compile the pattern set (out of memory?)")
+    return built
 
 
 def scan_window(text: str, limit: int = MAX_SCAN_CHARS) -> str:

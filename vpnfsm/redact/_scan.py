@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
+from vpnfsm._patterns import Scan as Encoded
 from vpnfsm._patterns import UserMatch, UserPattern
 from vpnfsm.redact._kinds import Screen
+from vpnfsm.redact._prefilter import Prefilter
 
 #: Matches one pattern may yield in one message. Each match costs Python work,
 #: so a flood of candidates ("password is x " x 1000) would cost time linear
@@ -36,18 +38,45 @@ class Scan:
         covered: which characters belong to facts a technician needs (IP
             addresses, versions, error codes, ...); weak detectors never cut
             into them.
+        encoded: the text as RE2 reads it, encoded once for every pattern.
+        present: patterns known to match somewhere in the text, and
+        absent: patterns known to match nowhere (both asked of ``prefilter``
+            in one pass); the detectors skip the absent ones.
 
     """
 
     text: str
     screen: Screen
+    prefilter: InitVar[Prefilter | None] = None
     covered: bytearray = field(init=False)
+    encoded: Encoded = field(init=False)
+    present: frozenset[UserPattern] = field(init=False)
+    absent: frozenset[UserPattern] = field(init=False)
     flood_from: int | None = None
     validations: dict[str, int] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, prefilter: Prefilter | None) -> None:
         # One byte per character: marking and asking stay linear however many facts a text has.
         self.covered = bytearray(len(self.text))
+        self.encoded = Encoded(self.text)
+        if prefilter is None:
+            self.present = self.absent = frozenset()
+        else:
+            self.present, self.absent = prefilter.read(self.encoded)
+
+    def lacks(self, pattern: UserPattern) -> bool:
+        """Whether ``pattern`` is known to match nowhere in the text (no search needed)."""
+        return pattern in self.absent
+
+    def occurs(self, pattern: UserPattern) -> bool:
+        """Whether ``pattern`` matches somewhere in the text (searched only when the prefilter cannot say)."""
+        if pattern in self.present:
+            return True
+        return pattern not in self.absent and pattern.search(self.encoded) is not None
+
+    def lacks_all(self, patterns: frozenset[UserPattern]) -> bool:
+        """Whether no pattern of ``patterns`` matches anywhere in the text."""
+        return self.absent.issuperset(patterns)
 
     def matches(self, pattern: UserPattern) -> Iterator[UserMatch]:
         """``pattern``'s matches in the text, at most :data:`MATCH_BUDGET` of them.
@@ -56,12 +85,31 @@ class Scan:
         text stops being read (``flood_from``): redaction cuts the message
         there rather than let a secret through unexamined.
         """
-        for count, match in enumerate(pattern.finditer(self.text)):
+        if pattern in self.absent:
+            return iter(())
+        return self._matches(pattern)
+
+    def _matches(self, pattern: UserPattern) -> Iterator[UserMatch]:
+        for count, match in enumerate(pattern.finditer(self.encoded)):
             if count >= MATCH_BUDGET:
                 start = match.start()
                 self.flood_from = start if self.flood_from is None else min(self.flood_from, start)
                 return
             yield match
+
+    def spans(self, pattern: UserPattern) -> Iterator[tuple[int, int]]:
+        """The spans of :meth:`matches` (same budget, same cut), for a detector that needs no groups."""
+        if pattern in self.absent:
+            return iter(())
+        return self._spans(pattern)
+
+    def _spans(self, pattern: UserPattern) -> Iterator[tuple[int, int]]:
+        for count, span in enumerate(pattern.spans(self.encoded)):
+            if count >= MATCH_BUDGET:
+                start = span[0]
+                self.flood_from = start if self.flood_from is None else min(self.flood_from, start)
+                return
+            yield span
 
     def spans_in(self, pattern: UserPattern, pos: int, endpos: int) -> Iterator[tuple[int, int]]:
         """``pattern``'s match spans inside ``text[pos:endpos]`` (a short window after a cue).

@@ -15,7 +15,7 @@ from vpnfsm._patterns import compile_user
 from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._scan import Scan
 
-__all__ = ["find_cards"]
+__all__ = ["SCANNED", "find_cards"]
 
 #: Words right before a long number that make it something else (a SIM's ICCID, a device IMEI, ...).
 _NOT_A_CARD = frozenset(
@@ -26,6 +26,9 @@ _NOT_A_CARD = frozenset(
 _MAX_GROUPS = 8
 
 _CANDIDATE = compile_user(r"\d(?:[ -]?\d){12,}", name="redact:cards:candidate")
+#: The patterns this module searches the whole text with. Its detectors find nothing unless one
+#: of them occurs: ``core`` asks the prefilter which do, and skips the detectors when none does.
+SCANNED = (_CANDIDATE,)
 _GROUPINGS = frozenset(
     {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 4, 4), (4, 4, 4, 2), (4, 4, 4, 3)}
 )
@@ -39,8 +42,7 @@ def _grouping_ok(value: str) -> bool:
 def find_cards(scan: Scan) -> Iterator[Finding]:
     """Every card number in ``scan.text``."""
     text = scan.text
-    for match in scan.matches(_CANDIDATE):
-        start, end = match.span()
+    for start, end in scan.spans(_CANDIDATE):
         for run_start, run_end in _runs(text, start, end):
             if (run_start > 0 and (text[run_start - 1].isalnum() or text[run_start - 1] in "-.")) or (
                 run_end < len(text) and text[run_end].isalnum()

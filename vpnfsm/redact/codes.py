@@ -24,7 +24,7 @@ from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._scan import Scan
 from vpnfsm.redact.facts import FACT_CUES
 
-__all__ = ["find_codes", "find_recovery_codes"]
+__all__ = ["SCANNED", "find_codes", "find_recovery_codes"]
 
 _SINGLE = compile_user(r"\d{4,8}", name="redact:codes:single")
 _DIGITS = compile_user(r"\d{3}[ -]\d{3}|\d{2} \d{2} \d{2}|\d{4}[ -]\d{4}|\d{4,8}", name="redact:codes:digits")
@@ -116,8 +116,7 @@ def _edges_ok(text: str, start: int, end: int) -> bool:
 def find_codes(scan: Scan) -> Iterator[Finding]:
     """Every one-time code in ``scan.text``."""
     text = scan.text
-    for match in scan.matches(_DIGITS):
-        start, end = match.span()
+    for start, end in scan.spans(_DIGITS):
         if not _edges_ok(text, start, end) and not text[start:end].isdigit():
             # "809 482913": the grouped match took the error code; the code is the digits after it.
             separator = next(i for i in range(start, end) if not text[i].isdigit())
@@ -161,22 +160,24 @@ _RECOVERY_VALUE = compile_user(
     r"[A-Za-z0-9]{3,10}(?:-[A-Za-z0-9]{3,10}){1,9}|\d{6,12}", name="redact:codes:recovery-value"
 )
 _RECOVERY_SHAPE = compile_user(r"[A-Za-z0-9]{4,5}(?:-[A-Za-z0-9]{4,5}){2,7}", name="redact:codes:recovery-shape")
+#: The patterns this module searches the whole text with. Its detectors find nothing unless one
+#: of them occurs: ``core`` asks the prefilter which do, and skips the detectors when none does.
+SCANNED = (_DIGITS, _RECOVERY_CUE, _RECOVERY_SHAPE)
 
 
 def find_recovery_codes(scan: Scan) -> Iterator[Finding]:
     """Recovery and backup codes: after a recovery cue, or by their dash-grouped shape."""
     text = scan.text
-    for cue in scan.matches(_RECOVERY_CUE):
-        window_end = min(len(text), cue.end() + 240)
+    for _, cue_end in scan.spans(_RECOVERY_CUE):
+        window_end = min(len(text), cue_end + 240)
         for stop in ".!?\n":
-            found = text.find(stop, cue.end(), window_end)
+            found = text.find(stop, cue_end, window_end)
             if found != -1 and not (stop == "." and found + 1 < len(text) and text[found + 1].isalnum()):
                 window_end = found
-        for start, end in scan.spans_in(_RECOVERY_VALUE, cue.end(), window_end):
+        for start, end in scan.spans_in(_RECOVERY_VALUE, cue_end, window_end):
             if any(c.isdigit() for c in text[start:end]) and _edges_ok(text, start, end):
                 yield Finding(start, end, "one_time_code")
-    for value in scan.matches(_RECOVERY_SHAPE):
-        start, end = value.span()
+    for start, end in scan.spans(_RECOVERY_SHAPE):
         token = text[start:end]
         groups = token.split("-")
         if (

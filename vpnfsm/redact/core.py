@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import re2
 
-from vpnfsm._patterns import compile_user
+from vpnfsm._patterns import UserPattern, compile_user
+from vpnfsm.redact import cards, codes, emails, facts, ids, loose, passwords, phones, tokens
 from vpnfsm.redact._kinds import CREDENTIAL_KINDS, PLACEHOLDERS, Finding, Kind, Screen
+from vpnfsm.redact._prefilter import Prefilter
 from vpnfsm.redact._scan import Scan
 from vpnfsm.redact.cards import find_cards
 from vpnfsm.redact.codes import find_codes, find_recovery_codes
@@ -39,19 +41,44 @@ _PLACEHOLDER = compile_user("|".join(re2.escape(p) for p in PLACEHOLDERS.values(
 
 _Detector = Callable[[Scan], Iterator[Finding]]
 
-#: The detectors, most specific first (a tie on position and length goes to the earlier one).
-_DETECTORS: tuple[_Detector, ...] = (
-    find_tokens,
-    find_emails,
-    find_ibans,
-    find_cards,
-    find_national_ids,
-    find_phones,
-    find_recovery_codes,
-    find_codes,
-    find_loose_passwords,
-    find_long_keys,
+#: The detectors, most specific first (a tie on position and length goes to the earlier one),
+#: each with the patterns its module reads the text through (``SCANNED``): a detector finds
+#: nothing unless one of them occurs, so when none does it is not called at all.
+_DETECTORS: tuple[tuple[_Detector, frozenset[UserPattern]], ...] = tuple(
+    (detector, frozenset(scanned))
+    for detector, scanned in (
+        (find_tokens, tokens.SCANNED),
+        (find_emails, emails.SCANNED),
+        (find_ibans, ids.SCANNED),
+        (find_cards, cards.SCANNED),
+        (find_national_ids, ids.SCANNED),
+        (find_phones, phones.SCANNED),
+        (find_recovery_codes, codes.SCANNED),
+        (find_codes, codes.SCANNED),
+        (find_loose_passwords, loose.SCANNED),
+        (find_long_keys, tokens.SCANNED),
+    )
 )
+_PASSWORD_PATTERNS = frozenset(passwords.SCANNED)
+_DETECTOR_PATTERNS = frozenset().union(*(scanned for _, scanned in _DETECTORS))
+#: Every pattern the detectors search the whole text with: one RE2 pass over the message tells
+#: which occur at all, and the detectors skip the rest (most messages hold none of them).
+_PREFILTER = Prefilter(
+    (
+        _PLACEHOLDER,
+        *facts.SCANNED,
+        *passwords.SCANNED,
+        *tokens.SCANNED,
+        *emails.SCANNED,
+        *ids.SCANNED,
+        *cards.SCANNED,
+        *phones.SCANNED,
+        *codes.SCANNED,
+        *loose.SCANNED,
+    )
+)
+#: The screen of a message nobody said anything about (frozen, so one serves every call).
+_PLAIN_SCREEN = Screen()
 #: Found values shorter than this are not searched for elsewhere in the text ("1234" may be a port too).
 _PROPAGATE_MIN = 6
 
@@ -116,27 +143,31 @@ def _propagate(text: str, findings: list[Finding]) -> list[Finding]:
 
 def redact_message(text: str, *, screen: Screen | None = None) -> Redaction:
     """Redact one message under ``screen`` (default: not strict, no open cue)."""
-    screen = screen or Screen()
+    screen = screen or _PLAIN_SCREEN
     cut = len(text) > MAX_REDACT_CHARS
     if cut:
         text = text[:MAX_REDACT_CHARS]
-    scan = Scan(text, screen)
+    scan = Scan(text, screen, _PREFILTER)
     protect_facts(scan)
-    placed_before = bytearray(len(text))
-    for match in scan.matches(_PLACEHOLDER):
-        placed_before[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+    placed_before = _placeholders(scan)
     report = PasswordReport()
-    found: list[Finding] = list(find_passwords(scan, report))
+    found: list[Finding] = [] if scan.lacks_all(_PASSWORD_PATTERNS) else list(find_passwords(scan, report))
     if screen.after_cue:
         found.extend(first_word_password(scan))
-    for detector in _DETECTORS:
-        found.extend(detector(scan))
+    if not scan.lacks_all(_DETECTOR_PATTERNS):  # most messages: none occurs, no detector has work
+        for detector, scanned in _DETECTORS:
+            if not scan.lacks_all(scanned):
+                found.extend(detector(scan))
     if scan.flood_from is not None:  # past it the text was not fully read: cut it there
         text = text[: scan.flood_from]
         found = [f for f in found if f.end <= scan.flood_from]
         cut = True
-    if 1 in placed_before[: len(text)]:  # a placeholder is never a secret: redacting twice changes nothing
+    if placed_before is not None and 1 in placed_before[: len(text)]:
+        # A placeholder is never a secret: redacting twice changes nothing.
         found = [f for f in found if 1 not in placed_before[f.start : f.end]]
+    if not found:  # most messages: nothing to replace, the text is its own reading
+        tail = CUT_MARK if cut else ""
+        return Redaction(text + tail, text + " " * len(tail), (), ends_with_cue=report.ends_with_cue)
     kept = _select(_propagate(text, _select(found)))
     parts: list[str] = []
     blanked: list[str] = []
@@ -164,6 +195,16 @@ def redact_message(text: str, *, screen: Screen | None = None) -> Redaction:
         findings=tuple(placed),
         ends_with_cue=report.ends_with_cue and not kept_after_cue(kept, text),
     )
+
+
+def _placeholders(scan: Scan) -> bytearray | None:
+    """Which characters belong to placeholders already in the text (``None``: there are none)."""
+    if scan.lacks(_PLACEHOLDER):
+        return None
+    placed = bytearray(len(scan.text))
+    for start, end in scan.spans(_PLACEHOLDER):
+        placed[start:end] = b"\x01" * (end - start)
+    return placed
 
 
 def kept_after_cue(kept: list[Finding], text: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from vpnfsm._patterns import compile_user
 from vpnfsm.redact._scan import Scan
 
-__all__ = ["FACT_BUDGET", "FACT_CUES", "TECHNICAL_WORDS", "protect_facts"]
+__all__ = ["FACT_BUDGET", "FACT_CUES", "SCANNED", "TECHNICAL_WORDS", "protect_facts"]
 
 _SHAPES = compile_user(
     r"(?:"
@@ -37,6 +37,9 @@ _SHAPES = compile_user(
 )
 
 _VERSION = compile_user(r"\d{1,6}(?:\.\d{1,6}){1,4}(?:[-+][0-9A-Za-z]{1,12})?", name="redact:facts:version")
+
+#: The patterns this module searches the whole text with (``core``'s prefilter says whether they occur).
+SCANNED = (_SHAPES,)
 
 #: Facts marked per message.
 FACT_BUDGET = 256
@@ -181,13 +184,14 @@ TECHNICAL_WORDS: frozenset[str] = frozenset(
 
 def protect_facts(scan: Scan) -> None:
     """Mark every fact shape in the text as protected."""
+    if scan.lacks(_SHAPES):
+        return
     text = scan.text
     # Past the budget facts are simply not protected: the weak detectors may then remove more
     # than they should from a huge log, but nothing is left unexamined (no cut, no leak).
-    for count, match in enumerate(_SHAPES.finditer(text)):
+    for count, (start, end) in enumerate(_SHAPES.spans(scan.encoded)):
         if count >= FACT_BUDGET:
             return
-        start, end = match.span()
         # "-7200" is a code only where a word does not run into it ("827-361" is one group);
         # after a word ("Ubuntu-22.04") the shape may be a version: look just after the dash.
         if text[start] == "-" and start > 0 and not (text[start - 1].isspace() or text[start - 1] in "(:=,\"'"):

@@ -28,7 +28,7 @@ from vpnfsm._patterns import compile_user
 from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._scan import Scan
 
-__all__ = ["find_ibans", "find_national_ids"]
+__all__ = ["SCANNED", "find_ibans", "find_national_ids"]
 
 _IBAN = compile_user(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", name="redact:ids:iban")
 
@@ -69,15 +69,18 @@ _CUED_VALIDATORS: tuple[Callable[[str], bool], ...] = (
     cpf.is_valid,
 )
 _compiled_shaped = tuple((compile_user(p, name=f"redact:ids:{n}"), check) for n, p, check in _SHAPED)
+#: The patterns this module searches the whole text with. Its detectors find nothing unless one
+#: of them occurs: ``core`` asks the prefilter which do, and skips the detectors when none does.
+SCANNED = (_IBAN, _CUE, *(pattern for pattern, _ in _compiled_shaped))
 
 
 def find_ibans(scan: Scan) -> Iterator[Finding]:
     """Every valid IBAN in ``scan.text`` (the longest valid prefix of a grouped candidate)."""
-    for match in scan.matches(_IBAN):
-        value = match.group(0)
+    for start, end in scan.spans(_IBAN):
+        value = scan.text[start:end]
         while value:
             if iban.is_valid(value):
-                yield Finding(match.start(), match.start() + len(value), "bank_account")
+                yield Finding(start, start + len(value), "bank_account")
                 break
             cut = value.rfind(" ")
             if cut < 8:
@@ -100,12 +103,12 @@ def find_national_ids(scan: Scan) -> Iterator[Finding]:
     """Every national id number in ``scan.text``: by validated shape, or validated after a cue."""
     text = scan.text
     for pattern, check in _compiled_shaped:
-        for match in scan.matches(pattern):
-            if check(match.group(0)):
-                yield Finding(match.start(), match.end(), "id_number")
-    for cue in scan.matches(_CUE):
-        window_end = min(len(text), cue.end() + 40)
-        for start, end in scan.spans_in(_CUED_VALUE, cue.end(), window_end):
+        for start, end in scan.spans(pattern):
+            if check(text[start:end]):
+                yield Finding(start, end, "id_number")
+    for _, cue_end in scan.spans(_CUE):
+        window_end = min(len(text), cue_end + 40)
+        for start, end in scan.spans_in(_CUED_VALUE, cue_end, window_end):
             while start < end and text[start] in " -":
                 start += 1
             # A National Insurance number's last letter may stand apart: "QQ 12 34 56 C".

@@ -20,7 +20,7 @@ from vpnfsm.redact._scan import Scan
 from vpnfsm.redact._values import read_value
 from vpnfsm.redact._words import NEW_WORDS
 
-__all__ = ["PasswordReport", "find_passwords"]
+__all__ = ["SCANNED", "PasswordReport", "find_passwords"]
 
 # Each alternative is a cue; the named groups say how its value is read. Longer cues come
 # first: RE2 takes the first alternative that matches at a position ("password" before "pass").
@@ -46,6 +46,10 @@ _PAIR = compile_user(
     name="redact:passwords:user-pair",
     ignore_case=True,
 )
+
+#: The patterns this module searches the whole text with. Its detectors find nothing unless one
+#: of them occurs: ``core`` asks the prefilter which do, and skips the detectors when none does.
+SCANNED = (_CUES, _PAIR)
 
 _KINDS: dict[str, Kind] = {
     "phrase": "password",

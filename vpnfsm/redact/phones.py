@@ -18,10 +18,13 @@ from vpnfsm._patterns import compile_user
 from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._scan import Scan
 
-__all__ = ["find_phones"]
+__all__ = ["SCANNED", "find_phones"]
 
 _INTERNATIONAL = compile_user(r"\+\d{1,3}(?:[ ./-]?\(?\d{1,8}\)?){2,6}", name="redact:phones:international")
 _NATIONAL = compile_user(r"\(?\d{2,5}\)?(?:[ ./-]?\d{1,5}){1,5}", name="redact:phones:national")
+#: The patterns this module searches the whole text with. Its detectors find nothing unless one
+#: of them occurs: ``core`` asks the prefilter which do, and skips the detectors when none does.
+SCANNED = (_INTERNATIONAL, _NATIONAL)
 # A national number's length rules differ little between these; three cover the rest well enough.
 _REGIONS = ("US", "GB", "DE")
 _PHONE_WORDS = (
@@ -100,8 +103,7 @@ def _edges_ok(text: str, start: int, end: int) -> bool:
 def find_phones(scan: Scan) -> Iterator[Finding]:
     """Every phone number in ``scan.text``."""
     text = scan.text
-    for match in scan.matches(_INTERNATIONAL):
-        start, end = match.span()
+    for start, end in scan.spans(_INTERNATIONAL):
         # RE2 gives the longest run of groups; when it ran into the next word ("... 0000000
         # 0x80070005"), give back whole groups until the number ends at a word edge.
         while not _edges_ok(text, start, end):
@@ -130,8 +132,9 @@ def find_phones(scan: Scan) -> Iterator[Finding]:
             candidate_end = cut
         if chosen is not None:
             yield Finding(start, chosen, "phone_number")
-    for match in scan.matches(_NATIONAL):
-        start, end = match.span()
+    for start, end in scan.spans(_NATIONAL):
+        if end - start < 7:
+            continue  # fewer than seven digits, however they are written ("809", "2.1")
         value = text[start:end]
         if sum(c.isdigit() for c in value) < 7 or not _edges_ok(text, start, end) or scan.is_protected(start, end):
             continue

@@ -22,7 +22,7 @@ from vpnfsm.redact._scan import Scan
 from vpnfsm.redact._values import read_value
 from vpnfsm.redact._words import NOT_A_VALUE
 
-__all__ = ["find_long_keys", "find_tokens"]
+__all__ = ["SCANNED", "find_long_keys", "find_tokens"]
 
 # (name, pattern, kind): the whole match is the secret.
 _FORMATS: tuple[tuple[str, str, Kind], ...] = (
@@ -106,6 +106,15 @@ _LONG_KEY = compile_user(r"[A-Za-z0-9_+/-]{24,}={0,2}", name="redact:tokens:long
 
 _compiled_formats = tuple((compile_user(p, name=f"redact:tokens:{n}"), k) for n, p, k in _FORMATS)
 _compiled_values = tuple((compile_user(p, name=f"redact:tokens:{n}"), k, n) for n, p, k in _VALUES)
+#: The patterns this module searches the whole text with. Its detectors find nothing unless one
+#: of them occurs: ``core`` asks the prefilter which do, and skips the detectors when none does.
+SCANNED = (
+    _PAIR,
+    _TOKEN_CUE,
+    _LONG_KEY,
+    *(pattern for pattern, _ in _compiled_formats),
+    *(pattern for pattern, _, _ in _compiled_values),
+)
 
 
 def _pair_kind(key: str) -> Kind:
@@ -149,15 +158,15 @@ def find_tokens(scan: Scan) -> Iterator[Finding]:
     """Every token, key and credential in ``scan.text``."""
     text = scan.text
     for pattern, kind in _compiled_formats:
-        for match in scan.matches(pattern):
-            yield Finding(match.start(), match.end(), kind)
+        for start, end in scan.spans(pattern):
+            yield Finding(start, end, kind)
     for pattern, kind, name in _compiled_values:
         for match in scan.matches(pattern):
             group = 2 if name == "query" else 1
             yield Finding(match.start(group), match.end(group), kind)
     yield from _find_pairs(scan)
-    for match in scan.matches(_TOKEN_CUE):
-        read = read_value(text, match.end())
+    for _, cue_end in scan.spans(_TOKEN_CUE):
+        read = read_value(text, cue_end)
         if read.span is None:
             continue
         start, end = read.span
@@ -169,7 +178,6 @@ def find_tokens(scan: Scan) -> Iterator[Finding]:
 def find_long_keys(scan: Scan) -> Iterator[Finding]:
     """Long key-like strings without a known format (the last resort: a tie goes to any other kind)."""
     text = scan.text
-    for match in scan.matches(_LONG_KEY):
-        start, end = match.span()
+    for start, end in scan.spans(_LONG_KEY):
         if scan.bounded(start, end) and _is_long_key(text[start:end]) and not scan.is_protected(start, end):
             yield Finding(start, end, "access_token")
