@@ -19,11 +19,12 @@ from vpnfsm._patterns import PatternSet, UserPattern, compile_user
 from vpnfsm._patterns import Scan as Encoded
 from vpnfsm.benchmarks.core_bench import CONVERSATIONS
 from vpnfsm.benchmarks.redact_bench import NORMAL_MESSAGE
-from vpnfsm.redact import Screen, loose, redact_message
+from vpnfsm.redact import Screen, loose, phones, redact_message
 from vpnfsm.redact import core as redact_core
 from vpnfsm.redact._kinds import Finding
 from vpnfsm.redact._prefilter import Prefilter
 from vpnfsm.redact._scan import Scan
+from vpnfsm.redact.facts import protect_facts
 from vpnfsm.redact.passwords import PasswordReport, find_passwords
 
 _PREFILTER = redact_core._PREFILTER
@@ -146,3 +147,26 @@ def test_loose_candidates_are_the_words_that_are_not_ascii_letters_alone(text: s
     assert candidates == sorted(candidates)
     needed = [(a, b) for a, b in words if not (text[a:b].isascii() and text[a:b].isalpha())]
     assert all(span in candidates for span in needed)
+
+
+_PHONEISH = st.lists(
+    st.sampled_from(["call", "CALL", "Handy:", "téléphone", "ТЕЛЕФОН", "mobile", "me", "on", "(0)", "0170", "1234567",
+                     "555-0173", "(202)", "+49", "07700", "900123", "code", "x", "\n", "İ", "ß"]),
+    max_size=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_PHONEISH.map(" ".join), st.sampled_from(_TEXTS)))
+def test_national_numbers_are_skipped_only_where_none_could_be_taken(text: str) -> None:
+    def found() -> tuple[list[Finding], int | None]:
+        scan = Scan(text, Screen(), _PREFILTER, protect_facts)
+        return list(phones.find_phones(scan)), scan.flood_from
+
+    gated = found()
+    gate = phones._may_hold_national
+    phones._may_hold_national = lambda scan: True  # type: ignore[assignment]  # read every candidate
+    try:
+        assert found() == gated
+    finally:
+        phones._may_hold_national = gate  # type: ignore[assignment]

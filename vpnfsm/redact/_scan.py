@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import InitVar, dataclass, field
 
 from vpnfsm._patterns import Scan as Encoded
@@ -37,7 +37,8 @@ class Scan:
             is cut there), or ``None``.
         covered: which characters belong to facts a technician needs (IP
             addresses, versions, error codes, ...); weak detectors never cut
-            into them.
+            into them. ``mark_facts`` fills it the first time a detector asks
+            (most messages have no candidate that needs it).
         encoded: the text as RE2 reads it, encoded once for every pattern.
         present: patterns known to match somewhere in the text, and
         absent: patterns known to match nowhere (both asked of ``prefilter``
@@ -48,6 +49,7 @@ class Scan:
     text: str
     screen: Screen
     prefilter: InitVar[Prefilter | None] = None
+    mark_facts: Callable[[Scan], None] | None = field(default=None, repr=False, compare=False)
     covered: bytearray = field(init=False)
     encoded: Encoded = field(init=False)
     present: frozenset[UserPattern] = field(init=False)
@@ -136,6 +138,9 @@ class Scan:
 
     def is_protected(self, start: int, end: int) -> bool:
         """Whether ``[start, end)`` overlaps a protected fact."""
+        if self.mark_facts is not None:
+            mark, self.mark_facts = self.mark_facts, None
+            mark(self)
         return 1 in self.covered[start:end]
 
     def bounded(self, start: int, end: int) -> bool:

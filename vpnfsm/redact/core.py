@@ -147,8 +147,7 @@ def redact_message(text: str, *, screen: Screen | None = None) -> Redaction:
     cut = len(text) > MAX_REDACT_CHARS
     if cut:
         text = text[:MAX_REDACT_CHARS]
-    scan = Scan(text, screen, _PREFILTER)
-    protect_facts(scan)
+    scan = Scan(text, screen, _PREFILTER, protect_facts)
     placed_before = _placeholders(scan)
     report = PasswordReport()
     found: list[Finding] = [] if scan.lacks_all(_PASSWORD_PATTERNS) else list(find_passwords(scan, report))

@@ -63,6 +63,13 @@ def _is_edge_mark(char: str) -> bool:
     return unicodedata.category(char)[0] in "PS" and char not in "!$%&+=?@^"
 
 
+def _has_lower(word: str) -> bool:
+    """Whether ``word`` has a lower-case letter (in ASCII: one that upper-casing changes)."""
+    if word.isascii():
+        return word != word.upper()
+    return any(c.islower() for c in word)
+
+
 def _candidates(scan: Scan) -> Iterator[tuple[int, int]]:
     """``_WORD``'s matches in order, less (mostly) those made of ASCII letters alone, which are never taken."""
     if not scan.encoded.ascii or len(scan.text) >= _MIN_WORD * (MATCH_BUDGET + 1):
@@ -87,7 +94,7 @@ def find_loose_passwords(scan: Scan) -> Iterator[Finding]:
             start += 1
         word = text[start:end]
         # Letters alone use at most two classes (lower and upper case): prose, skipped cheaply.
-        if len(word) < 8 or word.isalpha() or not any(c.islower() for c in word) or character_classes(word) < 3:
+        if len(word) < 8 or word.isalpha() or not _has_lower(word) or character_classes(word) < 3:
             continue
         if any(unicodedata.category(c) == "Lo" for c in word):
             continue  # a run of Chinese or Japanese text has no spaces: a sentence, not a word

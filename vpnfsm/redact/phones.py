@@ -16,7 +16,7 @@ import phonenumbers
 
 from vpnfsm._patterns import compile_user
 from vpnfsm.redact._kinds import Finding
-from vpnfsm.redact._scan import Scan
+from vpnfsm.redact._scan import MATCH_BUDGET, Scan
 
 __all__ = ["SCANNED", "find_phones"]
 
@@ -70,6 +70,11 @@ _PHONE_WORDS = (
     "позвоните",
 )
 
+#: Substrings every phone word contains one of (a phone word holding another is left out).
+_PHONE_WORD_CORES = tuple(w for w in _PHONE_WORDS if not any(o != w and o in w for o in _PHONE_WORDS))
+#: A national candidate has at least three characters (two digits and one more group).
+_NATIONAL_MIN = 3
+
 #: Words that make the digits after them a code even when a phone word is near.
 _CODE_WORDS = ("code", "otp", "2fa", "mfa", "passcode", "verif", "authenti", "pin", "token")
 
@@ -98,6 +103,20 @@ def _edges_ok(text: str, start: int, end: int) -> bool:
     if end >= len(text):
         return True
     return not (text[end].isalnum() or (text[end] in ".:-/" and text[end + 1 : end + 2].isalnum()))
+
+
+def _may_hold_national(scan: Scan) -> bool:
+    """Whether reading national candidates may find a number or cut the text (else it is skipped).
+
+    A national number is taken only after a word starting with a phone word; such a word,
+    lower-cased, is a piece of the lower-cased text, so without any phone word in that no
+    candidate is taken. The candidates must still be read when there may be more of them
+    than the match budget allows: the budget cuts the text there.
+    """
+    if len(scan.text) >= _NATIONAL_MIN * (MATCH_BUDGET + 1):
+        return True
+    lowered = scan.text.lower()
+    return any(map(lowered.__contains__, _PHONE_WORD_CORES))  # map: no generator frame per word
 
 
 def find_phones(scan: Scan) -> Iterator[Finding]:
@@ -132,6 +151,8 @@ def find_phones(scan: Scan) -> Iterator[Finding]:
             candidate_end = cut
         if chosen is not None:
             yield Finding(start, chosen, "phone_number")
+    if not _may_hold_national(scan):
+        return
     for start, end in scan.spans(_NATIONAL):
         if end - start < 7:
             continue  # fewer than seven digits, however they are written ("809", "2.1")
