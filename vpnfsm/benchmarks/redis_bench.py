@@ -40,13 +40,13 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
-from itertools import cycle
 from pathlib import Path
 from typing import Any, TypeVar
 
 from vpnfsm.assistant import Assistant
 from vpnfsm.benchmarks._timing import summarize, time_calls
 from vpnfsm.benchmarks.core_bench import CONVERSATIONS
+from vpnfsm.benchmarks.workload import conversations as workload
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.session import HistoryEntry, OutboxItem, OutboxLease, Session
 from vpnfsm.store._codec import encode_history, encode_session
@@ -270,8 +270,8 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         pair = (Assistant(store=workers[0]), Assistant(store=workers[1]))
         memory_bot = Assistant(store=MemoryStore())
         for warm in (bot, uncached_bot, memory_bot):  # connections, scripts, caches
-            _conversation_turns(warm, cycle(CONVERSATIONS), 200)
-        _alternating_turns(pair, cycle(CONVERSATIONS), 200)
+            _conversation_turns(warm, workload(seed=0), 200)
+        _alternating_turns(pair, workload(seed=0), 200)
         gc.collect()
         ping_ns: list[int] = []
         ping_between_ns: list[int] = []
@@ -296,7 +296,8 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         _bare_get_set(client, bare_key, bare_raw, 200)
         rounds = 10  # interleave, so machine noise hits every figure alike
         per_round = turns // rounds
-        streams = [cycle(CONVERSATIONS) for _ in range(5)]
+        # Every design plays the same stream of different employees' conversations.
+        streams = [workload() for _ in range(5)]
         for _ in range(rounds):
             ping_ns += time_calls(client.ping, count=per_round)
             bare_ns += _bare_get_set(client, bare_key, bare_raw, per_round)
