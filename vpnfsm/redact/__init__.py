@@ -24,7 +24,8 @@ given. One module per kind family, each with its cue and validator:
 =====================  ==========================================================
 
 Every pattern is RE2 (``vpnfsm/_patterns.py``): linear time, and the text is
-capped at :data:`MAX_REDACT_CHARS`.
+capped at :data:`MAX_REDACT_CHARS`. One ``RE2::Set`` pass (``_prefilter``) first says
+which patterns occur at all; detectors with nothing to read are not run.
 """
 
 from __future__ import annotations
