@@ -12,9 +12,7 @@ recently used entries go first, so memory stays bounded whatever users type.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
+from vpnfsm._lru import BoundedLRU
 from vpnfsm.nlp.model import Extraction
 from vpnfsm.types import Extractor
 
@@ -27,7 +25,7 @@ MEMO_MAX_CHARS = 64
 MEMO_SIZE = 2048
 
 
-class MemoExtractor:
+class MemoExtractor(BoundedLRU[tuple[str, str | None], Extraction]):
     """Answers repeated short ``(text, context)`` pairs from memory, others from ``inner``.
 
     ``hits`` and ``misses`` count the lookups of texts short enough to be
@@ -37,40 +35,18 @@ class MemoExtractor:
     def __init__(self, inner: Extractor, *, size: int = MEMO_SIZE, max_chars: int = MEMO_MAX_CHARS) -> None:
         if size < 1 or max_chars < 1:
             raise ValueError("size and max_chars must be positive")
+        super().__init__(size)
         self.inner = inner
-        self.size = size
         self.max_chars = max_chars
-        self.hits = 0
-        self.misses = 0
-        # Threads of a web server share one assistant; OrderedDict moves are not atomic.
-        self._lock = threading.Lock()
-        self._memo: OrderedDict[tuple[str, str | None], Extraction] = OrderedDict()
 
     def extract(self, text: str, *, context: str | None = None) -> Extraction:
         """The inner extractor's reading of ``text`` in ``context``, remembered when the text is short."""
         if len(text) > self.max_chars:
             return self.inner.extract(text, context=context)
         key = (text, context)
-        with self._lock:
-            found = self._memo.get(key)
-            if found is not None:
-                self._memo.move_to_end(key)
-                self.hits += 1
-                return found
-            self.misses += 1
+        found = self.lookup(key)
+        if found is not None:
+            return found
         extraction = self.inner.extract(text, context=context)
-        with self._lock:
-            self._memo[key] = extraction
-            if len(self._memo) > self.size:
-                self._memo.popitem(last=False)
+        self.remember(key, extraction)
         return extraction
-
-    @property
-    def hit_rate(self) -> float:
-        """Hits over lookups of short texts (0.0 before any)."""
-        lookups = self.hits + self.misses
-        return self.hits / lookups if lookups else 0.0
-
-    def __len__(self) -> int:
-        """How many readings are remembered."""
-        return len(self._memo)

@@ -10,9 +10,7 @@ Bounded and least-recently-used first, like the extraction memo.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
+from vpnfsm._lru import BoundedLRU
 from vpnfsm.redact._kinds import Screen
 from vpnfsm.redact.core import Redaction, redact_message
 
@@ -24,7 +22,7 @@ MEMO_MAX_CHARS = 64
 MEMO_SIZE = 4096
 
 
-class RedactionMemo:
+class RedactionMemo(BoundedLRU[tuple[str, Screen], Redaction]):
     """:func:`~vpnfsm.redact.redact_message`, answering repeated short clean texts from memory.
 
     ``hits`` and ``misses`` count lookups of texts short enough to be
@@ -34,33 +32,18 @@ class RedactionMemo:
     def __init__(self, *, size: int = MEMO_SIZE, max_chars: int = MEMO_MAX_CHARS) -> None:
         if size < 1 or max_chars < 1:
             raise ValueError("size and max_chars must be positive")
-        self.size = size
+        super().__init__(size)
         self.max_chars = max_chars
-        self.hits = 0
-        self.misses = 0
-        self._lock = threading.Lock()  # worker threads share one assistant
-        self._memo: OrderedDict[tuple[str, Screen], Redaction] = OrderedDict()
 
     def redact_message(self, text: str, *, screen: Screen) -> Redaction:
         """The redaction of ``text`` under ``screen`` (remembered when short and clean)."""
         if len(text) > self.max_chars:
             return redact_message(text, screen=screen)
         key = (text, screen)
-        with self._lock:
-            found = self._memo.get(key)
-            if found is not None:
-                self._memo.move_to_end(key)
-                self.hits += 1
-                return found
-            self.misses += 1
+        found = self.lookup(key)
+        if found is not None:
+            return found
         redaction = redact_message(text, screen=screen)
         if not redaction.findings and redaction.text == text:
-            with self._lock:
-                self._memo[key] = redaction
-                if len(self._memo) > self.size:
-                    self._memo.popitem(last=False)
+            self.remember(key, redaction)
         return redaction
-
-    def __len__(self) -> int:
-        """How many redactions are remembered."""
-        return len(self._memo)
