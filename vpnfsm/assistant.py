@@ -30,6 +30,7 @@ from vpnfsm.types import (
     AsyncSpeculativeLoad,
     AsyncTombstones,
     Extractor,
+    KeepsSaved,
     SessionStore,
     SpeculativeLoad,
     Tombstones,
@@ -124,6 +125,10 @@ class _Facade:
 
     # Set by each facade once its store is known.
     _max_attempts: int
+    # The store's hand_over (KeepsSaved), called with each turn's session once it is
+    # saved: the facade never touches that object again, so the store may serve it
+    # to the session's next turn instead of decoding the bytes it just wrote.
+    _hand_over: Callable[[Session], None] | None
 
     def _begin(
         self, message: str, session_id: str | None, tenant: str, message_id: str | None
@@ -221,6 +226,7 @@ class Assistant(_Facade):
             self.store.load_speculative if isinstance(self.store, SpeculativeLoad) else self.store.load
         )
         self._max_attempts = self._attempts(speculative=isinstance(self.store, SpeculativeLoad))
+        self._hand_over = self.store.hand_over if isinstance(self.store, KeepsSaved) else None
 
     def handle(
         self,
@@ -287,6 +293,8 @@ class Assistant(_Facade):
                 continue
             if saved:
                 assert plan.reply is not None
+                if self._hand_over is not None:
+                    self._hand_over(plan.session)
                 return plan.reply
             time.sleep(_backoff(attempt))
         _log_conflict(sid, tenant, self.max_retries)
@@ -324,6 +332,7 @@ class AsyncAssistant(_Facade):
             self.store.load_speculative if isinstance(self.store, AsyncSpeculativeLoad) else self.store.load
         )
         self._max_attempts = self._attempts(speculative=isinstance(self.store, AsyncSpeculativeLoad))
+        self._hand_over = self.store.hand_over if isinstance(self.store, KeepsSaved) else None
 
     async def handle(
         self,
@@ -366,6 +375,8 @@ class AsyncAssistant(_Facade):
                 continue
             if saved:
                 assert plan.reply is not None
+                if self._hand_over is not None:
+                    self._hand_over(plan.session)
                 return plan.reply
             await asyncio.sleep(_backoff(attempt))
         _log_conflict(sid, tenant, self.max_retries)

@@ -17,6 +17,7 @@ __all__ = [
     "AsyncSpeculativeLoad",
     "AsyncTombstones",
     "Extractor",
+    "KeepsSaved",
     "SessionStore",
     "SpeculativeLoad",
     "Tombstones",
@@ -176,6 +177,25 @@ class AsyncSpeculativeLoad(Protocol):
 
     async def load_speculative(self, session_id: str, *, tenant: str) -> Session | None:
         """See :meth:`SpeculativeLoad.load_speculative`."""
+        ...
+
+
+@runtime_checkable
+class KeepsSaved(Protocol):
+    """Optional for a :class:`SessionStore`: take over the session a caller just saved.
+
+    A facade works on the session object of one turn and never touches it
+    once saved, so it hands it over: the store may keep that very object and
+    return it from the next load of its id (``load_speculative`` where the
+    store has one; once: a second load decodes the stored bytes as usual),
+    which spares the turn a decode of what it wrote itself. The object is only ever served while the stored
+    bytes are the ones it was saved as, and the compare-and-set of the save
+    that follows is unchanged. It does no I/O, so an asyncio store offers it
+    as this same plain method.
+    """
+
+    def hand_over(self, session: Session) -> None:
+        """The caller gives up ``session``, which its last ``save`` just stored."""
         ...
 
 

@@ -459,3 +459,21 @@ def test_value_replaced_while_quarantining_is_loaded_not_moved(driver: Driver, p
     assert session.version == 1
     assert len(calls) == 2
     assert driver.raw.keys(f"{prefix}:*quarantine*") == []
+
+
+def test_the_next_turn_gets_the_object_this_turn_saved_and_never_a_stale_one(
+    driver: Driver, driver_factory: Any
+) -> None:
+    sid = driver.handle("vpn broken").session_id
+    key = _keys(driver.options["prefix"], sid)[0]
+    entry = driver.store._cache._entries[key]
+    kept = entry.kept
+    assert kept is not None  # handed over by the facade after its save
+    assert entry.raw == driver.raw.get(key)
+    assert driver.call("load_speculative", sid, tenant="default") is kept
+    assert driver.call("load_speculative", sid, tenant="default") is not kept  # once
+    other_worker = driver_factory()
+    other_worker.handle("windows", sid)
+    reply = driver.handle("what next", sid)  # its copy is stale: a conflict, then the current value
+    assert reply.slots["os"] == "windows"
+    assert _stored_version(driver, sid) == 3

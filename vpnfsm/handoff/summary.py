@@ -207,7 +207,8 @@ def _build(session: Session) -> HandoffSummary:
         slots=dict(session.slots),
         slot_text={slot: _redacted(text) for slot, text in session.slot_text.items() if session.slots.get(slot)},
         skipped=list(session.skipped),
-        steps=list(session.steps),
+        # Copies: a later turn of the session may note a result on its own step objects.
+        steps=[step.model_copy() for step in session.steps],
         attempts=len(session.steps),
         resets=session.resets,
         turns=session.turns,

@@ -20,6 +20,7 @@ __all__ = [
     "bounded_entry_bytes",
     "bounded_session_bytes",
     "excerpt",
+    "stored_whole",
 ]
 
 #: Largest encoded history entry (JSON, UTF-8). A longer text is kept as an excerpt.
@@ -105,3 +106,21 @@ def bounded_session_bytes(session: Session) -> bytes:
                 reason="too_large",
             )
         tail = tail[1:]
+
+
+def stored_whole(session: Session, raw: bytes | str) -> bool:
+    """Whether ``raw``, the bounded encoding of ``session``, holds it whole (nothing cut to fit).
+
+    Decided without encoding again. A tail line over :data:`TAIL_TEXT_BYTES`
+    may have been cut to an excerpt, so such a session counts as cut. With no
+    such line, cutting can only mean dropping the oldest lines, one at a time
+    until the value fits: the result is then within one line (at most ~8 KB
+    encoded, even with every byte escaped) of :data:`MAX_SESSION_BYTES`, so a
+    value of at most half the bound was never cut.
+    """
+    if len(raw) > MAX_SESSION_BYTES // 2:
+        return False
+    # A line of more than TAIL_TEXT_BYTES bytes has more than a quarter as many characters.
+    return not any(
+        len(line.text) * 4 > TAIL_TEXT_BYTES and len(line.text.encode()) > TAIL_TEXT_BYTES for line in session.tail
+    )

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from vpnfsm.errors import CorruptSession
 from vpnfsm.session import SCHEMA_VERSION, HistoryEntry, Session
-from vpnfsm.store._bounds import bounded_entry_bytes, bounded_session_bytes
+from vpnfsm.store._bounds import bounded_entry_bytes, bounded_session_bytes, stored_whole
 from vpnfsm.store._validate import problem
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "decode_session",
     "encode_history",
     "encode_session",
+    "handed_over_bytes",
     "history_key",
     "key_base",
     "key_id",
@@ -37,6 +38,7 @@ __all__ = [
     "quarantine_key",
     "quarantine_of",
     "session_key",
+    "set_origin",
     "tombstone_key",
 ]
 
@@ -116,13 +118,51 @@ def encode_session(session: Session) -> bytes:
     return bounded_session_bytes(session)
 
 
+def _private(session: Session) -> dict[str, Any]:
+    # The private attribute's own dict: ``session._origin`` goes through pydantic's
+    # ``__getattr__`` fallback, which costs a few microseconds per read (~100x a dict).
+    private = session.__pydantic_private__
+    assert private is not None  # Session declares a private attribute, so pydantic always makes it
+    return private
+
+
 def origin(session: Session) -> tuple[int, bytes | str] | None:
     """``(version, stored bytes)`` that ``session`` was decoded from; ``None`` for a session made in memory.
 
     A save compares these bytes with what is stored now (an exact compare-and-set),
     as long as the caller still expects that version.
     """
-    return session._origin
+    origin_: tuple[int, bytes | str] | None = _private(session).get("_origin")
+    return origin_
+
+
+class _SavedAs(tuple[int, bytes | str]):
+    """An origin set by a save (not by a decode): only such a session may be handed over."""
+
+    __slots__ = ()
+
+
+def set_origin(session: Session, raw: bytes | str) -> None:
+    """Record that ``session`` is now stored as ``raw`` (a store calls it after a successful save)."""
+    _private(session)["_origin"] = _SavedAs((session.version, raw))
+
+
+def handed_over_bytes(session: Session) -> bytes | str | None:
+    """The bytes a just-saved ``session`` may be served for instead of their decode, if any.
+
+    ``None`` when its origin is not a save's (a decoded session, or one handed
+    over already), or when its stored value was cut to fit the byte bound:
+    decoding that would not give this object back. Asking consumes the save's
+    mark, so an object can be handed over once per save.
+    """
+    private = _private(session)
+    saved = private.get("_origin")
+    if not isinstance(saved, _SavedAs):
+        return None
+    private["_origin"] = (saved[0], saved[1])
+    if saved[0] != session.version or not stored_whole(session, saved[1]):
+        return None
+    return saved[1]
 
 
 def decode_session(raw: bytes | str, *, key: str, tenant: str, session_id: str) -> Session:
@@ -140,7 +180,7 @@ def decode_session(raw: bytes | str, *, key: str, tenant: str, session_id: str) 
     detail = problem(session, tenant=tenant, session_id=session_id)
     if detail is not None:
         raise CorruptSession(key, detail=detail)
-    session._origin = (session.version, raw)
+    _private(session)["_origin"] = (session.version, raw)
     return session
 
 

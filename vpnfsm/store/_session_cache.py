@@ -21,6 +21,10 @@ Each entry says whether it may be served without a read:
   that finds the stored bytes equal to it (this process wrote last, again)
   makes it ``CONFIRMED``.
 
+A ``CONFIRMED`` entry may also hold the session object its bytes were saved
+from, handed over by the facade that saved it (:meth:`SessionCache.keep`):
+the next load takes that object instead of decoding the bytes, once.
+
 No I/O here; both Redis stores share it.
 """
 
@@ -32,6 +36,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+
+from vpnfsm.session import Session
 
 __all__ = ["DEFAULT_SESSION_CACHE", "SessionCache", "Trust"]
 
@@ -52,6 +58,8 @@ class _Entry:
     raw: bytes | str
     seen_at: float
     trust: Trust
+    #: The session ``raw`` was saved from, given up by its saver; served once.
+    kept: Session | None = None
 
 
 class SessionCache:
@@ -76,6 +84,15 @@ class SessionCache:
 
     def get(self, key: str) -> bytes | str | None:
         """The bytes last seen under ``key`` if they may be served without a read, else ``None``."""
+        found = self.take(key)
+        return None if found is None else found[0]
+
+    def take(self, key: str) -> tuple[bytes | str, Session | None] | None:
+        """Like :meth:`get`, with the session object handed over for those bytes, if any.
+
+        The object is given out once: whoever takes it owns it, and the next
+        call finds only the bytes.
+        """
         if not self.capacity:
             return None
         with self._lock:
@@ -88,7 +105,19 @@ class SessionCache:
             if entry.trust is Trust.ONCE:
                 entry.trust = Trust.UNCONFIRMED
             self._entries.move_to_end(key)
-            return entry.raw
+            kept, entry.kept = entry.kept, None
+            return entry.raw, kept
+
+    def keep(self, key: str, raw: bytes | str, session: Session) -> None:
+        """Hold ``session``, saved as ``raw``, for the next :meth:`take` of ``key``.
+
+        Only while the entry is trusted and still those very bytes: a read,
+        a conflict or another save since leaves nothing to hold it by.
+        """
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry.trust is Trust.CONFIRMED and entry.raw is raw:
+                entry.kept = session
 
     def saved(self, key: str, raw: bytes | str) -> None:
         """Note that this process just stored ``raw`` under ``key``; trust stays what it was."""

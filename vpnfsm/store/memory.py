@@ -2,7 +2,11 @@
 
 Sessions are kept as the same encoded bytes a Redis store writes, so a caller
 can never mutate stored state by accident, corrupt values behave the same
-way, and the serialization round trip is exercised in every test.
+way, and the serialization round trip is exercised in every test. The one
+exception is the facade's own turn: it hands the session it just saved over
+(:meth:`MemoryStore.hand_over`), and the session's next :meth:`~MemoryStore.load`
+gets that object back instead of a decode of the same bytes, as long as
+those bytes are still the stored ones.
 
 Memory is bounded: records are kept in the order of their last save, which
 with one TTL for all is also the order in which they expire, so each call
@@ -31,9 +35,11 @@ from vpnfsm.store._codec import (
     decode_session,
     encode_history,
     encode_session,
+    handed_over_bytes,
     origin,
     quarantine_key,
     session_key,
+    set_origin,
 )
 
 __all__ = [
@@ -65,6 +71,8 @@ class _Record:
     incarnation: str
     history: deque[bytes]
     expires_at: float
+    #: The session object ``raw`` was saved from, handed over by its saver (see ``hand_over``).
+    kept: Session | None = None
 
 
 @dataclass
@@ -176,6 +184,9 @@ class MemoryStore:
             record = self._live((tenant, session_id), self._clock())
             if record is None:
                 return None
+            if record.kept is not None:  # handed over by its saver: served once, then decoded again
+                kept, record.kept = record.kept, None
+                return kept
             raw = record.raw
         key = session_key(DEFAULT_PREFIX, tenant, session_id)
         try:
@@ -188,6 +199,22 @@ class MemoryStore:
                 if current is not None and current.raw == raw:
                     del self._state.records[(tenant, session_id)]
             raise CorruptSession(key, quarantine_key=qkey, detail=exc.detail) from exc
+
+    def hand_over(self, session: Session) -> None:
+        """Keep ``session``, just saved, for the next :meth:`load` of its id, instead of a decode.
+
+        The caller gives it up (see :class:`~vpnfsm.types.KeepsSaved`); the next
+        load owns it. It is kept only while the stored bytes are the ones this
+        session was saved as: a save from elsewhere in between, or a session
+        that was not saved here, leaves nothing to serve.
+        """
+        raw = handed_over_bytes(session)
+        if raw is None:
+            return
+        with self._lock:
+            record = self._state.records.get((session.tenant, session.id))
+            if record is not None and record.raw is raw:
+                record.kept = session
 
     def save(
         self,
@@ -229,6 +256,7 @@ class MemoryStore:
                 self._state.records[key] = record
                 self._state.tombstones.pop(key, None)
             record.raw = raw
+            record.kept = None
             record.version = session.version
             record.incarnation = session.incarnation
             record.expires_at = now + self.ttl_seconds
@@ -238,7 +266,10 @@ class MemoryStore:
                 self._end(next(iter(self._state.records)), now)
             for item in outbox:
                 self._state.outbox[item.id] = _Lease(item=item)
-            return True
+        # What the session now is stored as, so a later save of this very object
+        # compares these bytes, and ``hand_over`` can tell they are still current.
+        set_origin(session, raw)
+        return True
 
     def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
         """The stored history, oldest first."""
@@ -384,6 +415,10 @@ class AsyncMemoryStore:
     ) -> bool:
         """See :meth:`MemoryStore.save`."""
         return self.sync.save(session, expected_version=expected_version, history=history, outbox=outbox)
+
+    def hand_over(self, session: Session) -> None:
+        """See :meth:`MemoryStore.hand_over` (no I/O, so not a coroutine)."""
+        self.sync.hand_over(session)
 
     async def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
         """See :meth:`MemoryStore.history`."""

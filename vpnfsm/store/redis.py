@@ -35,7 +35,7 @@ from redis.retry import Retry
 from vpnfsm.errors import CorruptSession, InputError, StoreUnavailable
 from vpnfsm.session import HistoryEntry, OutboxItem, OutboxLease, Session
 from vpnfsm.store import _redis_common as common
-from vpnfsm.store._codec import DEFAULT_PREFIX, check_limits, decode_session
+from vpnfsm.store._codec import DEFAULT_PREFIX, check_limits, decode_session, handed_over_bytes, set_origin
 from vpnfsm.store._session_cache import DEFAULT_SESSION_CACHE, SessionCache
 from vpnfsm.store.memory import DEFAULT_HISTORY_CAP, DEFAULT_TOMBSTONE_SECONDS, DEFAULT_TTL_SECONDS
 
@@ -129,9 +129,12 @@ class _RedisStoreBase:
     def _cached(self, tenant: str, session_id: str) -> Session | None:
         """The session as this process last saw it stored, if it still remembers."""
         key = self.keys.session(tenant, session_id)
-        raw = self._cache.get(key)
-        if raw is None:
+        found = self._cache.take(key)
+        if found is None:
             return None
+        raw, kept = found
+        if kept is not None:  # the object this process saved as these bytes, handed over
+            return kept
         try:
             return decode_session(raw, key=key, tenant=tenant, session_id=session_id)
         except CorruptSession:  # a conflict's value that does not fit: the plain load quarantines it
@@ -147,7 +150,18 @@ class _RedisStoreBase:
         self._cache.read(key, raw)
         return session, ""
 
-    def _saved(self, keys: list[str], written: bytes, reply: object) -> bool:
+    def hand_over(self, session: Session) -> None:
+        """Keep ``session``, just saved by this store, for its next ``load_speculative``.
+
+        See :class:`~vpnfsm.types.KeepsSaved`: the caller gives the object up;
+        it is served once, and only while the cache still trusts the bytes it
+        was saved as (no I/O, so the asyncio store has it as a plain method too).
+        """
+        raw = handed_over_bytes(session)
+        if raw is not None:
+            self._cache.keep(self.keys.session(session.tenant, session.id), raw, session)
+
+    def _saved(self, keys: list[str], session: Session, written: bytes, reply: object) -> bool:
         """Read a save script's reply, keeping the cache in step with what Redis now holds.
 
         Raises:
@@ -169,6 +183,7 @@ class _RedisStoreBase:
             return False
         if reply in (1, 2):
             self._cache.saved(key, written)
+            set_origin(session, written)  # a later save of this object compares these bytes
             return True
         self._cache.forget(key)
         return False
@@ -380,7 +395,7 @@ class RedisStore(_RedisStoreBase):
         except StoreUnavailable:
             self._cache.forget(keys[0])  # it may or may not have run
             raise
-        if not self._saved(keys, written, reply):
+        if not self._saved(keys, session, written, reply):
             return False
         if outbox:
             # A second call only for the rare handoff turn; if it is lost, the sweep repairs it.
@@ -588,7 +603,7 @@ class AsyncRedisStore(_RedisStoreBase):
         except StoreUnavailable:
             self._cache.forget(keys[0])
             raise
-        if not self._saved(keys, written, reply):
+        if not self._saved(keys, session, written, reply):
             return False
         if outbox:
             index_keys, index = [self.keys.due, self.keys.where], common.index_args(self.keys, outbox)
