@@ -65,11 +65,14 @@ def excerpt(text: str, max_bytes: int) -> str:
 
 def bounded_entry_bytes(entry: HistoryEntry) -> bytes:
     """The stored bytes of a history entry, its text shortened to an excerpt when the entry is too big."""
-    raw = entry.model_dump_json(exclude_defaults=True).encode()
+    # The serializer writes bytes itself (no str to encode again): two entries a turn.
+    raw = entry.__pydantic_serializer__.to_json(entry, exclude_defaults=True)
+    if len(raw) <= MAX_ENTRY_BYTES:
+        return raw
     budget = MAX_ENTRY_BYTES - (len(raw) - len(entry.text.encode()))
     while len(raw) > MAX_ENTRY_BYTES and budget > 0:
         shorter = entry.model_copy(update={"text": excerpt(entry.text, budget)})
-        raw = shorter.model_dump_json(exclude_defaults=True).encode()
+        raw = shorter.__pydantic_serializer__.to_json(shorter, exclude_defaults=True)
         # JSON escapes (control characters) can make the encoded text longer
         # than its UTF-8 bytes: shrink by the overshoot until the entry fits.
         budget -= max(len(raw) - MAX_ENTRY_BYTES, 16)
