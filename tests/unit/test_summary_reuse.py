@@ -8,7 +8,7 @@ from vpnfsm.handoff.summary import build_summary
 
 
 def _fresh(session: object) -> object:
-    return summary_module._build(session)  # type: ignore[arg-type]
+    return summary_module._build(session, summary_module._transcript(session))  # type: ignore[arg-type]
 
 
 def test_summary_after_handoff_is_reused_and_stays_true() -> None:

@@ -191,10 +191,16 @@ class KnowledgeTable:
 
     def article(self, article_id: str) -> Article:
         """The article with this id (``KeyError`` if none)."""
+        return self._by_id[article_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Article]:
+        # A turn that gives steps looks one up. Ids are unique in a parsed table; in
+        # one built by hand the first of a repeated id wins, as a scan would find it.
+        index: dict[str, Article] = {}
         for article in self.articles:
-            if article.id == article_id:
-                return article
-        raise KeyError(article_id)
+            index.setdefault(article.id, article)
+        return index
 
 
 def parse_table(text: str, *, source: str) -> KnowledgeTable:

@@ -111,8 +111,8 @@ def _intent_of(flow: str) -> str:
 REUSE_SIZE = 1024
 
 #: Stored lines whose insurance redaction is remembered. Every turn after a
-#: handoff adds one line to the transcript and rebuilds the summary: the other
-#: lines were redacted for the previous turn's summary and are read from here.
+#: handoff adds one line to the transcript of the summary it answers with: the
+#: other lines were redacted for the previous turn's summary and are read from here.
 #: Lines are at most 1 KB (``store._bounds``), so this holds a few MB at most.
 REDACTED_LINES = 4096
 
@@ -127,11 +127,10 @@ _reused: OrderedDict[tuple[object, ...], HandoffSummary] = OrderedDict()
 
 
 def _facts(session: Session) -> tuple[object, ...]:
-    # Everything the summary reads except ``turns``, which grows on every turn
-    # after the handoff and is set on the reused copy. Built in a microsecond
-    # or two: far cheaper than the summary (a dozen transcript lines redacted).
+    # Everything the summary reads except ``turns`` and the transcript, which
+    # grow on every turn after the handoff and are set on the reused copy.
+    # Built in a microsecond or two: far cheaper than the summary.
     last_step = session.steps[-1] if session.steps else None
-    last_line = session.tail[-1] if session.tail else None
     return (
         session.tenant,
         session.id,
@@ -149,8 +148,6 @@ def _facts(session: Session) -> tuple[object, ...]:
         tuple(session.skipped),
         len(session.steps),
         None if last_step is None else (last_step.article, last_step.result, last_step.at),
-        len(session.tail),
-        None if last_line is None else (last_line.at, last_line.text),
     )
 
 
@@ -159,8 +156,9 @@ def build_summary(session: Session) -> HandoffSummary:
 
     Every turn after a handoff answers with the summary again, while the facts
     stay as they were at the handoff: the summary built for the same facts is
-    reused (only ``turns`` brought up to date), from a bounded cache keyed by
-    every fact it reads. Summaries are frozen; treat their lists as read-only.
+    reused from a bounded cache keyed by every fact it reads, with ``turns``
+    and the transcript (which a follow-up joins) brought up to date. Summaries
+    are frozen; treat their lists as read-only.
 
     Raises:
         ValueError: the session has not been handed off.
@@ -169,13 +167,20 @@ def build_summary(session: Session) -> HandoffSummary:
     if session.outcome != "handoff" or session.handoff_at is None or session.reference is None:
         raise ValueError(f"session {session.id!r} has not been handed off")
     key = _facts(session)
+    transcript = _transcript(session)
     with _reuse_lock:
         found = _reused.get(key)
         if found is not None:
             _reused.move_to_end(key)
-    if found is not None:
-        return found if found.turns == session.turns else found.model_copy(update={"turns": session.turns})
-    summary = _build(session)
+    if found is not None and found.turns == session.turns and found.transcript == transcript:
+        return found
+    # A follow-up after the handoff adds a transcript line: the facts stay, so
+    # only the transcript and the turn count of the reused summary change.
+    summary = (
+        _build(session, transcript)
+        if found is None
+        else found.model_copy(update={"turns": session.turns, "transcript": transcript})
+    )
     with _reuse_lock:
         _reused[key] = summary
         while len(_reused) > REUSE_SIZE:
@@ -183,7 +188,18 @@ def build_summary(session: Session) -> HandoffSummary:
     return summary
 
 
-def _build(session: Session) -> HandoffSummary:
+def _transcript(session: Session) -> list[TailLine]:
+    # The tail is stored redacted already; redacting again is insurance for
+    # sessions an older version wrote (idempotent, and remembered per line). A
+    # line it leaves as it is is shared with the session (lines are frozen).
+    lines: list[TailLine] = []
+    for line in session.tail[-TRANSCRIPT_LINES:]:
+        text = _redacted(line.text)
+        lines.append(line if text == line.text else TailLine(at=line.at, text=text, state=line.state))
+    return lines
+
+
+def _build(session: Session, transcript: list[TailLine]) -> HandoffSummary:
     # Checked by build_summary; restated for the type checker.
     assert session.handoff_at is not None
     assert session.reference is not None
@@ -214,11 +230,5 @@ def _build(session: Session) -> HandoffSummary:
         turns=session.turns,
         started_at=_utc(session.created_at),
         handed_off_at=_utc(session.handoff_at),
-        # The tail is stored redacted already; redacting again is insurance for
-        # sessions an older version wrote (idempotent, and remembered per line),
-        # and building new lines is cheaper than model_copy.
-        transcript=[
-            TailLine(at=line.at, text=_redacted(line.text), state=line.state)
-            for line in session.tail[-TRANSCRIPT_LINES:]
-        ],
+        transcript=transcript,
     )
