@@ -11,11 +11,18 @@ the same rounds. The turns are those of :mod:`vpnfsm.benchmarks.workload`:
 every conversation is another employee's, so the extraction memo answers only
 the short answers people type alike; ``memo_hit_rate`` says how often, and
 ``turn_in_memory_no_memo`` is the same turn with every message read afresh.
+
+``engine_fire`` times :meth:`Engine.fire <vpnfsm._engine.Engine.fire>` alone
+on the (model, trigger) pairs those turns fire, through the request path's
+:class:`~vpnfsm._engine.LeanMachine` and through the same engine on stock
+``transitions`` classes, alternately.
 """
 
 from __future__ import annotations
 
 import gc
+import statistics
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,7 +39,7 @@ from vpnfsm.nlp import RuleExtractor
 from vpnfsm.nlp._memo import MemoExtractor
 from vpnfsm.nlp.bench import time_extraction
 
-__all__ = ["CONVERSATIONS", "run_core_bench"]
+__all__ = ["CONVERSATIONS", "StockMachineEngine", "run_core_bench"]
 
 #: Conversations the turn benchmark replays, each ending in an outcome.
 CONVERSATIONS: tuple[tuple[str, ...], ...] = (
@@ -86,6 +93,59 @@ class MachinePerTurnEngine(Engine):
             setattr(model, name, getattr(opened, name))
 
 
+class StockMachineEngine(Engine):
+    """The request-path engine on the stock ``transitions`` classes, to measure the lean machine against."""
+
+    machine_class = Machine
+
+
+class _RecordingEngine(Engine):
+    """An engine that keeps a copy of every (model, trigger) it is asked to fire."""
+
+    def __init__(self, spec: FlowSpec, fired: list[tuple[FlowModel, str]]) -> None:
+        super().__init__(spec)
+        self._fired = fired
+
+    def fire(self, model: FlowModel, trigger: str) -> None:
+        """Record the model as it is before the trigger, then fire."""
+        self._fired.append((_copy(model), trigger))
+        super().fire(model, trigger)
+
+
+def _copy(model: FlowModel) -> FlowModel:
+    copy = FlowModel.__new__(FlowModel)
+    for name in FlowModel.__slots__:
+        value = getattr(model, name)
+        # The containers are the ones a trigger mutates; the spec is shared and frozen.
+        setattr(copy, name, value.copy() if isinstance(value, dict | set | list) else value)
+    return copy
+
+
+def _fired_pairs(conversations: int) -> list[tuple[FlowModel, str]]:
+    """What ``conversations`` of the workload fire, each model copied just before its trigger."""
+    fired: list[tuple[FlowModel, str]] = []
+    bot = Assistant()
+    bot.logic.engines = {name: _RecordingEngine(spec, fired) for name, spec in bot.logic.flows.items()}
+    stream = workload()
+    for _ in range(conversations):
+        session_id: str | None = None
+        for message in next(stream):
+            session_id = bot.handle(message, session_id=session_id).session_id
+    return fired
+
+
+def _fire_samples(engines: dict[str, Engine], pairs: list[tuple[FlowModel, str]]) -> list[int]:
+    samples: list[int] = []
+    clock = time.perf_counter_ns
+    for model, trigger in pairs:
+        engine = engines[model.spec.name]
+        copy = _copy(model)  # outside the timing: each fire starts from the recorded model
+        start = clock()
+        engine.fire(copy, trigger)
+        samples.append(clock() - start)
+    return samples
+
+
 def _turn_samples(bot: Assistant, turns: int, conversations: Iterator[tuple[str, ...]]) -> list[int]:
     samples: list[int] = []
     while len(samples) < turns:
@@ -131,6 +191,19 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
     for bot in (fast, naive, unmemoized):  # warm imports and caches before measuring
         _turn_samples(bot, 200, streams[id(bot)])
     _machine_build_samples(200)
+    # Engine.fire alone, before the memo counters are reset: recording the
+    # pairs plays turns of its own.
+    pairs = _fired_pairs(100)
+    lean = dict(fast.logic.engines)
+    stock: dict[str, Engine] = {name: StockMachineEngine(spec) for name, spec in fast.logic.flows.items()}
+    lean_ns: list[int] = []
+    stock_ns: list[int] = []
+    _fire_samples(lean, pairs)  # warm both before measuring
+    _fire_samples(stock, pairs)
+    rounds = 10
+    for _ in range(rounds):
+        stock_ns += _fire_samples(stock, pairs)
+        lean_ns += _fire_samples(lean, pairs)
     memo = fast.logic.extractor
     assert isinstance(memo, MemoExtractor)
     memo.hits = memo.misses = 0
@@ -140,7 +213,6 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
     build_ns: list[int] = []
     gc.collect()
     # Interleave in rounds so machine noise hits both designs alike.
-    rounds = 10
     for _ in range(rounds):
         fast_ns += _turn_samples(fast, turns // rounds, streams[id(fast)])
         naive_ns += _turn_samples(naive, turns // rounds, streams[id(naive)])
@@ -170,6 +242,11 @@ def run_core_bench(*, turns: int = 3000, extractions: int = 3000) -> dict[str, A
         "memo_hit_rate_short_texts": round(memo.hit_rate, 3),
         "memo_hits_per_turn": round(memo.hits / len(fast_ns), 3),
         "speedup_median": round(naive_summary["median_us"] / fast_summary["median_us"], 2),
+        "engine_fire": {
+            "lean_machine": summarize(lean_ns),
+            "stock_classes": summarize(stock_ns),
+            "speedup_median": round(statistics.median(stock_ns) / statistics.median(lean_ns), 2),
+        },
         "extraction": {key: round(value, 2) for key, value in extraction.items()},
         "redaction": run_redact_bench(),
     }
