@@ -105,9 +105,11 @@ class Article:
 
     def applies(self, facts: Mapping[str, str | None]) -> bool:
         """Whether every fact this article names has one of its listed values."""
-        if not all(facts.get(key) in allowed for key, allowed in self.when.items()):
-            return False
-        return not any(facts.get(key) in denied for key, denied in self.excludes.items())
+        # Plain loops: no generator frames on the path every new fact combination takes.
+        for key, allowed in self.when.items():
+            if facts.get(key) not in allowed:
+                return False
+        return all(facts.get(key) not in denied for key, denied in self.excludes.items())
 
     def steps_for(self, facts: Mapping[str, str | None], platforms: Sequence[Platform]) -> tuple[str, ...]:
         """The steps a user with these facts is shown: other platforms' steps left out."""
@@ -181,13 +183,18 @@ class KnowledgeTable:
         return [(name, facts.get(name)) for name in self._keys]
 
     def _search(self, facts: Mapping[str, str | None], exclude: Sequence[str]) -> Article | None:
-        chosen: Article | None = None
-        for article in self.articles:
-            if article.id in exclude or not article.applies(facts):
-                continue
-            if chosen is None or article.specificity > chosen.specificity:
-                chosen = article
-        return chosen
+        # The most specific applicable article, the first in file order among equals:
+        # the first applicable one in this order. Every message with a new code or
+        # symptom combination misses the memo and lands here.
+        for article in self._most_specific_first:
+            if article.id not in exclude and article.applies(facts):
+                return article
+        return None
+
+    @cached_property
+    def _most_specific_first(self) -> tuple[Article, ...]:
+        # sorted() is stable: file order is kept among articles of equal specificity.
+        return tuple(sorted(self.articles, key=lambda article: -article.specificity))
 
     def article(self, article_id: str) -> Article:
         """The article with this id (``KeyError`` if none)."""
