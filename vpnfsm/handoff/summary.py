@@ -172,7 +172,7 @@ def build_summary(session: Session) -> HandoffSummary:
         found = _reused.get(key)
         if found is not None:
             _reused.move_to_end(key)
-    if found is not None and found.turns == session.turns and found.transcript == transcript:
+    if found is not None and found.turns == session.turns and _same_lines(found.transcript, transcript):
         return found
     # A follow-up after the handoff adds a transcript line: the facts stay, so
     # only the transcript and the turn count of the reused summary change.
@@ -197,6 +197,13 @@ def _transcript(session: Session) -> list[TailLine]:
         text = _redacted(line.text)
         lines.append(line if text == line.text else TailLine(at=line.at, text=text, state=line.state))
     return lines
+
+
+def _same_lines(kept: list[TailLine], current: list[TailLine]) -> bool:
+    # By identity: the transcript shares the session's own (frozen) lines, so an
+    # unchanged one is the same object; pydantic's __eq__ on a dozen lines would
+    # cost more than the copy it could save. A miss only means an equal copy.
+    return len(kept) == len(current) and all(a is b for a, b in zip(kept, current, strict=True))
 
 
 def _build(session: Session, transcript: list[TailLine]) -> HandoffSummary:
