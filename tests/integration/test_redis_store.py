@@ -280,8 +280,9 @@ def _commands_sent(driver: Driver) -> Iterator[list[str]]:
     """The Redis commands the driver's store sends inside the block (one per round trip).
 
     Counted where every command leaves: ``send_packed_command`` of each connection the
-    store's pool hands out, so redis-py's command path and the store's own packed save
-    are both seen, in order (a pipeline would count once, as the one round trip it is).
+    store's pool hands out, and of those the store keeps checked out for its packed save,
+    so redis-py's command path and the packed save are both seen, in order (a pipeline
+    would count once, as the one round trip it is).
     """
     pool = driver.store.client.connection_pool
     sent: list[str] = []
@@ -300,6 +301,8 @@ def _commands_sent(driver: Driver) -> Iterator[list[str]]:
             wrapped.append(connection)
         return connection
 
+    for kept in driver.store._idle:
+        counted(kept)
     if driver.kind == "async":
 
         async def get_connection_async(*args: Any, **kwargs: Any) -> Any:

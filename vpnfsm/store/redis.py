@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import select
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
@@ -82,6 +84,12 @@ class _RedisStoreBase:
         self._cache = SessionCache(session_cache, max_age=ttl_seconds)
         self._last_sweep: float | None = None
         self._pool: Any = None  # set by from_url, which owns the pool it builds
+        # Connections the packed save keeps checked out of that pool between
+        # calls (see _take_idle), at most _idle_limit of them, and the process
+        # they belong to (a forked child must not use its parent's sockets).
+        self._idle: list[Any] = []
+        self._idle_limit = 0
+        self._idle_pid = os.getpid()
         self.client: Any = cast(Any, client)
         # register_script returns the sync or asyncio Script object to match the client.
         self._save_script = self.client.register_script(common.SAVE_LUA)
@@ -124,6 +132,9 @@ class _RedisStoreBase:
             tombstone_seconds=tombstone_seconds,
         )
         store._pool = pool
+        if pool is not None:
+            # Half the pool at most, so the store's other calls always find connections there.
+            store._idle_limit = max(1, pool.max_connections // 2)
         return store
 
     def _cached(self, tenant: str, session_id: str) -> Session | None:
@@ -234,6 +245,38 @@ class _RedisStoreBase:
             errors=settings.get("encoding_errors", "strict"),
         )
 
+    def _take_idle(self) -> Any | None:
+        """A connection an earlier packed call kept, or ``None``: take one from the pool.
+
+        A pool checkout costs more than the round trip it serves (a lock, a
+        condition wait, metrics hooks, a non-blocking read), so the packed save
+        keeps its connection checked out. A kept connection is still the
+        pool's (``close`` and ``pool.disconnect`` reach it) and is made ready
+        again by the caller before use, as the pool would.
+        """
+        if self._idle_pid != os.getpid():
+            # A forked child: those sockets are the parent's. Forgetting them
+            # closes only the child's copies (redis-py shuts a socket down
+            # only in the process that opened it); the pool resets itself.
+            self._idle, self._idle_pid = [], os.getpid()
+            return None
+        try:
+            return self._idle.pop()  # the last one used: the likeliest to be warm
+        except IndexError:
+            return None
+
+    def _keep_idle(self, connection: Any) -> bool:
+        """Keep ``connection`` for the next packed call; ``False``: enough are kept, release it."""
+        if len(self._idle) >= self._idle_limit:
+            return False
+        self._idle.append(connection)
+        return True
+
+    def _drop_idle(self) -> list[Any]:
+        """Stop keeping connections; the ones this process may hand back to the pool."""
+        idle, self._idle = self._idle, []
+        return idle if self._idle_pid == os.getpid() else []
+
     def _indexed(self, reply: object) -> None:
         """Log an index write refused for a wrong-typed index key (the sweep retries it)."""
         if reply == -1:
@@ -283,6 +326,35 @@ def _async_client(url: str, *, cluster: bool | None) -> tuple[Any, Any]:
 
 def _is_wrongtype(exc: rex.ResponseError) -> bool:
     return str(exc).startswith("WRONGTYPE")
+
+
+def _has_input(connection: Any) -> bool:
+    # One poll() instead of redis-py's can_read (a timeout change, a recv and
+    # a timeout change back; poll() is missing on Windows only). A connection
+    # at rest has nothing to read, so anything readable means the server
+    # closed it (EOF) or sent data nobody asked for; either way it is not fit
+    # to carry the next command.
+    if not hasattr(select, "poll"):
+        return bool(connection.can_read())
+    poller = select.poll()
+    poller.register(connection._sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _make_ready(connection: Any) -> None:
+    """Reconnect a kept connection unless it is connected, clean and not marked for reconnect (as the pool would)."""
+    if connection.is_connected and not connection.should_reconnect() and not _has_input(connection):
+        return
+    connection.disconnect()
+    connection.connect()
+
+
+async def _make_ready_async(connection: Any) -> None:
+    """The asyncio counterpart of :func:`_make_ready` (its ``can_read`` only looks at buffers: no I/O)."""
+    if connection.is_connected and not connection.should_reconnect() and not await connection.can_read():
+        return
+    await connection.disconnect()
+    await connection.connect()
 
 
 class RedisStore(_RedisStoreBase):
@@ -417,15 +489,22 @@ class RedisStore(_RedisStoreBase):
     def _send_packed(self, packed: bytes) -> Any:
         # One command on a pooled connection, without redis-py's per-command
         # bookkeeping around it (~80 µs a call on the bench machine, more
-        # than the round trip). The connection's own send and read disconnect
-        # it on any error, as redis-py's command path relies on too.
+        # than the round trip), on a connection kept from the last call when
+        # there is one (see _take_idle). The connection's own send and read
+        # disconnect it on any error, as redis-py's command path relies on
+        # too; a disconnected one is kept all the same and reconnected on its
+        # next use, as the pool does.
         pool = self._pool
-        connection = pool.get_connection()
+        kept = self._take_idle()
+        connection = pool.get_connection() if kept is None else kept
         try:
+            if kept is not None:
+                _make_ready(connection)
             connection.send_packed_command([packed])
             return connection.read_response()
         finally:
-            pool.release(connection)
+            if not self._keep_idle(connection):
+                pool.release(connection)
 
     def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
         """The stored history, oldest first."""
@@ -530,6 +609,8 @@ class RedisStore(_RedisStoreBase):
 
     def close(self) -> None:
         """Close the client's connections (and the pool :meth:`from_url` made)."""
+        for connection in self._drop_idle():
+            self._pool.release(connection)
         self.client.close()
         if self._pool is not None:
             self._pool.disconnect()
@@ -624,14 +705,19 @@ class AsyncRedisStore(_RedisStoreBase):
             return await self._send_packed(packed)
 
     async def _send_packed(self, packed: bytes) -> Any:
-        # See RedisStore._send_packed; a cancelled read disconnects too.
+        # See RedisStore._send_packed; a cancelled read disconnects too. The
+        # event loop's single thread is what makes the kept list safe here.
         pool = self._pool
-        connection = await pool.get_connection()
+        kept = self._take_idle()
+        connection = await pool.get_connection() if kept is None else kept
         try:
+            if kept is not None:
+                await _make_ready_async(connection)
             await connection.send_packed_command([packed])
             return await connection.read_response()
         finally:
-            await pool.release(connection)
+            if not self._keep_idle(connection):
+                await pool.release(connection)
 
     async def history(self, session_id: str, *, tenant: str) -> list[HistoryEntry]:
         """See :meth:`RedisStore.history`."""
@@ -716,6 +802,8 @@ class AsyncRedisStore(_RedisStoreBase):
 
     async def aclose(self) -> None:
         """Close the client's connections (and the pool :meth:`from_url` made)."""
+        for connection in self._drop_idle():
+            await self._pool.release(connection)
         await self.client.aclose()
         if self._pool is not None:
             await self._pool.disconnect()
