@@ -80,7 +80,7 @@ def test_save_args_carry_version_ttl_cap_history_and_outbox() -> None:
         "app:{acme:s1}:quarantine:12.500000:h",
         "app:{acme:s1}:quarantine:12.500000:o",
     ]
-    # No digest: this session was not loaded from a store, so version and incarnation decide.
+    # No expected value: this session was not loaded from a store, so version and incarnation decide.
     assert args[:10] == [3, session.dump_json(), 900, 7, 2, "", session.incarnation, 5900, 2048, 65536]
     assert Session.load_json(args[1]).version == 4  # type: ignore[arg-type]
     assert args[12] == "acme:s1:R1"
@@ -88,9 +88,9 @@ def test_save_args_carry_version_ttl_cap_history_and_outbox() -> None:
     assert common.index_args(common.RedisKeys("app"), [item]) == ["acme:s1:R1", "app:{acme:s1}:o", 2500]
 
 
-def test_save_args_carry_the_digest_of_the_value_a_session_was_loaded_from() -> None:
-    import hashlib
-
+def test_save_args_carry_the_value_a_session_was_loaded_from() -> None:
+    # The script compares the stored value with these very bytes (it used to get their
+    # SHA-1: comparing the bytes is as exact, and cheaper on both sides).
     from vpnfsm.store._codec import decode_session
 
     stored = Session.start("s1", tenant="acme", now=1.0)
@@ -100,7 +100,8 @@ def test_save_args_carry_the_digest_of_the_value_a_session_was_loaded_from() -> 
     session.version = 4
     kwargs = {"history": [], "outbox": [], "ttl_ms": 900, "history_cap": 7, "tombstone_ms": 0, "stamp": 1.0}
     _, args = common.save_args(common.RedisKeys("app"), session, expected_version=3, **kwargs)  # type: ignore[arg-type]
-    assert args[5] == hashlib.sha1(raw).hexdigest()
+    assert args[5] == raw
+    assert args[1] != raw  # the new value differs from the expected one (version 4)
     # A caller expecting another version than the one loaded gets the version check instead.
     _, args = common.save_args(common.RedisKeys("app"), session, expected_version=2, **kwargs)  # type: ignore[arg-type]
     assert args[5] == ""
