@@ -435,8 +435,8 @@ def test_value_replaced_while_quarantining_is_loaded_not_moved(driver: Driver, p
     import inspect
 
     sid = driver.handle("vpn broken").session_id
-    client = driver.store.client
-    original = client.get
+    store = driver.store
+    original = store._get  # the load's GET (packed on the store's own connection)
     calls: list[str] = []
 
     def stale_first(key: str) -> Any:
@@ -454,11 +454,11 @@ def test_value_replaced_while_quarantining_is_loaded_not_moved(driver: Driver, p
             return garbage()
         return b"garbage"
 
-    client.get = stale_first
+    store._get = stale_first
     try:
         session = driver.call("load", sid, tenant="default")
     finally:
-        client.get = original
+        del store._get
     assert session.version == 1
     assert len(calls) == 2
     assert driver.raw.keys(f"{prefix}:*quarantine*") == []

@@ -238,11 +238,13 @@ class _RedisStoreBase:
         """
         if self._pool is None:
             return None
+        return self._pack(["EVALSHA", script.sha, len(keys), *keys, *args])
+
+    def _pack(self, parts: Sequence[bytes | str | int]) -> bytes:
+        """One command packed with the encoding of the pool :meth:`from_url` built."""
         settings = self._pool.connection_kwargs
         return common.pack_command(
-            ["EVALSHA", script.sha, len(keys), *keys, *args],
-            encoding=settings.get("encoding", "utf-8"),
-            errors=settings.get("encoding_errors", "strict"),
+            parts, encoding=settings.get("encoding", "utf-8"), errors=settings.get("encoding_errors", "strict")
         )
 
     def _take_idle(self) -> Any | None:
@@ -408,7 +410,7 @@ class RedisStore(_RedisStoreBase):
         """
         key = self.keys.session(tenant, session_id)
         try:
-            raw: bytes | None = self._call(lambda: self.client.get(key))
+            raw: bytes | None = self._call(lambda: self._get(key))
         except rex.ResponseError as exc:
             if not _is_wrongtype(exc):
                 raise
@@ -485,6 +487,14 @@ class RedisStore(_RedisStoreBase):
         except rex.NoScriptError:  # a restarted or flushed server: load it, as redis-py's Script does
             self.client.script_load(script.script)
             return self._send_packed(packed)
+
+    def _get(self, key: str) -> Any:
+        # A load's GET: packed on the kept connection like the save (the same
+        # reply, and WRONGTYPE raises the same ResponseError), through redis-py
+        # on a client passed in or a cluster.
+        if self._pool is None:
+            return self.client.get(key)
+        return self._send_packed(self._pack(["GET", key]))
 
     def _send_packed(self, packed: bytes) -> Any:
         # One command on a pooled connection, without redis-py's per-command
@@ -641,7 +651,7 @@ class AsyncRedisStore(_RedisStoreBase):
         """See :meth:`RedisStore.load`."""
         key = self.keys.session(tenant, session_id)
         try:
-            raw: bytes | None = await self._call(lambda: self.client.get(key))
+            raw: bytes | None = await self._call(lambda: self._get(key))
         except rex.ResponseError as exc:
             if not _is_wrongtype(exc):
                 raise
@@ -703,6 +713,12 @@ class AsyncRedisStore(_RedisStoreBase):
         except rex.NoScriptError:
             await self.client.script_load(script.script)
             return await self._send_packed(packed)
+
+    async def _get(self, key: str) -> Any:
+        # See RedisStore._get.
+        if self._pool is None:
+            return await self.client.get(key)
+        return await self._send_packed(self._pack(["GET", key]))
 
     async def _send_packed(self, packed: bytes) -> Any:
         # See RedisStore._send_packed; a cancelled read disconnects too. The
