@@ -84,7 +84,7 @@ class _RedisStoreBase:
         self._cache = SessionCache(session_cache, max_age=ttl_seconds)
         self._last_sweep: float | None = None
         self._pool: Any = None  # set by from_url, which owns the pool it builds
-        # Connections the packed save keeps checked out of that pool between
+        # Connections the packed calls keep checked out of that pool between
         # calls (see _take_idle), at most _idle_limit of them, and the process
         # they belong to (a forked child must not use its parent's sockets).
         self._idle: list[Any] = []
@@ -251,8 +251,9 @@ class _RedisStoreBase:
         """A connection an earlier packed call kept, or ``None``: take one from the pool.
 
         A pool checkout costs more than the round trip it serves (a lock, a
-        condition wait, metrics hooks, a non-blocking read), so the packed save
-        keeps its connection checked out. A kept connection is still the
+        condition wait, metrics hooks, a non-blocking read), so the packed
+        calls (the save, the load's ``GET``) keep their connections checked
+        out. A kept connection is still the
         pool's (``close`` and ``pool.disconnect`` reach it) and is made ready
         again by the caller before use, as the pool would.
         """
