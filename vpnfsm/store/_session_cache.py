@@ -4,8 +4,8 @@ A turn through Redis is load + compare-and-set save. When the same process
 serves the next message of a conversation (one worker, or sticky routing),
 the bytes it saved last turn are almost always still the stored value, so
 the load can be answered from this cache and the turn costs one round trip.
-A stale entry is harmless by construction: the save compares the digest of
-the bytes the turn was computed from with the stored value (so another
+A stale entry is harmless by construction: the save compares the bytes the
+turn was computed from with the stored value (so another
 incarnation or a hand edit counts as stale too) and, on a mismatch, returns
 the current value, which replaces the entry.
 
