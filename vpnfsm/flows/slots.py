@@ -17,9 +17,10 @@ lookahead, so "authenticator, unless it is gone" is written as two patterns).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 
-from vpnfsm._patterns import PatternError, UserPattern, compile_user, scan_window
+from vpnfsm._patterns import PatternError, PatternSet, Scan, UserPattern, compile_user, scan_window
 from vpnfsm.flows.spec import FlowSpec
 
 __all__ = ["check_vocabulary", "flow_for_cues", "match_slots"]
@@ -31,22 +32,87 @@ def _compiled(pattern: str) -> UserPattern:
     return compile_user(pattern, name=f"flow-vocabulary:{pattern}", ignore_case=True)
 
 
+@dataclass(frozen=True)
+class _Value:
+    order: int
+    value: str
+    #: Indices (in the vocabulary's pattern set) of the exclusions and of the patterns.
+    excluded_by: tuple[int, ...]
+    stated_by: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """A flow's vocabulary prepared once: every pattern in one set, per slot its values."""
+
+    patterns: tuple[UserPattern, ...]
+    matcher: PatternSet
+    slots: tuple[tuple[str, tuple[_Value, ...]], ...]
+
+
+# One prepared vocabulary per declaration object; the entry holds the spec, so an id is
+# never mistaken for a later object's. Declarations are few; the bound is for tests and
+# content reloads that make many.
+_PREPARED: dict[int, tuple[FlowSpec, _Vocabulary]] = {}
+_PREPARED_MAX = 256
+
+
+def _prepared(spec: FlowSpec) -> _Vocabulary:
+    entry = _PREPARED.get(id(spec))
+    if entry is not None and entry[0] is spec:
+        return entry[1]
+    patterns: list[UserPattern] = []
+
+    def index_of(source: str) -> int:
+        patterns.append(_compiled(source))
+        return len(patterns) - 1
+
+    slots = tuple(
+        (
+            slot,
+            tuple(
+                _Value(
+                    order=order,
+                    value=value,
+                    excluded_by=tuple(index_of(p[1:]) for p in sources if p.startswith("!")),
+                    stated_by=tuple(index_of(p) for p in sources if not p.startswith("!")),
+                )
+                for order, (value, sources) in enumerate(values.items())
+            ),
+        )
+        for slot, values in spec.vocabulary.items()
+    )
+    prepared = _Vocabulary(patterns=tuple(patterns), matcher=PatternSet.of(patterns), slots=slots)
+    if len(_PREPARED) >= _PREPARED_MAX:
+        _PREPARED.clear()
+    _PREPARED[id(spec)] = (spec, prepared)
+    return prepared
+
+
 def match_slots(spec: FlowSpec, text: str) -> dict[str, str]:
     """The slot values of ``spec``'s vocabulary that ``text`` states."""
+    if not spec.vocabulary:
+        return {}
+    vocabulary = _prepared(spec)
+    scan = Scan(scan_window(text).strip())
+    # One pass over the text says which patterns occur at all (exactly: the set
+    # holds each pattern as it matches alone); only those are searched for a position.
+    hits = set(vocabulary.matcher.matching(scan))
     found: dict[str, str] = {}
-    stripped = scan_window(text).strip()
-    for slot, values in spec.vocabulary.items():
+    if not hits:
+        return found
+    for slot, values in vocabulary.slots:
         best: tuple[int, int, int, str] | None = None
-        for order, (value, patterns) in enumerate(values.items()):
-            if any(_compiled(p[1:]).search(stripped) for p in patterns if p.startswith("!")):
+        for entry in values:
+            if any(index in hits for index in entry.excluded_by):
                 continue
-            for pattern in patterns:
-                if pattern.startswith("!"):
+            for index in entry.stated_by:
+                if index not in hits:
                     continue
-                match = _compiled(pattern).search(stripped)
+                match = vocabulary.patterns[index].search(scan)
                 if match is None:
                     continue
-                key = (match.start(), -(match.end() - match.start()), order, value)
+                key = (match.start(), -(match.end() - match.start()), entry.order, entry.value)
                 if best is None or key < best:
                     best = key
         if best is not None:
