@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
 
 from vpnfsm.dialogue import language
@@ -61,3 +62,23 @@ def test_markers_read_through_punctuation_case_and_curly_apostrophes() -> None:
     assert has_english_markers(["VPN", "DOESN’T", "work,", "(the)", "client"])
     assert has_english_markers(["The", "keeps."])
     assert not has_english_markers(["the", "the", "THE"])
+
+
+def test_a_short_sentence_is_judged_by_the_model_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    model = language._identifier()
+
+    class Counting:
+        def classify(self, text: str) -> tuple[str, float]:
+            calls.append(text)
+            code, probability = model.classify(text)
+            return str(code), float(probability)
+
+    monkeypatch.setattr(language, "_identifier", Counting)
+    language._judged_short.cache_clear()
+    sentence = "mein vpn geht seit heute morgen nicht"
+    assert [detect_language(sentence) for _ in range(3)] == ["de", "de", "de"]
+    assert calls == [sentence]
+    long_text = " ".join(["mein vpn geht seit heute morgen nicht"] * 8)
+    assert [detect_language(long_text) for _ in range(2)] == ["de", "de"]
+    assert len(calls) == 3  # long texts are judged each time (rarely typed twice)

@@ -8,10 +8,19 @@ wrong guess would interrupt an English conversation.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-__all__ = ["ENGLISH_MARKERS", "LANGUAGES", "MARKERS_NEEDED", "MIN_WORDS", "detect_language", "has_english_markers"]
+__all__ = [
+    "ENGLISH_MARKERS",
+    "JUDGED_CHARS",
+    "JUDGED_TEXTS",
+    "LANGUAGES",
+    "MARKERS_NEEDED",
+    "MIN_WORDS",
+    "detect_language",
+    "has_english_markers",
+]
 
 #: The languages the detector chooses between (ISO 639-1).
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "sv", "da", "no", "fi", "cs", "tr")
@@ -31,6 +40,7 @@ ENGLISH_MARKERS: frozenset[str] = frozenset(
         "it's", "can't", "doesn't", "don't", "won't", "isn't", "i'm", "after", "since",
         "get", "keeps", "connect", "working", "still", "again", "doesnt", "dont", "cant", "wont",
         "says", "anymore", "please", "why", "how", "been", "tried", "getting",
+        "every", "few", "nothing", "yesterday", "today", "stuck", "slow", "asking", "talk",
     }
 )  # fmt: skip
 #: Different marker words that make a message English.
@@ -67,5 +77,21 @@ def detect_language(text: str) -> str:
     words = text[:600].split()
     if len(words) < MIN_WORDS or has_english_markers(words):
         return "en"
-    language, probability = _identifier().classify(" ".join(words))
+    joined = " ".join(words)
+    # People type the same short sentences ("can i talk to a person"): the model's
+    # answer for one is remembered (a pure function of the words, so always right).
+    return _judged_short(joined) if len(joined) <= JUDGED_CHARS else _judged(joined)
+
+
+#: Longest text whose judgement is remembered; longer ones are rarely typed twice.
+JUDGED_CHARS = 200
+#: Short texts whose judgement is remembered (at most ~1 MB).
+JUDGED_TEXTS = 4096
+
+
+def _judged(joined: str) -> str:
+    language, probability = _identifier().classify(joined)
     return str(language) if probability >= MIN_CONFIDENCE else "en"
+
+
+_judged_short = lru_cache(maxsize=JUDGED_TEXTS)(_judged)
