@@ -213,7 +213,7 @@ class OsMatcher(_AliasMatcher):
             return hit
         if turn.pending == "os":
             for rule, pattern in self._short:
-                found = pattern.search(msg.folded)
+                found = pattern.search(msg.scan)
                 if found:
                     return Hit(rule.label, rule.id, found.start(), found.end())
         return self._fallbacks(msg, turn)

@@ -71,7 +71,7 @@ class OtherProducts:
 
     def match(self, msg: Message) -> Hit | None:
         """Return the client ``other`` with the product's span, or ``None``."""
-        found = self._pattern.search(msg.folded)
+        found = self._pattern.search(msg.scan)
         if found is None:
             return None
         return Hit("other", f"client:other:named:{found.group(0)}", found.start(), found.end())

@@ -103,7 +103,7 @@ class SymptomGaps:
         if hit.weight >= 4:
             return hit
         for rule, pattern in self._recasts:
-            if hit.value == rule.source and pattern.search(msg.folded) is not None:
+            if hit.value == rule.source and pattern.search(msg.scan) is not None:
                 return hit._replace(value=rule.label, rule=f"{hit.rule}+recast:{rule.id}")
         return hit
 
@@ -111,7 +111,8 @@ class SymptomGaps:
         """Return the earliest symptom hit and another symptom the message shows, if any."""
         found: list[Hit] = []
         for rule, pattern in self._rules:
-            m = pattern.search(msg.folded)
+            # msg.scan: the folded text encoded once for all these rules, not once per rule.
+            m = pattern.search(msg.scan)
             if m is not None:
                 found.append(Hit(rule.label, f"symptom:{rule.label}:gap:{rule.id}", m.start(), m.end(), weight=2))
         if not found:
