@@ -22,6 +22,7 @@ accepts only what FastAPI accepts with the same values (pinned by
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
@@ -31,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 from vpnfsm._idempotency import MAX_MESSAGE_ID_CHARS
 from vpnfsm.server.page import request_tenant
 
-__all__ = ["ChatRoute", "well_formed_key"]
+__all__ = ["Accepted", "ChatRoute", "accept", "readable", "well_formed_key"]
 
 # The only content type the direct path reads; any other, including JSON with
 # parameters, is left to FastAPI's media-type rules.
@@ -50,6 +51,39 @@ def well_formed_key(key: str) -> bool:
     return 0 < len(key) <= MAX_MESSAGE_ID_CHARS and key.isascii() and key.isprintable() and " " not in key
 
 
+def readable(request: Request) -> bool:
+    """Whether the direct path may read ``request`` at all (exact JSON content type, not traced)."""
+    return request.headers.get("content-type") == _JSON and request.scope.get(_TELEMETRY_SCOPE_KEY) is None
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """What the endpoint is called with for a well-formed chat request."""
+
+    body: BaseModel
+    tenant: str
+    idempotency_key: str | None
+
+
+async def accept(request: Request, raw: bytes, body_model: type[BaseModel]) -> Accepted | None:
+    """The endpoint's arguments from a :func:`readable` request's ``raw`` body; ``None``: FastAPI's handler decides.
+
+    Raises:
+        ProblemError: 401, as the declared tenant dependency raises it (the key
+            is missing or unknown, or the page token invalid).
+
+    """
+    try:
+        body = body_model.model_validate_json(raw)
+    except ValidationError:
+        return None  # FastAPI words the 422 (or the JSON error), as documented
+    key = request.headers.get("idempotency-key")
+    if key is not None and not well_formed_key(key):
+        return None
+    # FastAPI resolves the tenant before it validates parameters; so does this.
+    return Accepted(body, await request_tenant(request), key)
+
+
 class ChatRoute(APIRoute):
     """An :class:`~fastapi.routing.APIRoute` for the chat endpoint, with a direct path for well-formed requests.
 
@@ -64,17 +98,11 @@ class ChatRoute(APIRoute):
         endpoint: Callable[..., Coroutine[Any, Any, Response]] = self.endpoint
 
         async def handle(request: Request) -> Response:
-            if request.headers.get("content-type") != _JSON or request.scope.get(_TELEMETRY_SCOPE_KEY) is not None:
+            accepted = await accept(request, await request.body(), body_model) if readable(request) else None
+            if accepted is None:
                 return await standard(request)
-            try:
-                body = body_model.model_validate_json(await request.body())
-            except ValidationError:
-                return await standard(request)  # FastAPI words the 422 (or the JSON error), as documented
-            key = request.headers.get("idempotency-key")
-            if key is not None and not well_formed_key(key):
-                return await standard(request)
-            # FastAPI resolves the tenant before it validates parameters; so does this.
-            tenant = await request_tenant(request)
-            return await endpoint(body=body, tenant=tenant, request=request, idempotency_key=key)
+            return await endpoint(
+                body=accepted.body, tenant=accepted.tenant, request=request, idempotency_key=accepted.idempotency_key
+            )
 
         return handle

@@ -10,7 +10,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["Guard"]
+__all__ = ["Guard", "declared_length", "response_headers"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -42,7 +42,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        declared = _content_length(scope)
+        declared = declared_length(scope)
         if declared is not None and declared > self.max_body_bytes:
             await self._too_large(send)
             return
@@ -68,14 +68,7 @@ class Guard:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                if path.startswith("/api/"):
-                    headers.append((b"cache-control", b"no-store"))
-                else:
-                    headers.append((b"content-security-policy", _PAGE_CSP.encode()))
-                    headers.append((b"x-frame-options", b"DENY"))
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", []), *response_headers(path)]
             await send(message)
 
         await self.app(scope, replay, send_with_headers)
@@ -103,7 +96,22 @@ class Guard:
         await send({"type": "http.response.body", "body": body})
 
 
-def _content_length(scope: Scope) -> int | None:
+# Built once: every response of the service carries one of these two lists.
+_API_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store"))
+_PAGE_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", _PAGE_CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+def response_headers(path: str) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers :class:`Guard` adds to every response to ``path``."""
+    return _API_HEADERS if path.startswith("/api/") else _PAGE_HEADERS
+
+
+def declared_length(scope: Scope) -> int | None:
+    """The request's first ``Content-Length`` header as a number; ``None`` when absent or not a number."""
     for name, value in scope.get("headers", []):
         if name == b"content-length":
             try:

@@ -32,6 +32,7 @@ from vpnfsm.handoff.summary import HandoffSummary, build_summary
 from vpnfsm.reply import Reply
 from vpnfsm.server._chat_route import ChatRoute
 from vpnfsm.server._guard import Guard
+from vpnfsm.server._lane import CHAT_PATH, LaneSpec, ServiceApp
 from vpnfsm.server._methods import AnswerOptions
 from vpnfsm.server.metrics import CONTENT_TYPE, ServiceMetrics
 from vpnfsm.server.page import KeyOrPageTenant, install_page
@@ -198,7 +199,7 @@ def create_app(
         if isinstance(the_store, AsyncRedisStore) and store is None:  # only close what we opened
             await the_store.aclose()
 
-    app = FastAPI(
+    app = ServiceApp(
         title="vpnfsm",
         version=__version__,
         description="State-machine IT-support assistant: chat turns, sessions, health and metrics.\n\n"
@@ -237,7 +238,7 @@ def create_app(
     # ChatRoute: the declaration (and the OpenAPI schema) as FastAPI builds it,
     # with a direct path for well-formed requests (vpnfsm/server/_chat_route.py).
     app.router.add_api_route(
-        "/api/chat",
+        CHAT_PATH,
         chat,
         methods=["POST"],
         route_class_override=ChatRoute,
@@ -245,6 +246,14 @@ def create_app(
         responses=_problems(400, 401, 409, 413, 422, 503),
         summary="Answer one message",
         description=_CHAT_DESCRIPTION,
+    )
+    # In front of the middleware, the chat lane answers well-formed turns with
+    # this route's endpoint and hands everything else to the full stack
+    # (vpnfsm/server/_lane.py); it steps aside if a host adds middleware.
+    app.chat_lane = LaneSpec(
+        route=_route_of(app, CHAT_PATH),
+        max_body_bytes=settings.body_limit,
+        middleware=tuple(app.user_middleware),
     )
 
     @app.get(
@@ -346,6 +355,10 @@ def create_app(
 
     install_page(app, settings)  # the page, its files and its token (vpnfsm/server/page.py)
     return app
+
+
+def _route_of(app: FastAPI, path: str) -> ChatRoute:
+    return next(route for route in app.router.routes if isinstance(route, ChatRoute) and route.path == path)
 
 
 def _bearer_matches(request: Request, token: str) -> bool:
