@@ -1,11 +1,13 @@
 """The HTTP layer alone: ``python tests/bench/bench_http_layer.py [--requests 4000] [--rounds 5]``.
 
 Calls the service's ASGI app in-process with its turn replaced by a stub
-that returns a ready reply, and the HTTP benchmark's bare app with its Redis
-client replaced by a dict, in alternating rounds in one process on uvloop.
-Prints CPU microseconds per request (median round) for each: what the
-service's routing, middleware, authentication, body reading and metrics cost
-next to a plain FastAPI endpoint, without sockets, the turn or Redis. For a
+that returns a ready reply (once with its chat lane, vpnfsm/server/_lane.py,
+and once with the lane switched off, so every request crosses the full
+middleware stack), and the HTTP benchmark's bare app with its Redis client
+replaced by a dict, in alternating rounds in one process on uvloop. Prints
+CPU microseconds per request (median round) for each: what the service's
+routing, middleware, authentication, body reading and metrics cost next to a
+plain FastAPI endpoint, without sockets, the turn or Redis. For a
 figure free of the shared machine's noise run it under
 ``valgrind --tool=callgrind`` at two request counts and take the difference.
 """
@@ -54,8 +56,10 @@ class _DictRedis:
         return None
 
 
-async def _service() -> Any:
+async def _service(*, lane: bool) -> Any:
     app = create_app(Settings(api_keys={KEY: "bench"}), store=AsyncMemoryStore())
+    if not lane:
+        app.chat_lane = None  # read when the first request builds the middleware stack
     bot = app.state.bot
     reply: Reply = await bot.handle("VPN is not working", "bench-session-1", tenant="bench")
 
@@ -114,13 +118,15 @@ async def _drive(app: Any, path: str, headers: list[tuple[bytes, bytes]], reques
 
 async def _main(requests: int, rounds: int) -> dict[str, Any]:
     sides = {
-        "service_stub_turn": (await _service(), "/api/chat", [(b"x-api-key", KEY.encode())]),
+        "service_stub_turn": (await _service(lane=True), "/api/chat", [(b"x-api-key", KEY.encode())]),
+        "service_stub_turn_without_lane": (await _service(lane=False), "/api/chat", [(b"x-api-key", KEY.encode())]),
         "bare_stub_redis": (_bare(), "/bare", []),
     }
     for app, path, headers in sides.values():
         await _drive(app, path, headers, 300)  # warm
     figures: dict[str, list[float]] = {name: [] for name in sides}
     for index in range(rounds):
+        # Every other round in reverse, so drift in the shared machine's load falls on all sides alike.
         for name in sides if index % 2 == 0 else reversed(list(sides)):
             app, path, headers = sides[name]
             figures[name].append(await _drive(app, path, headers, requests))

@@ -122,6 +122,24 @@ def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
     return replay
 
 
+class _Guarded:
+    """``send`` with Guard's headers on the response; remembers whether a response began."""
+
+    __slots__ = ("send", "started")
+
+    _HEADERS = response_headers(CHAT_PATH)
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            message["headers"] = [*message.get("headers", []), *self._HEADERS]
+        await self.send(message)
+
+
 class ChatLane:
     """ASGI: answer a well-formed ``POST /api/chat`` with the chat endpoint; pass anything else to ``app``."""
 
@@ -150,61 +168,57 @@ class ChatLane:
         if not readable(request) or (declared is not None and declared > self._max_body_bytes):
             await self.app(scope, receive, send)
             return
+        guarded = _Guarded(send)
+        try:
+            handoff = await self._take(scope, request, guarded)
+        except Exception as exc:
+            # As ServerErrorMiddleware, outside Guard: the error handler answers
+            # unless a response began, and the server still sees the error.
+            problem = await _call(self._error_handler, Request(scope), exc)
+            if not guarded.started:
+                await problem(scope, receive, send)
+            raise
+        if handoff is not None:
+            await self.app(scope, handoff, send)
+
+    async def _take(self, scope: Scope, request: Request, guarded: _Guarded) -> Receive | None:
+        """Answer the request; or the ``receive`` to hand it to the full stack with, unanswered."""
+        receive = request.receive
         body = b""
         more = True
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return  # as Guard: nobody is left to answer
+                return None  # as Guard: nobody is left to answer
             body += message.get("body", b"")
             more = bool(message.get("more_body", False))
             if len(body) > self._max_body_bytes:
-                await self.app(scope, _replay(body, more, receive), send)  # Guard answers 413
-                return
-        try:
-            accepted = await accept(request, body, self._body_model)
-        except ProblemError:
-            accepted = None  # the full stack words the 401
-        if accepted is None:
-            await self.app(scope, _replay(body, False, receive), send)
-            return
-        await self._answer(scope, request, accepted.body, accepted.tenant, accepted.idempotency_key, send)
-
-    async def _answer(
-        self, scope: Scope, request: Request, body: BaseModel, tenant: str, key: str | None, send: Send
-    ) -> None:
-        # What routing would have put in the scope; the problem handlers read the route.
+                return _replay(body, more, receive)  # Guard answers 413
+        # What routing puts in the scope, the same values (the problem handlers read the route).
         scope.setdefault("router", self._service.router)
         scope["endpoint"] = self._endpoint
         scope["path_params"] = {}
         scope["route"] = self._route
-        extra = response_headers(CHAT_PATH)
-        started = False
-
-        async def guarded(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
         try:
             try:
-                response = await self._endpoint(body=body, tenant=tenant, request=request, idempotency_key=key)
-                await response(scope, request.receive, guarded)
-            except Exception as exc:
-                handler = self._handler_for(exc)
-                if handler is None:
-                    raise
-                if started:  # as Starlette's exception middleware says it
-                    raise RuntimeError("Caught handled exception, but response already started.") from exc
-                await (await _call(handler, request, exc))(scope, request.receive, guarded)
+                accepted = await accept(request, body, self._body_model)
+            except ProblemError:
+                accepted = None  # the full stack words the 401
+            if accepted is None:
+                return _replay(body, False, receive)
+            response = await self._endpoint(
+                body=accepted.body, tenant=accepted.tenant, request=request, idempotency_key=accepted.idempotency_key
+            )
+            await response(scope, receive, guarded)
         except Exception as exc:
-            # As ServerErrorMiddleware: outside Guard, and the server still sees the error.
-            problem = await _call(self._error_handler, Request(scope), exc)
-            if not started:
-                await problem(scope, request.receive, send)
-            raise
+            # As Starlette's exception middleware, inside Guard: a registered handler answers.
+            handler = self._handler_for(exc)
+            if handler is None:
+                raise
+            if guarded.started:
+                raise RuntimeError("Caught handled exception, but response already started.") from exc
+            await (await _call(handler, request, exc))(scope, receive, guarded)
+        return None
 
     def _handler_for(self, exc: Exception) -> Handler | None:
         if isinstance(exc, HTTPException) and exc.status_code in self._status_handlers:

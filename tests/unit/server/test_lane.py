@@ -93,9 +93,9 @@ async def _send(
     method: str,
     path: str,
     headers: list[tuple[bytes, bytes]],
-    chunks: list[bytes | None],
+    chunks: list[bytes | Exception | None],
 ) -> Answer:
-    """One request at the ASGI level; a ``None`` chunk is the client hanging up."""
+    """One request at the ASGI level; a ``None`` chunk is the client hanging up, an exception is raised."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -121,6 +121,8 @@ async def _send(
         if chunk is None:
             pending.clear()
             return {"type": "http.disconnect"}
+        if isinstance(chunk, Exception):
+            raise chunk
         return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
 
     async def send(message: Message) -> None:
@@ -147,7 +149,7 @@ class Case:
 
     name: str
     headers: list[tuple[bytes, bytes]]
-    chunks: list[bytes | None]
+    chunks: list[bytes | Exception | None]
     lane: bool
     method: str = "POST"
     path: str = "/api/chat"
@@ -334,6 +336,32 @@ async def test_an_error_in_the_turn_gets_the_handlers_answer_and_log(
         assert logs[0]
         assert logs[0][0][3:] == ("acme", "s-9")
     assert _counters(pair.laned) == _counters(pair.plain)
+
+
+def _failing_resolver(key: str | None) -> str:
+    raise RuntimeError("a bug in the tenant lookup")
+
+
+@pytest.mark.parametrize("where", ["receive", "tenant"])
+async def test_an_error_before_the_turn_is_the_full_stacks_500(where: str, caplog: pytest.LogCaptureFixture) -> None:
+    pair = _pair()
+    await _setup(pair)
+    caplog.set_level(logging.INFO)
+    chunks: list[bytes | Exception | None] = [b'{"message": "hi", "session_id": "s-1"}']
+    if where == "receive":
+        chunks = [b'{"message": ', OSError("the connection broke")]
+    answers, logs = [], []
+    for app in (pair.laned, pair.plain):
+        if where == "tenant":
+            app.state.tenant_of = _failing_resolver
+        answers.append(await _send(app, "POST", "/api/chat", [JSON, AUTH], chunks))
+        logs.append(_records(caplog))
+    assert _comparable(answers[0]) == _comparable(answers[1])
+    assert logs[0] == logs[1]
+    assert answers[0].status == 500
+    assert answers[0].raised is not None
+    assert logs[0][0][1] == "ERROR"
+    assert pair.passed == []
 
 
 async def test_a_host_that_adds_middleware_gets_no_lane() -> None:
