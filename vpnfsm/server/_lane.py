@@ -4,9 +4,10 @@ Even with :class:`~vpnfsm.server._chat_route.ChatRoute`'s direct path, a chat
 turn went through nine ASGI layers each way (FastAPI's error, telemetry and
 body-limit middleware, :class:`~vpnfsm.server._guard.Guard`,
 :class:`~vpnfsm.server._methods.AnswerOptions`, Starlette's exception
-middleware, FastAPI's exit stack, routing and the route wrapper), and each
-wrapped ``send`` or ``receive`` once more. The lane sits outside all of them
-and takes what the direct path takes: the same checks
+middleware, FastAPI's exit stack, routing and the route wrapper), some of
+them wrapping ``send`` or ``receive`` once more. The lane is put outside them
+all (FastAPI's own ``__call__`` still decides on telemetry first, and marks
+the requests it traces) and takes what the direct path takes: the same checks
 (:func:`~vpnfsm.server._chat_route.readable`,
 :func:`~vpnfsm.server._chat_route.accept`), the body read under the same
 byte cap as :class:`Guard`, and the same endpoint, so the turn, its metrics

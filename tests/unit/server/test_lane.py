@@ -383,6 +383,14 @@ async def test_a_host_that_adds_middleware_gets_no_lane() -> None:
     assert not isinstance(app.middleware_stack, ChatLane)
 
 
+async def test_debug_mode_gets_no_lane() -> None:
+    app = create_app(_settings())
+    app.debug = True  # tracebacks instead of the problem handler: the full stack's business
+    answer = await _send(app, "POST", "/api/chat", CASES[0].headers, CASES[0].chunks)
+    assert answer.status == 200
+    assert not isinstance(app.middleware_stack, ChatLane)
+
+
 async def test_a_mounted_service_is_answered_by_the_full_stack() -> None:
     pair = _pair()
     await _setup(pair)
