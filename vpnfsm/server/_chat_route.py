@@ -16,7 +16,9 @@ FastAPI's own handler, unchanged: every error a client can get is still
 produced by FastAPI and the problem handlers, so it cannot drift from the
 documented one. Accepting is the only thing the direct path decides, and it
 accepts only what FastAPI accepts with the same values (pinned by
-``tests/unit/server/test_chat_route.py``).
+``tests/unit/server/test_chat_route.py``). The chat lane in front of the
+middleware (:mod:`vpnfsm.server._lane`) takes requests by the same two
+checks, :func:`readable` and :func:`accept`.
 """
 
 from __future__ import annotations
