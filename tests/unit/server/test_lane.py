@@ -52,7 +52,7 @@ class Answer:
 
 @dataclass
 class Pair:
-    """The app with its lane and its twin without, and how many requests passed the lane."""
+    """The app with its lane, its twin without, and the paths of the requests the lane passed on."""
 
     laned: ServiceApp
     plain: ServiceApp
@@ -69,7 +69,10 @@ async def _ready(app: ServiceApp) -> None:
 
 
 def _pair() -> Pair:
-    return Pair(create_app(_settings()), create_app(_settings()))  # type: ignore[arg-type]
+    laned, plain = create_app(_settings()), create_app(_settings())
+    assert isinstance(laned, ServiceApp)
+    assert isinstance(plain, ServiceApp)
+    return Pair(laned, plain)
 
 
 async def _setup(pair: Pair) -> None:
