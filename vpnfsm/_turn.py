@@ -233,7 +233,8 @@ class TurnLogic:
             screen=screen_for(state=context, slots=session.slots, after_cue=session.secret_cue_open),
         )
         stored_text, message = redaction.text, redaction.reading
-        session.secret_cue_open = redaction.ends_with_cue
+        if session.secret_cue_open != redaction.ends_with_cue:  # a pydantic set costs ~1 µs a turn
+            session.secret_cue_open = redaction.ends_with_cue
         extraction = self.extractor.extract(message, context=context)
         state_before = session.state
         # A case that ends on this turn has a new state or (a handoff with no flow) a new reference.

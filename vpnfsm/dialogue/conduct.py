@@ -54,7 +54,8 @@ def converse(steps: FlowSteps, session: Session, extraction: Extraction, message
     )
     memory = session.dialogue
     kind = reading.kind
-    if kind != "language":
+    if kind != "language" and memory.language_offered:
+        # Only when it changes: a pydantic attribute set costs a microsecond every turn.
         memory.language_offered = False
     if ACTIONS[kind].meta and reading.context in ("question", "result"):
         memory.meta_turns += 1

@@ -37,5 +37,6 @@ ERROR_CODE_STATES: frozenset[str] = frozenset({"VPN_ASK_ERROR_CODE"})
 
 def screen_for(*, state: str | None, slots: Mapping[str, str | None], after_cue: bool) -> Screen:
     """The screen for a message answering ``state`` in a conversation with ``slots``."""
-    strict = state in STRICT_STATES or any((slot, value) in STRICT_FACTS for slot, value in slots.items() if value)
+    # A (slot, None) pair is in no fact, so the slots' items can be compared as a set.
+    strict = state in STRICT_STATES or not STRICT_FACTS.isdisjoint(slots.items())
     return Screen(strict=strict, after_cue=after_cue, error_code_question=state in ERROR_CODE_STATES)
