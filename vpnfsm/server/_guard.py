@@ -10,7 +10,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["Guard", "declared_length", "response_headers"]
+__all__ = ["Guard", "declared_length", "read_body", "replayed", "response_headers"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,25 +46,14 @@ class Guard:
         if declared is not None and declared > self.max_body_bytes:
             await self._too_large(send)
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = bool(message.get("more_body", False))
-            if len(body) > self.max_body_bytes:
-                await self._too_large(send)
-                return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+        read = await read_body(receive, self.max_body_bytes)
+        if read is None:
+            return
+        body, _ = read
+        if len(body) > self.max_body_bytes:
+            await self._too_large(send)
+            return
+        replay = replayed(body, False, receive)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -119,3 +108,36 @@ def declared_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+async def read_body(receive: Receive, max_bytes: int) -> tuple[bytes, bool] | None:
+    """The request body, read until its end or until it is over ``max_bytes``; ``None``: the client hung up.
+
+    Returns the bytes read and whether more were still to come (only when it
+    stopped over the cap), so a caller can hand the request on as it was.
+    """
+    body = b""
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        more = bool(message.get("more_body", False))
+        if len(body) > max_bytes:
+            break
+    return body, more
+
+
+def replayed(body: bytes, more: bool, receive: Receive) -> Receive:
+    """``receive`` as it was before ``body`` was read from it (its first message is ``body`` again)."""
+    done = False
+
+    async def replay() -> Message:
+        nonlocal done
+        if not done:
+            done = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return replay

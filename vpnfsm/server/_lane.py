@@ -41,7 +41,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from vpnfsm.server._chat_route import accept, readable
-from vpnfsm.server._guard import declared_length, response_headers
+from vpnfsm.server._guard import declared_length, read_body, replayed, response_headers
 from vpnfsm.server.problems import ProblemError
 
 __all__ = ["ChatLane", "LaneSpec", "ServiceApp"]
@@ -109,20 +109,6 @@ async def _call(handler: Handler, request: Request, exc: Exception) -> Response:
     return response
 
 
-def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
-    """``receive`` as it was before the lane read ``body`` from it."""
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": more}
-        return await receive()
-
-    return replay
-
-
 class _Guarded:
     """``send`` with Guard's headers on the response; remembers whether a response began."""
 
@@ -185,16 +171,12 @@ class ChatLane:
     async def _take(self, scope: Scope, request: Request, guarded: _Guarded) -> Receive | None:
         """Answer the request; or the ``receive`` to hand it to the full stack with, unanswered."""
         receive = request.receive
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None  # as Guard: nobody is left to answer
-            body += message.get("body", b"")
-            more = bool(message.get("more_body", False))
-            if len(body) > self._max_body_bytes:
-                return _replay(body, more, receive)  # Guard answers 413
+        read = await read_body(receive, self._max_body_bytes)
+        if read is None:
+            return None  # as Guard: nobody is left to answer
+        body, more = read
+        if len(body) > self._max_body_bytes:
+            return replayed(body, more, receive)  # Guard answers 413
         # What routing puts in the scope, the same values (the problem handlers read the route).
         scope.setdefault("router", self._service.router)
         scope["endpoint"] = self._endpoint
@@ -206,7 +188,7 @@ class ChatLane:
             except ProblemError:
                 accepted = None  # the full stack words the 401
             if accepted is None:
-                return _replay(body, False, receive)
+                return replayed(body, False, receive)
             response = await self._endpoint(
                 body=accepted.body, tenant=accepted.tenant, request=request, idempotency_key=accepted.idempotency_key
             )
