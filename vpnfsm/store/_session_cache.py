@@ -83,7 +83,10 @@ class SessionCache:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
     def get(self, key: str) -> bytes | str | None:
-        """The bytes last seen under ``key`` if they may be served without a read, else ``None``."""
+        """The bytes last seen under ``key`` if they may be served without a read, else ``None``.
+
+        A :meth:`take` that leaves the object aside: one held for these bytes is dropped.
+        """
         found = self.take(key)
         return None if found is None else found[0]
 
