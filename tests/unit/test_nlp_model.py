@@ -69,6 +69,53 @@ def test_same_words_give_the_same_prediction_every_time() -> None:
     assert 0.0 < first["intent"].probability <= 1.0
 
 
+def _file_prediction(data: dict[str, object], found: list[str], head: str) -> tuple[str, float, list[str]]:
+    """The weight file read the plain way: its sparse rows summed in feature order, then softmax.
+
+    Also the three features that pushed the best class most (as ``explain`` ranks them).
+    """
+    import math
+
+    heads = data["heads"]
+    assert isinstance(heads, dict)
+    offset = sum(len(heads[name]["classes"]) for name in sorted(heads) if name < head)
+    spec = heads[head]
+    sums = [0.0] * len(spec["classes"])
+    weights = data["weights"]
+    assert isinstance(weights, dict)
+    for feature in found:
+        for k, w in weights.get(feature, ()):
+            if offset <= k < offset + len(sums):
+                sums[k - offset] += w
+    scale = 1.0 / math.sqrt(len(found)) if found else 0.0
+    scores = [b + s * scale for b, s in zip(spec["bias"], sums, strict=True)]
+    best = max(range(len(scores)), key=scores.__getitem__)
+    probability = round(1.0 / sum(math.exp(s - scores[best]) for s in scores), 4)
+    pushed = sorted(
+        (-w, feature) for feature in found for k, w in weights.get(feature, ()) if k == offset + best and w > 0
+    )
+    return spec["classes"][best], probability, [feature for _, feature in pushed[:3]]
+
+
+def test_packed_rows_predict_and_explain_exactly_what_the_weight_file_says() -> None:
+    # The model keeps one packed row per feature; the sums must be the file's, bit for bit.
+    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    model = LinearClassifier(data)
+    texts = [json.loads(line)["text"] for line in OWN_CORPUS.read_text(encoding="utf-8").splitlines() if line]
+    assert len(texts) > 100
+    for text in texts:
+        found = features(words(fold(text)))
+        for head in model.heads:
+            label, probability, pushed = _file_prediction(data, found, head)
+            got = model.predict_head(found, head)
+            assert (got.label, got.probability) == (label, probability), (text, head)
+            readable = tuple(f"'{f[2:]}'" if f.startswith("c:") else f.partition(":")[2] for f in pushed)
+            assert model.explain_features(found, head, label) == readable
+            assert model.explain(words(fold(text)), head, label) == readable
+    with pytest.raises(KeyError):
+        model.explain_features(found, "symptom", "no such class")
+
+
 def test_features_are_words_pairs_and_grams_and_bounded() -> None:
     got = features(["vpn", "drops", "443"])
     assert {"w:vpn", "w:drops", "w:#", "b:vpn drops", "b:drops #", "c: vpn", "c:rops"} <= set(got)

@@ -222,17 +222,22 @@ class RuleExtractor:
         """The prediction with its top features, found only for a value the model gave."""
         if model is None or self._model is None:
             return model
-        return model._replace(features=self._model.explain(msg.words, head, model.label))
+        return model._replace(features=self._model.explain_features(self._features(msg), head, model.label))
 
     def _predict(self, msg: Message, head: str) -> Prediction | None:
         """One head's prediction (features computed once per message), ``None`` without a model."""
         if self._model is None or len(msg.words) < MIN_MODEL_WORDS:
             return None
+        return self._model.predict_head(self._features(msg), head)
+
+    @staticmethod
+    def _features(msg: Message) -> list[str]:
+        """The model's features of ``msg``, computed once per message."""
         found = msg.memo.get("model-features")
         if not isinstance(found, list):
             found = features(msg.words)
             msg.memo["model-features"] = found
-        return self._model.predict_head(found, head)
+        return found
 
     def _resolve_symptom(self, symptom: Hit | None, code: Hit | None) -> Hit | None:
         """Apply a documented code's symptom; it beats only generic wording ("fails", "error")."""
