@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.integration._support import Driver, StubExtractor
-from vpnfsm import Assistant, RedisStore
+from vpnfsm import Assistant, AsyncAssistant, AsyncRedisStore, RedisStore
 from vpnfsm.store import _redis_common as common
 
 pytestmark = pytest.mark.integration
@@ -111,3 +111,75 @@ def test_a_forked_child_never_uses_the_connection_its_parent_kept(redis_url: str
         assert store._idle[0]._sock.getsockname() == parent_end
     finally:
         store.close()
+
+
+def _async_turns(redis_url: str, prefix: str, check: Any) -> None:
+    """Two turns of one conversation on a fresh asyncio store; ``check(store)`` runs between them."""
+
+    async def play() -> None:
+        store = AsyncRedisStore.from_url(redis_url, prefix=prefix)
+        bot = AsyncAssistant(store=store, extractor=StubExtractor())
+        try:
+            sid = (await bot.handle("vpn broken")).session_id
+            check(store)
+            reply = await bot.handle("windows", sid)
+            assert reply.slots["os"] == "windows"
+            assert len(await store.history(sid, tenant="default")) == 4
+        finally:
+            await store.aclose()
+
+    asyncio.run(play())
+
+
+def test_the_asyncio_store_writes_its_packed_commands_without_redis_pys_send(redis_url: str, prefix: str) -> None:
+    # redis-py's send wraps every write in asyncio.wait_for (a task per call); the store's
+    # own write must be the one taken on a connected, kept connection.
+    def refuse_public_send(store: Any) -> None:
+        (kept,) = store._idle
+        assert kept.is_connected
+
+        async def public_send(*args: Any, **kwargs: Any) -> None:
+            raise AssertionError("send_packed_command used on the packed path")
+
+        kept.send_packed_command = public_send
+
+    _async_turns(redis_url, prefix, refuse_public_send)
+
+
+def test_a_connection_with_health_checks_takes_redis_pys_send(redis_url: str, prefix: str) -> None:
+    # Health checks PING before a command when due: only redis-py's send does that.
+    used: list[bytes] = []
+
+    def health_checked(store: Any) -> None:
+        (kept,) = store._idle
+        kept.health_check_interval = 30
+        inner = kept.send_packed_command
+
+        async def public_send(command: Any, *args: Any, **kwargs: Any) -> None:
+            data = command if isinstance(command, bytes) else b"".join(command)
+            used.append(data.split(b"\r\n", 3)[2])
+            await inner(command, *args, **kwargs)
+
+        kept.send_packed_command = public_send
+
+    _async_turns(redis_url, prefix, health_checked)
+    assert b"EVALSHA" in used  # the save itself went through redis-py's send (with its PING, when due)
+
+
+def test_a_failed_write_disconnects_and_the_turn_goes_through_on_a_new_connection(
+    redis_url: str, prefix: str
+) -> None:
+    seen: list[Any] = []
+
+    def broken_writer(store: Any) -> None:
+        (kept,) = store._idle
+        seen.append(kept)
+
+        def write(data: bytes) -> None:
+            raise ConnectionResetError("the peer went away")
+
+        kept._writer.write = write
+
+    _async_turns(redis_url, prefix, broken_writer)
+    # The store's bounded retry took the turn; the broken connection was disconnected, not reused as it was.
+    assert seen[0]._writer is None or "write" not in vars(seen[0]._writer)

@@ -15,6 +15,7 @@ from tests.integration._support import Driver, StubExtractor
 from vpnfsm import Assistant, AsyncRedisStore, RedisStore, StoreUnavailable
 from vpnfsm.session import OutboxItem, Session
 from vpnfsm.store import _redis_common as common
+from vpnfsm.store import redis as redis_store_module
 
 pytestmark = pytest.mark.integration
 
@@ -282,19 +283,31 @@ def _commands_sent(driver: Driver) -> Iterator[list[str]]:
     Counted where every command leaves: ``send_packed_command`` of each connection the
     store's pool hands out, and of those the store keeps checked out for its packed save,
     so redis-py's command path and the packed save are both seen, in order (a pipeline
-    would count once, as the one round trip it is).
+    would count once, as the one round trip it is). The asyncio store writes its packed
+    commands itself (``_send_async``): those are counted there, once.
     """
     pool = driver.store.client.connection_pool
     sent: list[str] = []
     wrapped: list[Any] = []
     original_get = pool.get_connection
+    original_send_async = redis_store_module._send_async
+    in_send_async = [False]
+
+    async def send_async(connection: Any, packed: bytes) -> None:
+        sent.append(_command_name(packed))
+        in_send_async[0] = True
+        try:
+            await original_send_async(connection, packed)
+        finally:
+            in_send_async[0] = False
 
     def counted(connection: Any) -> Any:
         if "send_packed_command" not in vars(connection):
             inner = connection.send_packed_command
 
             def counting(command: Any, *args: Any, **kwargs: Any) -> Any:
-                sent.append(_command_name(command))
+                if not in_send_async[0]:  # its fallback to the public call: counted above
+                    sent.append(_command_name(command))
                 return inner(command, *args, **kwargs)
 
             connection.send_packed_command = counting
@@ -315,9 +328,11 @@ def _commands_sent(driver: Driver) -> Iterator[list[str]]:
             return counted(original_get(*args, **kwargs))
 
         pool.get_connection = get_connection
+    redis_store_module._send_async = send_async
     try:
         yield sent
     finally:
+        redis_store_module._send_async = original_send_async
         del pool.get_connection
         for connection in wrapped:
             del connection.send_packed_command
