@@ -182,7 +182,11 @@ class TurnLogic:
             raise InputError(
                 "message is not valid Unicode text (a lone surrogate)", field="message", reason="invalid"
             ) from exc
-        if all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in message):
+        # Nearly every message starts with a visible character: then it is not empty.
+        first = message[:1]
+        if (not first or first.isspace() or unicodedata.category(first) == "Cf") and all(
+            ch.isspace() or unicodedata.category(ch) == "Cf" for ch in message
+        ):
             raise InputError("message is empty", field="message", reason="empty")
         return message
 

@@ -16,6 +16,7 @@ sparse rows (adding the zeros changes no sum), so the probabilities are bit-for-
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import struct
@@ -163,9 +164,9 @@ class LinearClassifier:
             if row is not None:
                 (w,) = _WEIGHT.unpack_from(row, at)
                 if w > 0:
-                    pushed.append((w, feature))
-        pushed.sort(key=lambda item: (-item[0], item[1]))
-        return tuple(_readable(feature) for _, feature in pushed[:_TOP])
+                    pushed.append((-w, feature))
+        # Strongest first, then by name: the tuples' own order, and only the top few are needed.
+        return tuple(_readable(feature) for _, feature in heapq.nsmallest(_TOP, pushed))
 
 
 def _decide(head: _Head, sums: list[float], scale: float, informed: bool) -> Prediction:
