@@ -83,6 +83,7 @@ _SHAPES: tuple[tuple[UserPattern, UserPattern | None, str, str], ...] = (
 )
 #: Matches of one shape rejected by their tail before the shape gives up on a message.
 _MAX_REJECTED = 8
+_ASCII_DIGITS = frozenset("0123456789")
 #: Numbers a message's bare-number scan looks at: a paste of a thousand numbers costs what a
 #: paste of a few dozen does (the code a user means is among the first ones they type).
 _MAX_BARE = 48
@@ -153,7 +154,9 @@ class CodeMatcher:
     def find(self, msg: Message, turn: Turn) -> Hit | None:
         """Return the first error code in the message (value normalized), or ``None``."""
         folded = msg.folded
-        if not any(char.isdigit() for char in folded):
+        # Every code has a digit. For ASCII text (nearly every message) one C-level set test
+        # says so; other text keeps the per-character test (str.isdigit knows every script).
+        if _ASCII_DIGITS.isdisjoint(folded) if folded.isascii() else not any(c.isdigit() for c in folded):
             return None
         scan = msg.scan
         if not _CUE_KEYS.isdisjoint(msg.keys):

@@ -213,7 +213,8 @@ class RuleExtractor:
         """Another symptom in the words after (else before) the leading one ("drops, and slow too")."""
         for part in (msg.text[first.end :], msg.text[: first.start]):
             if len(part) > 3:
-                hit = self._symptom.match(Message.of(part), turn, known) or self._gaps.match(Message.of(part))[0]
+                words = Message.of(part)  # prepared once for both matchers, as the whole message is
+                hit = self._symptom.match(words, turn, known) or self._gaps.match(words)[0]
                 if hit is not None and hit.value != first.value:
                     return hit.value
         return None
