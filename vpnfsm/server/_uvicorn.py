@@ -1,6 +1,7 @@
 """How vpnfsm runs uvicorn: uvloop, httptools, and TCP_NODELAY on every accepted connection.
 
-uvicorn's multi-worker supervisor binds the listening socket itself with
+uvicorn's multi-worker supervisor (before uvicorn 0.55, which binds with
+``IPPROTO_TCP``) binds the listening socket itself with
 ``socket.socket(family)``, i.e. protocol 0; asyncio's ``_set_nodelay`` only
 sets ``TCP_NODELAY`` when the socket's ``proto`` is ``IPPROTO_TCP``, so every
 connection a worker accepts kept Nagle's algorithm. A small JSON reply then
