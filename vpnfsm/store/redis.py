@@ -366,8 +366,8 @@ async def _send_async(connection: Any, packed: bytes) -> None:
     commands and Redis's replies travel in batches that one wake-up serves.
     Writing at once cost the HTTP bench's service 427-442 µs of CPU per
     request against 393-411 µs through redis-py; yielding first, 371-387 µs
-    (alternating runs, one worker). On any failure the
-    connection is disconnected and redis-py's own errors are raised, as
+    (alternating runs, one worker). On any failure (a cancellation included)
+    the connection is disconnected and redis-py's own errors are raised, as
     there. A connection this does not know how to write to directly (not
     connected, health checks on, a redis-py without the stream writer) takes
     the public call.
