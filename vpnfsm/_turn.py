@@ -25,6 +25,7 @@ from vpnfsm.flows.registry import flow_for_intent
 from vpnfsm.flows.slots import flow_for_cues, match_slots
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.summary import HandoffSummary, build_summary, make_reference
+from vpnfsm.nlp._build import build
 from vpnfsm.nlp.model import Extraction
 from vpnfsm.redact import redact, screen_for
 from vpnfsm.redact._memo import RedactionMemo
@@ -305,20 +306,25 @@ class TurnLogic:
         handed_off = session.outcome == "handoff"
         if handed_off and summary is None:
             summary = build_summary(session)
-        return Reply(
-            session_id=session.id,
-            reply=text,
-            intent=intent,
-            flow=session.flow,
-            state=session.state,
-            slots=dict(session.slots),
-            handoff=handed_off,
-            outcome=session.outcome,
-            handoff_summary=summary if handed_off else None,
-            ticket=session.ticket,
-            new_session=new_session,
-            notice=notice,
-            ended_now=ended_now,
+        # Every field from the session and the turn, all already valid: built, not
+        # validated again (~2 µs a turn; tests/unit/test_reply_build.py compares both).
+        return build(
+            Reply,
+            {
+                "session_id": session.id,
+                "reply": text,
+                "intent": intent,
+                "flow": session.flow,
+                "state": session.state,
+                "slots": dict(session.slots),
+                "handoff": handed_off,
+                "outcome": session.outcome,
+                "handoff_summary": summary if handed_off else None,
+                "ticket": session.ticket,
+                "new_session": new_session,
+                "notice": notice,
+                "ended_now": ended_now,
+            },
         )
 
     # -- helpers ----------------------------------------------------------------

@@ -115,6 +115,9 @@ def test_a_value_cut_to_fit_is_never_served_as_the_object() -> None:
     assert not stored_whole(session, raw)
     session.tail = [TailLine(at=1.0, text="x" * (TAIL_TEXT_BYTES // 4), state=None)]
     assert stored_whole(session, encode_session(session))
+    # Past the quick bound on characters, the bytes decide: 257 ASCII characters were never cut.
+    session.tail = [TailLine(at=1.0, text="x" * (TAIL_TEXT_BYTES // 4 + 1), state=None)]
+    assert stored_whole(session, encode_session(session))
     assert not stored_whole(session, b"{" + b" " * (MAX_SESSION_BYTES // 2) + b"}")
 
 

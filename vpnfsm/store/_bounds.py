@@ -10,6 +10,8 @@ No I/O here.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from vpnfsm.errors import InputError
 from vpnfsm.session import HistoryEntry, Session
 
@@ -33,6 +35,8 @@ TAIL_TEXT_BYTES = 1024
 #: applied message ids (16 replies of at most about 1.2 KB) are the parts that can
 #: grow; the rest of a session is well under 4 KB.
 MAX_SESSION_BYTES = 64 * 1024
+
+_text = attrgetter("text")
 
 # Logs usually show the cause at the end, the context at the start: keep both.
 _HEAD_SHARE = 2 / 3
@@ -123,7 +127,10 @@ def stored_whole(session: Session, raw: bytes | str) -> bool:
     """
     if len(raw) > MAX_SESSION_BYTES // 2:
         return False
-    # A line of more than TAIL_TEXT_BYTES bytes has more than a quarter as many characters.
+    # A line of more than TAIL_TEXT_BYTES bytes has more than a quarter as many characters:
+    # when no line is that long (one pass in C, every turn's case), none was cut.
+    if max(map(len, map(_text, session.tail)), default=0) * 4 <= TAIL_TEXT_BYTES:
+        return True
     return not any(
         len(line.text) * 4 > TAIL_TEXT_BYTES and len(line.text.encode()) > TAIL_TEXT_BYTES for line in session.tail
     )
