@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from vpnfsm import _idempotency
+from vpnfsm._build import build
 from vpnfsm._engine import Engine, engine_for
 from vpnfsm.dialogue import cases
 from vpnfsm.dialogue.conduct import converse
@@ -25,7 +26,6 @@ from vpnfsm.flows.registry import flow_for_intent
 from vpnfsm.flows.slots import flow_for_cues, match_slots
 from vpnfsm.flows.spec import FlowSpec
 from vpnfsm.handoff.summary import HandoffSummary, build_summary, make_reference
-from vpnfsm.nlp._build import build
 from vpnfsm.nlp.model import Extraction
 from vpnfsm.redact import redact, screen_for
 from vpnfsm.redact._memo import RedactionMemo

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from vpnfsm._build import build
 from vpnfsm.nlp import Extraction, Facts, Hit, Message, RuleExtractor, Turn, read_context
-from vpnfsm.nlp._build import build
 from vpnfsm.nlp.bench import time_extraction
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from vpnfsm._build import build
 from vpnfsm._patterns import MAX_SCAN_CHARS, scan_window
 from vpnfsm.nlp._boundaries import IntentBoundaries
-from vpnfsm.nlp._build import build
 from vpnfsm.nlp._codes import CodeMatcher
 from vpnfsm.nlp._combine import (
     MIN_MODEL_WORDS,

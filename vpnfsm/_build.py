@@ -1,9 +1,11 @@
-"""Build the frozen result models without re-validating values the rules produced.
+"""Build models without re-validating values that are valid already.
 
 ``BaseModel.model_construct`` is generic Python and cost about a sixth of an extraction; the
-extractor only ever passes complete, already-valid values, so it sets the instance state the
-way ``model_construct`` does, minus the default handling. A unit test pins that the result
-equals a validated model, so a pydantic upgrade that changes the internals fails loudly.
+extractor's results and the turn's reply are only ever built from complete, already-valid
+values, so this sets the instance state the way ``model_construct`` does, minus the default
+handling. Unit tests pin that the results equal validated models
+(``tests/unit/test_extractor_parts.py``, ``tests/unit/test_reply_build.py``), so a pydantic
+upgrade that changes the internals fails loudly.
 """
 
 from __future__ import annotations
