@@ -83,6 +83,7 @@ _SHAPES: tuple[tuple[UserPattern, UserPattern | None, str, str], ...] = (
 )
 #: Matches of one shape rejected by their tail before the shape gives up on a message.
 _MAX_REJECTED = 8
+#: The digits an ASCII message can hold (a code has at least one).
 _ASCII_DIGITS = frozenset("0123456789")
 #: Numbers a message's bare-number scan looks at: a paste of a thousand numbers costs what a
 #: paste of a few dozen does (the code a user means is among the first ones they type).
