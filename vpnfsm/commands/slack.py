@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from vpnfsm.assistant import Assistant
     from vpnfsm.commands._io import redis_url
+    from vpnfsm.dialogue.language import load_model as load_language_model
 
     token = _need("SLACK_BOT_TOKEN")
     if token is None:
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"vpnfsm slack: error: could not check SLACK_BOT_TOKEN with {api_url}: {reason}", file=sys.stderr)
         return 2
+    load_language_model()  # now, not on the first long non-English message
     if args.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

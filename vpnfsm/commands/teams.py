@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from vpnfsm.assistant import AsyncAssistant
     from vpnfsm.commands._io import redis_url
+    from vpnfsm.dialogue.language import load_model as load_language_model
 
     # The Bot Framework's own variable names, as Azure's bot templates set them.
     env = {name: os.environ.get(name, "").strip() for name in _VARIABLES}
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         assistant = AsyncAssistant(store=AsyncRedisStore.from_url(url))
         where = "Redis"
     app = create_teams_web_app(VpnfsmTeamsBot(assistant, tenant=args.tenant), registration)
+    load_language_model()  # now, not on the first long non-English message
     print(f"vpnfsm teams: http://{args.host}:{args.port}/api/messages, tenant {args.tenant}, {where}")
     web.run_app(app, host=args.host, port=args.port, print=None)
     return 0

@@ -20,6 +20,7 @@ __all__ = [
     "MIN_WORDS",
     "detect_language",
     "has_english_markers",
+    "load_model",
 ]
 
 #: The languages the detector chooses between (ISO 639-1).
@@ -68,6 +69,17 @@ def _identifier() -> Any:
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(LANGUAGES))
     return identifier
+
+
+def load_model() -> None:
+    """Load the detector's model now, rather than on the first message that needs it.
+
+    The load takes about half a second (numpy and a compressed model), which an
+    embedding script or a test need not pay until a long non-English message
+    arrives; a long-running host (``vpnfsm serve``, the Slack and Teams bots)
+    calls this at start-up, so that no employee's message waits for it.
+    """
+    _identifier()
 
 
 def detect_language(text: str) -> str:

@@ -26,6 +26,7 @@ from vpnfsm import __version__
 from vpnfsm._idempotency import APPLIED_CAP, MAX_MESSAGE_ID_CHARS
 from vpnfsm._turn import DEFAULT_MAX_MESSAGE_CHARS, MAX_SESSION_ID_CHARS, check_session_id
 from vpnfsm.assistant import AsyncAssistant
+from vpnfsm.dialogue.language import load_model as load_language_model
 from vpnfsm.errors import StoreUnavailable
 from vpnfsm.flows.registry import FLOWS
 from vpnfsm.handoff.summary import HandoffSummary, build_summary
@@ -195,6 +196,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Before the first request, not during it: the first long non-English
+        # message would otherwise wait half a second for the language model.
+        await asyncio.to_thread(load_language_model)
         yield
         if isinstance(the_store, AsyncRedisStore) and store is None:  # only close what we opened
             await the_store.aclose()

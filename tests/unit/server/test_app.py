@@ -293,3 +293,19 @@ async def test_flow_diagram_is_svg_with_one_node_per_state(client: httpx.AsyncCl
     for state in FLOWS["vpn"].states:
         # graphviz escapes '-' in ids as &#45;, which the browser's DOM reads back as '-'
         assert f'id="state&#45;{state.name}"' in r.text
+
+
+async def test_start_up_loads_the_language_model_before_any_request() -> None:
+    from vpnfsm.dialogue import language
+
+    language._identifier.cache_clear()
+    app = create_app(Settings())
+    assert language._identifier.cache_info().currsize == 0  # building the app does not load it
+    async with app.router.lifespan_context(app):
+        assert language._identifier.cache_info().currsize == 1
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            long_spanish = "hola no puedo conectarme a la vpn desde casa desde ayer"
+            reply = (await client.post("/api/chat", json={"message": long_spanish})).json()
+    assert language._identifier.cache_info().misses == 1  # that message found it loaded
+    assert reply["session_id"]
