@@ -12,6 +12,8 @@ def test_bench_reports_every_figure_and_cleans_up(redis_url: str) -> None:
     for name in (
         "ping_median_us",
         "ping_between_turns_median_us",
+        "bare_get_set_median_us",
+        "bare_get_set_between_turns_median_us",
         "turn_median_us",
         "store_median_us",
         "turn_uncached_median_us",

@@ -9,6 +9,10 @@ Figures (all medians in microseconds unless named otherwise):
 * ``bare_get_set_median_us``: what a user would write without vpnfsm: one
   redis-py ``GET`` and one ``SET`` (with a TTL) of a stored session's bytes,
   timed in the same rounds; ``turn_over_bare_get_set`` compares a turn with it.
+* ``bare_get_set_between_turns_median_us``: the same pair sent right after each
+  turn of a worker (as ``ping_between_turns_median_us``): what the two commands
+  cost when they follow a turn's CPU work instead of each other. Not a target;
+  it shows how much of the ratio is the round trip running colder.
 * ``turn_median_us``: a full :meth:`vpnfsm.Assistant.handle` through
   :class:`~vpnfsm.RedisStore` (extract, step, load, compare-and-set save),
   one worker serving its conversations, so the load comes from the bytes it
@@ -186,17 +190,17 @@ def _conversation_turns(
     return turn_ns[:turns], store_ns[:turns]
 
 
-def _pings_between_turns(
-    bot: Assistant, client: Any, conversations: Iterator[tuple[str, ...]], turns: int
+def _calls_between_turns(
+    bot: Assistant, call: Callable[[], object], conversations: Iterator[tuple[str, ...]], turns: int
 ) -> list[int]:
-    """One ``PING`` timed after each of ``turns`` turns (the turns themselves are not timed)."""
-    ping_ns: list[int] = []
-    while len(ping_ns) < turns:
+    """``call`` timed once after each of ``turns`` turns (the turns themselves are not timed)."""
+    call_ns: list[int] = []
+    while len(call_ns) < turns:
         session_id: str | None = None
         for message in next(conversations):
             session_id = bot.handle(message, session_id=session_id).session_id
-            ping_ns += time_calls(client.ping, count=1)
-    return ping_ns[:turns]
+            call_ns += time_calls(call, count=1)
+    return call_ns[:turns]
 
 
 def _alternating_turns(
@@ -226,14 +230,19 @@ def _history_turns(bot: Assistant, client: Any, store: RedisStore, length: int, 
     return samples
 
 
-def _bare_get_set(client: Any, key: str, raw: bytes, count: int) -> list[int]:
-    """``count`` GET + SET pairs of ``raw`` under ``key`` (TTL as a session's)."""
+def _bare_pair(client: Any, key: str, raw: bytes) -> Callable[[], None]:
+    """One GET + SET of ``raw`` under ``key`` (TTL as a session's), as a user would write it."""
 
     def one() -> None:
         client.get(key)
         client.set(key, raw, px=3_600_000)
 
-    return time_calls(one, count=count)
+    return one
+
+
+def _bare_get_set(client: Any, key: str, raw: bytes, count: int) -> list[int]:
+    """``count`` GET + SET pairs of ``raw`` under ``key``, back to back."""
+    return time_calls(_bare_pair(client, key, raw), count=count)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -284,6 +293,7 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         short_ns: list[int] = []
         long_ns: list[int] = []
         bare_ns: list[int] = []
+        bare_between_ns: list[int] = []
         # The bytes of a real session mid-conversation, stored under a key of this run.
         sample_id = None
         for message in TEN_TURNS[:5]:
@@ -297,7 +307,7 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         rounds = 10  # interleave, so machine noise hits every figure alike
         per_round = turns // rounds
         # Every design plays the same stream of different employees' conversations.
-        streams = [workload() for _ in range(5)]
+        streams = [workload() for _ in range(6)]
         for _ in range(rounds):
             ping_ns += time_calls(client.ping, count=per_round)
             bare_ns += _bare_get_set(client, bare_key, bare_raw, per_round)
@@ -309,7 +319,9 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
             uncached_store_ns += more_store
             alternating_ns += _alternating_turns(pair, streams[2], per_round)
             memory_ns += _conversation_turns(memory_bot, streams[3], per_round)[0]
-            ping_between_ns += _pings_between_turns(pair[0], workers[0].client, streams[4], per_round)
+            ping_between_ns += _calls_between_turns(pair[0], workers[0].client.ping, streams[4], per_round)
+            bare_after_turn = _bare_pair(workers[1].client, bare_key, bare_raw)
+            bare_between_ns += _calls_between_turns(pair[1], bare_after_turn, streams[5], per_round)
             short_ns += _history_turns(bot, client, redis_store, 10, len(CONVERSATIONS))
             long_ns += _history_turns(bot, client, redis_store, 1000, len(CONVERSATIONS))
 
@@ -332,6 +344,7 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         bare = summarize(bare_ns)["median_us"]
         return {
             "bare_get_set_median_us": bare,
+            "bare_get_set_between_turns_median_us": summarize(bare_between_ns)["median_us"],
             "bare_value_bytes": len(bare_raw),
             "turn_over_bare_get_set": _ratio(turn, bare),
             "ping_median_us": ping,
