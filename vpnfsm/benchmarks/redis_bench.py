@@ -304,6 +304,7 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
         bare_raw = encode_session(sample)
         bare_key = f"{prefix}:bare"
         _bare_get_set(client, bare_key, bare_raw, 200)
+        bare_after_turn = _bare_pair(workers[1].client, bare_key, bare_raw)
         rounds = 10  # interleave, so machine noise hits every figure alike
         per_round = turns // rounds
         # Every design plays the same stream of different employees' conversations.
@@ -320,7 +321,6 @@ def run_redis_bench(url: str | None, *, turns: int = 2000) -> dict[str, float | 
             alternating_ns += _alternating_turns(pair, streams[2], per_round)
             memory_ns += _conversation_turns(memory_bot, streams[3], per_round)[0]
             ping_between_ns += _calls_between_turns(pair[0], workers[0].client.ping, streams[4], per_round)
-            bare_after_turn = _bare_pair(workers[1].client, bare_key, bare_raw)
             bare_between_ns += _calls_between_turns(pair[1], bare_after_turn, streams[5], per_round)
             short_ns += _history_turns(bot, client, redis_store, 10, len(CONVERSATIONS))
             long_ns += _history_turns(bot, client, redis_store, 1000, len(CONVERSATIONS))
